@@ -1,0 +1,96 @@
+import { z } from "zod";
+import { FARGATE_MEMORY_BY_CPU, fargateSizeHint, isFargateSize } from "./fargate";
+import { isKnownTimezone, parseCron, parseRate, ScheduleError } from "./schedule";
+import { FLOW_SECRET_NAMES } from "./secrets";
+
+/** Flow names become ECS family names, log groups, schedule names and run-id prefixes, so they stay short and plain. */
+export const FLOW_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+
+export const OverlapPolicy = { skip: "skip", allow: "allow" } as const;
+export type OverlapPolicy = (typeof OverlapPolicy)[keyof typeof OverlapPolicy];
+
+const scheduleSchema = z
+  .strictObject({
+    cron: z.string().optional(),
+    rate: z.string().optional(),
+    timezone: z.string().default("UTC"),
+    enabled: z.boolean().default(true),
+  })
+  .superRefine((schedule, ctx) => {
+    if ((schedule.cron === undefined) === (schedule.rate === undefined)) {
+      ctx.addIssue({ code: "custom", message: 'set exactly one of "cron" or "rate"' });
+      return;
+    }
+    try {
+      if (schedule.cron !== undefined) parseCron(schedule.cron);
+      if (schedule.rate !== undefined) parseRate(schedule.rate);
+    } catch (error) {
+      if (!(error instanceof ScheduleError)) throw error;
+      ctx.addIssue({ code: "custom", path: [schedule.cron !== undefined ? "cron" : "rate"], message: error.message });
+    }
+    if (!isKnownTimezone(schedule.timezone)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["timezone"],
+        message: `unknown timezone "${schedule.timezone}"; use an IANA name such as "Europe/London"`,
+      });
+    }
+  });
+
+const paramsSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "param names are identifiers"), z.string());
+
+export const flowDefinitionSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(FLOW_NAME_PATTERN, "use 1-32 characters of [a-z0-9-], starting and ending with a letter or digit"),
+    description: z.string().min(1),
+    owner: z.string().min(1, "name the team or person paged when the flow fails, e.g. @data-eng"),
+    schedule: scheduleSchema.optional(),
+    cpu: z.number().int().default(256),
+    memoryMiB: z.number().int().default(512),
+    timeoutMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(60),
+    retries: z.number().int().min(0).max(5).default(0),
+    overlap: z.enum([OverlapPolicy.skip, OverlapPolicy.allow]).default(OverlapPolicy.skip),
+    maxLatenessMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(60),
+    secrets: z
+      .array(z.enum(FLOW_SECRET_NAMES, { message: `secrets must be among ${FLOW_SECRET_NAMES.join(", ")}` }))
+      .default([])
+      .refine((names) => new Set(names).size === names.length, "secrets lists a name twice"),
+    params: paramsSchema.default({}),
+    command: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .superRefine((flow, ctx) => {
+    if (!isFargateSize(flow.cpu, flow.memoryMiB)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [fargateSizeField(flow.cpu)],
+        message: `cpu ${flow.cpu} / memoryMiB ${flow.memoryMiB} is not a Fargate size; ${fargateSizeHint(flow.cpu)}`,
+      });
+    }
+  });
+
+/** Blames memory when the cpu value exists at all, so the message points at the field to change. */
+function fargateSizeField(cpu: number): "cpu" | "memoryMiB" {
+  return FARGATE_MEMORY_BY_CPU[cpu] ? "memoryMiB" : "cpu";
+}
+
+/** A flow as written in its `flow.ts`: optional fields take the defaults above. */
+export type FlowInput = z.input<typeof flowDefinitionSchema>;
+/** A validated flow with every default applied: what the stacks, the control plane and the CLI consume. */
+export type FlowDefinition = z.output<typeof flowDefinitionSchema>;
+
+/** Declares a flow. Validation happens when the registry is built, so every problem is reported at once. */
+export function defineFlow(flow: FlowInput): FlowInput {
+  return flow;
+}

@@ -1,0 +1,107 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import type { FlowRegistry } from "../registry/flow-registry";
+import { secretParameterName } from "../registry/secrets";
+import { ExitCode } from "./exit-codes";
+import type { FlowMain } from "./flow-context";
+
+export interface RunFlowOptions {
+  env: Readonly<Record<string, string | undefined>>;
+  registry: FlowRegistry;
+  modules: Readonly<Record<string, () => Promise<{ default: FlowMain }>>>;
+  /** Aborted when the process receives SIGTERM. */
+  stop: AbortSignal;
+  logger?: Logger;
+}
+
+/** A problem with the task's configuration: the flow cannot run, and retrying will not change that. */
+class ConfigurationError extends Error {
+  override name = "ConfigurationError";
+}
+
+/**
+ * Runs one flow inside its container and returns the process exit code. Validates the environment first so a
+ * missing secret fails fast with the SSM parameter's name (never its value).
+ */
+export async function runFlow(options: RunFlowOptions): Promise<ExitCode> {
+  const logger = options.logger ?? new Logger({ serviceName: "data-flows" });
+  try {
+    const setup = readTaskEnvironment(options.env, options.registry);
+    logger.appendPersistentKeys({ flow: setup.flow, runId: setup.runId, attempt: setup.attempt });
+    const load = options.modules[setup.flow];
+    if (!load) throw new ConfigurationError(`flow "${setup.flow}" has no code in flows/modules.ts`);
+    const { default: main } = await load();
+    logger.info("flow started", { params: setup.params });
+    await main({
+      ...setup,
+      logger,
+      metric: (name, value) => logger.info("metric", { metric: { name, value } }),
+      signal: options.stop,
+    });
+    if (options.stop.aborted) {
+      logger.warn("flow stopped before finishing (SIGTERM)");
+      return ExitCode.stopped;
+    }
+    logger.info("flow succeeded");
+    return ExitCode.success;
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      logger.error(`configuration error: ${error.message}`);
+      return ExitCode.configurationError;
+    }
+    if (options.stop.aborted) {
+      logger.warn("flow stopped (SIGTERM)", { error: describe(error) });
+      return ExitCode.stopped;
+    }
+    logger.error("flow failed", { error: describe(error) });
+    return ExitCode.flowError;
+  }
+}
+
+function readTaskEnvironment(env: RunFlowOptions["env"], registry: FlowRegistry) {
+  const flowName = required(env, "DATA_FLOWS_FLOW");
+  const flow = registry.get(flowName);
+  if (!flow) throw new ConfigurationError(`DATA_FLOWS_FLOW names unknown flow "${flowName}"`);
+  const runId = required(env, "DATA_FLOWS_RUN_ID");
+  const attempt = Number(required(env, "DATA_FLOWS_ATTEMPT"));
+  if (!Number.isInteger(attempt) || attempt < 1)
+    throw new ConfigurationError("DATA_FLOWS_ATTEMPT must be a positive integer");
+  const params = { ...flow.params, ...parseParams(env.DATA_FLOWS_PARAMS) };
+  const environment = required(env, "DATA_FLOWS_ENV");
+  const secrets: Record<string, string> = {};
+  for (const name of flow.secrets) {
+    const value = env[name];
+    if (!value) {
+      throw new ConfigurationError(
+        `secret ${name} is missing: create SSM parameter ${secretParameterName(environment, name)}`,
+      );
+    }
+    secrets[name] = value;
+  }
+  return { flow: flow.name, runId, attempt, params, secrets };
+}
+
+function required(env: RunFlowOptions["env"], name: string): string {
+  const value = env[name];
+  if (!value) throw new ConfigurationError(`environment variable ${name} is not set`);
+  return value;
+}
+
+function parseParams(raw: string | undefined): Record<string, string> {
+  if (!raw) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigurationError("DATA_FLOWS_PARAMS is not JSON");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigurationError("DATA_FLOWS_PARAMS must be a JSON object of strings");
+  }
+  return Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, String(value)]));
+}
+
+function describe(error: unknown): { name: string; message: string } {
+  return error instanceof Error
+    ? { name: error.name, message: error.message }
+    : { name: "Error", message: String(error) };
+}

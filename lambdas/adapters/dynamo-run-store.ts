@@ -1,0 +1,163 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { explainRejection } from "../core/explain-rejection";
+import type { CreateResult, RunStore, TransitionRequest, TransitionResult } from "../core/ports";
+import type { NewRun, Run, RunTransition } from "../core/run";
+import { isTerminal, predecessorsOf } from "../core/run-state";
+import { activePartition, byFlowPartition, byFlowSort, RUNS_TABLE, runKey } from "../core/runs-table";
+
+export interface DynamoRunStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** Runs are deleted by DynamoDB TTL this many days after they were created. */
+  retentionDays: number;
+}
+
+const INTERNAL_ATTRIBUTES = [
+  RUNS_TABLE.partitionKey,
+  RUNS_TABLE.sortKey,
+  RUNS_TABLE.ttlAttribute,
+  RUNS_TABLE.indexes.byFlow.partitionKey,
+  RUNS_TABLE.indexes.byFlow.sortKey,
+  RUNS_TABLE.indexes.active.partitionKey,
+  RUNS_TABLE.indexes.active.sortKey,
+];
+
+/** {@link RunStore} on the single runs table. Every write is conditional; nothing needs a transaction. */
+export class DynamoRunStore implements RunStore {
+  constructor(private readonly options: DynamoRunStoreOptions) {}
+
+  async create(run: NewRun): Promise<CreateResult> {
+    const { reason, ...fields } = run;
+    const first: RunTransition = { at: run.createdAt, state: run.state, attempt: run.attempt, source: "launcher" };
+    const stored: Run = {
+      ...fields,
+      ...(reason && { reason }),
+      updatedAt: run.createdAt,
+      history: [{ ...first, ...(reason && { reason }) }],
+    };
+    try {
+      await this.options.client.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: {
+            ...stored,
+            ...runKey(run.runId),
+            [RUNS_TABLE.indexes.byFlow.partitionKey]: byFlowPartition(run.flow),
+            [RUNS_TABLE.indexes.byFlow.sortKey]: byFlowSort(run.createdAt, run.runId),
+            ...(!isTerminal(run.state) && {
+              [RUNS_TABLE.indexes.active.partitionKey]: activePartition(run.flow),
+              [RUNS_TABLE.indexes.active.sortKey]: run.deadline,
+            }),
+            [RUNS_TABLE.ttlAttribute]:
+              Math.floor(Date.parse(run.createdAt) / 1000) + this.options.retentionDays * 86_400,
+          },
+          ConditionExpression: "attribute_not_exists(#pk)",
+          ExpressionAttributeNames: { "#pk": RUNS_TABLE.partitionKey },
+        }),
+      );
+      return { created: true, run: stored };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = await this.get(run.runId);
+      if (!existing) throw error;
+      return { created: false, run: existing };
+    }
+  }
+
+  async get(runId: string): Promise<Run | undefined> {
+    const { Item } = await this.options.client.send(
+      new GetCommand({ TableName: this.options.tableName, Key: runKey(runId), ConsistentRead: true }),
+    );
+    return Item ? toRun(Item) : undefined;
+  }
+
+  async transition(request: TransitionRequest): Promise<TransitionResult> {
+    const names: Record<string, string> = { "#pk": RUNS_TABLE.partitionKey, "#state": "state", "#attempt": "attempt" };
+    const values: Record<string, unknown> = { ":to": request.to, ":at": request.at, ":attempt": request.attempt };
+    const allowed = predecessorsOf(request.to);
+    allowed.forEach((state, index) => (values[`:from${index}`] = state));
+    const conditions = [
+      "attribute_exists(#pk)",
+      `#state IN (${allowed.map((_, index) => `:from${index}`).join(", ")})`,
+      "#attempt = :attempt",
+    ];
+    const entry: RunTransition = {
+      at: request.at,
+      state: request.to,
+      attempt: request.attempt,
+      source: request.source,
+      ...(request.task && { taskVersion: request.task.version }),
+      ...pick(request.fields, ["exitCode", "stopCode", "reason"]),
+    };
+    values[":entry"] = [entry];
+    const sets = ["#state = :to", "updatedAt = :at", "history = list_append(history, :entry)"];
+    if (request.task) {
+      names["#taskArn"] = "taskArn";
+      names["#taskVersion"] = "taskVersion";
+      values[":taskArn"] = request.task.taskArn;
+      values[":version"] = request.task.version;
+      conditions.push("(attribute_not_exists(#taskArn) OR #taskArn = :taskArn)");
+      conditions.push("(attribute_not_exists(#taskVersion) OR #taskVersion < :version)");
+      sets.push("#taskVersion = :version", "#taskArn = :taskArn");
+    }
+    for (const [field, value] of Object.entries(request.fields ?? {})) {
+      if (value === undefined) continue;
+      names[`#f_${field}`] = field;
+      values[`:f_${field}`] = value;
+      sets.push(`#f_${field} = :f_${field}`);
+    }
+    const removes = isTerminal(request.to)
+      ? [RUNS_TABLE.indexes.active.partitionKey, RUNS_TABLE.indexes.active.sortKey]
+      : [];
+    try {
+      const { Attributes } = await this.options.client.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: runKey(request.runId),
+          ConditionExpression: conditions.join(" AND "),
+          UpdateExpression: `SET ${sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      const run = toRun(Attributes!);
+      const previous = run.history[run.history.length - 2];
+      return { applied: true, from: previous!.state, run };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const run = await this.get(request.runId);
+      return { applied: false, reason: explainRejection(run, request), ...(run && { run }) };
+    }
+  }
+
+  async listByFlow(flow: string, options: { limit: number }): Promise<Run[]> {
+    const index = RUNS_TABLE.indexes.byFlow;
+    const { Items = [] } = await this.options.client.send(
+      new QueryCommand({
+        TableName: this.options.tableName,
+        IndexName: index.name,
+        KeyConditionExpression: "#pk = :pk",
+        ExpressionAttributeNames: { "#pk": index.partitionKey },
+        ExpressionAttributeValues: { ":pk": byFlowPartition(flow) },
+        ScanIndexForward: false,
+        Limit: options.limit,
+      }),
+    );
+    return Items.map(toRun);
+  }
+}
+
+function toRun(item: Record<string, unknown>): Run {
+  const run = { ...item };
+  for (const attribute of INTERNAL_ATTRIBUTES) delete run[attribute];
+  return run as unknown as Run;
+}
+
+function pick<T extends object, K extends keyof T>(source: T | undefined, keys: readonly K[]): Partial<Pick<T, K>> {
+  const picked: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (source?.[key] !== undefined) picked[key] = source[key];
+  return picked;
+}

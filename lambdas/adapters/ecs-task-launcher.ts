@@ -1,0 +1,69 @@
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import { RunTaskCommand } from "@aws-sdk/client-ecs";
+import type { TaskLauncher, TaskLaunchResult, TaskRequest } from "../core/ports";
+import { ATTEMPT_ENV, FLOW_CONTAINER_NAME, RUN_ID_ENV } from "../core/task-state-change";
+
+export interface EcsTaskLauncherOptions {
+  client: ECSClient;
+  clusterArn: string;
+  subnetIds: readonly string[];
+  securityGroupIds: readonly string[];
+  /** Flow task-definition families are `<prefix><flow>`, e.g. `data-flows-dev-orders-daily`. */
+  taskDefinitionPrefix: string;
+}
+
+/** The run's params reach the container as JSON in this variable; overrides show in every event, so never secrets. */
+export const PARAMS_ENV = "DATA_FLOWS_PARAMS";
+
+/** {@link TaskLauncher} on ECS Fargate: private subnets, no public IP, idempotent on the client token. */
+export class EcsTaskLauncher implements TaskLauncher {
+  constructor(private readonly options: EcsTaskLauncherOptions) {}
+
+  async runTask(request: TaskRequest): Promise<TaskLaunchResult> {
+    const response = await this.options.client.send(
+      new RunTaskCommand({
+        cluster: this.options.clusterArn,
+        taskDefinition: `${this.options.taskDefinitionPrefix}${request.flow}`,
+        launchType: "FARGATE",
+        count: 1,
+        clientToken: request.clientToken,
+        startedBy: request.startedBy,
+        networkConfiguration: {
+          awsvpcConfiguration: {
+            subnets: [...this.options.subnetIds],
+            securityGroups: [...this.options.securityGroupIds],
+            assignPublicIp: "DISABLED",
+          },
+        },
+        overrides: {
+          containerOverrides: [
+            {
+              name: FLOW_CONTAINER_NAME,
+              environment: [
+                { name: RUN_ID_ENV, value: request.runId },
+                { name: ATTEMPT_ENV, value: String(request.attempt) },
+                { name: PARAMS_ENV, value: JSON.stringify(request.params) },
+              ],
+            },
+          ],
+        },
+        enableECSManagedTags: true,
+        propagateTags: "TASK_DEFINITION",
+        tags: [
+          { key: "data-flows:flow", value: request.flow },
+          { key: "data-flows:run-id", value: request.runId },
+          { key: "data-flows:attempt", value: String(request.attempt) },
+        ],
+      }),
+    );
+    const taskArn = response.tasks?.[0]?.taskArn;
+    if (taskArn) return { ok: true, taskArn };
+    // RunTask reports capacity and placement problems as failures[] with HTTP 200 and no task.
+    const failure = response.failures?.[0];
+    return {
+      ok: false,
+      reason: failure?.reason ?? "RunTask returned no task and no failure",
+      ...(failure?.detail && { detail: failure.detail }),
+    };
+  }
+}

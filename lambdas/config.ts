@@ -1,0 +1,47 @@
+import { z } from "zod";
+
+/** Thrown at cold start when the function's environment is incomplete: a deploy problem, named precisely. */
+export class ConfigurationError extends Error {
+  override name = "ConfigurationError";
+}
+
+const text = z.string().min(1);
+const list = text.transform((value) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+
+const runStoreVariables = {
+  RUNS_TABLE_NAME: text,
+  RUN_RETENTION_DAYS: z.coerce.number().int().positive(),
+};
+
+export const launcherConfigSchema = z.object({
+  ...runStoreVariables,
+  CLUSTER_ARN: text,
+  SUBNET_IDS: list,
+  SECURITY_GROUP_IDS: list,
+  TASK_DEFINITION_PREFIX: text,
+  EVENT_BUS_NAME: text,
+});
+
+export const recorderConfigSchema = z.object({
+  ...runStoreVariables,
+  CLUSTER_ARN: text,
+  EVENT_BUS_NAME: text,
+});
+
+/**
+ * Reads a function's configuration from its environment, once. No fallbacks: a missing or malformed variable is a
+ * deploy error and fails the cold start with every problem named.
+ */
+export function readConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.output<S> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigurationError(`invalid function environment: ${problems.join("; ")}`);
+  }
+  return result.data;
+}

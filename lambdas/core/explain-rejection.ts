@@ -1,0 +1,17 @@
+import type { RejectionReason, TransitionRequest } from "./ports";
+import type { Run } from "./run";
+import { isTerminal } from "./run-state";
+
+/**
+ * Why the store refused a transition, read off the run as it is now. The conditional write decides; this only
+ * names the reason for logs and counters, in the order the condition checks it.
+ */
+export function explainRejection(run: Run | undefined, request: TransitionRequest): RejectionReason {
+  if (!run) return "unknown-run";
+  if (isTerminal(run.state)) return "terminal";
+  if (run.attempt !== request.attempt) return "other-attempt";
+  if (request.task && run.taskArn !== undefined && run.taskArn !== request.task.taskArn) return "other-task";
+  if (request.task && run.taskVersion !== undefined && run.taskVersion === request.task.version) return "duplicate";
+  if (request.task && run.taskVersion !== undefined && run.taskVersion > request.task.version) return "stale";
+  return "not-allowed";
+}

@@ -1,0 +1,91 @@
+import type { ChangeSource, NewRun, Run, RunOutcomeFields } from "./run";
+import type { RunState } from "./run-state";
+
+/** A request to move one attempt of a run to a new state. */
+export interface TransitionRequest {
+  runId: string;
+  attempt: number;
+  to: RunState;
+  at: string;
+  source: ChangeSource;
+  /**
+   * The task this change comes from. The store accepts it only if the run has no task yet or this same task, and
+   * only if `version` (ECS `detail.version`) is newer than the last one accepted: duplicates and stale or
+   * out-of-order events change nothing.
+   */
+  task?: { taskArn: string; version: number };
+  /** Facts to record with the change; the task's ARN comes from `task`. */
+  fields?: Omit<RunOutcomeFields, "taskArn">;
+}
+
+/** Why a transition was not applied. */
+export type RejectionReason =
+  "unknown-run" | "terminal" | "other-attempt" | "other-task" | "duplicate" | "stale" | "not-allowed";
+
+export type TransitionResult =
+  { applied: true; from: RunState; run: Run } | { applied: false; reason: RejectionReason; run?: Run };
+
+export type CreateResult = { created: true; run: Run } | { created: false; run: Run };
+
+/** Runs and their history. Every write is conditional, so concurrent and repeated deliveries are safe. */
+export interface RunStore {
+  /** Records a new run unless one with its id exists, in which case the existing run is returned. */
+  create(run: NewRun): Promise<CreateResult>;
+  get(runId: string): Promise<Run | undefined>;
+  /** Applies one state change atomically with its history entry, or explains why not. */
+  transition(request: TransitionRequest): Promise<TransitionResult>;
+  /** A flow's runs, newest first. */
+  listByFlow(flow: string, options: { limit: number }): Promise<Run[]>;
+}
+
+export interface TaskRequest {
+  flow: string;
+  runId: string;
+  attempt: number;
+  params: Record<string, string>;
+  clientToken: string;
+  startedBy: string;
+}
+
+/** ECS answered without starting a task (`failures[]`), e.g. no Fargate capacity. */
+export interface TaskLaunchFailure {
+  ok: false;
+  reason: string;
+  detail?: string;
+}
+
+export type TaskLaunchResult = { ok: true; taskArn: string } | TaskLaunchFailure;
+
+/** Starts flow containers. Must be idempotent on `clientToken`. */
+export interface TaskLauncher {
+  runTask(request: TaskRequest): Promise<TaskLaunchResult>;
+}
+
+/** A run moved; published for alerting and for downstream flows. */
+export interface RunStateChanged {
+  runId: string;
+  flow: string;
+  trigger: Run["trigger"];
+  from: RunState | null;
+  to: RunState;
+  attempt: number;
+  maxAttempts: number;
+  at: string;
+  taskArn?: string;
+  exitCode?: number;
+  stopCode?: string;
+  reason?: string;
+}
+
+export interface RunEventPublisher {
+  publish(change: RunStateChanged): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+/** Short random strings for manual run ids. */
+export interface NonceSource {
+  nonce(): string;
+}

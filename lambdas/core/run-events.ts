@@ -1,0 +1,22 @@
+import type { RunStateChanged } from "./ports";
+import type { Run } from "./run";
+import type { RunState } from "./run-state";
+
+/** The event that announces a run's latest change, built from the run as stored after it. */
+export function announce(run: Run, from: RunState | null): RunStateChanged {
+  const last = run.history[run.history.length - 1];
+  return {
+    runId: run.runId,
+    flow: run.flow,
+    trigger: run.trigger,
+    from,
+    to: run.state,
+    attempt: run.attempt,
+    maxAttempts: run.maxAttempts,
+    at: last?.at ?? run.updatedAt,
+    ...(run.taskArn !== undefined && { taskArn: run.taskArn }),
+    ...(run.exitCode !== undefined && { exitCode: run.exitCode }),
+    ...(run.stopCode !== undefined && { stopCode: run.stopCode }),
+    ...(run.reason !== undefined && { reason: run.reason }),
+  };
+}

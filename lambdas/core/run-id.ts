@@ -1,0 +1,55 @@
+/**
+ * Run identifiers. A scheduled run's id is a function of its flow and scheduled instant, so a second delivery of the
+ * same schedule (EventBridge Scheduler delivers at least once) finds the run already recorded and launches nothing.
+ */
+
+const ECS_CLIENT_TOKEN_MAX = 64;
+const ECS_STARTED_BY_MAX = 36;
+
+/** `2026-03-02T10:00:00Z` → `20260302T1000Z`; seconds are kept only when the instant has them. */
+function compactInstant(instant: Date): string {
+  const iso = instant.toISOString();
+  const date = iso.slice(0, 10).replaceAll("-", "");
+  const hhmm = iso.slice(11, 16).replace(":", "");
+  const seconds = iso.slice(17, 19);
+  return `${date}T${hhmm}${seconds === "00" ? "" : seconds}Z`;
+}
+
+/** The id of the run a schedule fires at `scheduledTime`, e.g. `orders-daily/20260302T1000Z`. */
+export function scheduledRunId(flow: string, scheduledTime: Date): string {
+  return `${flow}/${compactInstant(scheduledTime)}`;
+}
+
+/** The id of a backfill run for one schedule slot: deterministic, so re-running a backfill adds nothing twice. */
+export function backfillRunId(flow: string, slot: Date): string {
+  return `${flow}/b${compactInstant(slot)}`;
+}
+
+/** The id of a run someone asked for by hand; `nonce` tells apart two requests in the same second. */
+export function manualRunId(flow: string, requestedAt: Date, nonce: string): string {
+  return `${flow}/m${compactInstant(requestedAt)}-${nonce.slice(0, 6)}`;
+}
+
+/** The flow a run id belongs to. */
+export function flowOfRunId(runId: string): string {
+  return runId.slice(0, runId.indexOf("/"));
+}
+
+/**
+ * The ECS RunTask `clientToken` of one attempt. A launcher retried after RunTask succeeded sends the same token, and
+ * ECS answers with the task it already started instead of starting another.
+ */
+export function clientToken(runId: string, attempt: number): string {
+  const token = `${runId}#${attempt}`;
+  if (token.length > ECS_CLIENT_TOKEN_MAX)
+    throw new Error(`clientToken "${token}" exceeds ${ECS_CLIENT_TOKEN_MAX} characters`);
+  return token;
+}
+
+/** The ECS `startedBy` of a flow's tasks (≤ 36 of `[A-Za-z0-9-/_]`), so `ListTasks` can find them. */
+export function startedBy(flow: string): string {
+  const value = `df/${flow}`;
+  if (value.length > ECS_STARTED_BY_MAX)
+    throw new Error(`startedBy "${value}" exceeds ${ECS_STARTED_BY_MAX} characters`);
+  return value;
+}

@@ -1,0 +1,62 @@
+/** Where a run is in its life. Terminal states absorb: nothing moves a run out of them. */
+export const RunState = {
+  PENDING: "PENDING",
+  STARTING: "STARTING",
+  RUNNING: "RUNNING",
+  RETRYING: "RETRYING",
+  SUCCEEDED: "SUCCEEDED",
+  FAILED: "FAILED",
+  TIMED_OUT: "TIMED_OUT",
+  CANCELLED: "CANCELLED",
+  LOST: "LOST",
+  SKIPPED: "SKIPPED",
+} as const;
+export type RunState = (typeof RunState)[keyof typeof RunState];
+
+export const RUN_STATES: readonly RunState[] = Object.values(RunState);
+
+const TERMINAL: ReadonlySet<RunState> = new Set<RunState>([
+  RunState.SUCCEEDED,
+  RunState.FAILED,
+  RunState.TIMED_OUT,
+  RunState.CANCELLED,
+  RunState.LOST,
+  RunState.SKIPPED,
+]);
+
+const ENDINGS = [RunState.SUCCEEDED, RunState.FAILED, RunState.TIMED_OUT, RunState.CANCELLED, RunState.LOST] as const;
+
+/**
+ * The moves a run may make. ECS can skip states (a task that fails to start goes straight to STOPPED), so every live
+ * state may move to any later one; nothing moves backwards. RETRYING leads to the next attempt's PENDING.
+ * SKIPPED is never reached by a move: a run is recorded SKIPPED when its overlap or lateness policy refuses it.
+ */
+const NEXT: Readonly<Record<RunState, readonly RunState[]>> = {
+  PENDING: [RunState.STARTING, RunState.RUNNING, RunState.RETRYING, ...ENDINGS],
+  STARTING: [RunState.RUNNING, RunState.RETRYING, ...ENDINGS],
+  RUNNING: [RunState.RETRYING, ...ENDINGS],
+  RETRYING: [RunState.PENDING, RunState.CANCELLED, RunState.LOST],
+  SUCCEEDED: [],
+  FAILED: [],
+  TIMED_OUT: [],
+  CANCELLED: [],
+  LOST: [],
+  SKIPPED: [],
+};
+
+export function isTerminal(state: RunState): boolean {
+  return TERMINAL.has(state);
+}
+
+export function canTransition(from: RunState, to: RunState): boolean {
+  return NEXT[from].includes(to);
+}
+
+/** The states a run may be in for a move to `to`: the condition of the store's conditional update. */
+export function predecessorsOf(to: RunState): RunState[] {
+  return RUN_STATES.filter((from) => canTransition(from, to));
+}
+
+export function isRunState(value: unknown): value is RunState {
+  return typeof value === "string" && (RUN_STATES as readonly string[]).includes(value);
+}

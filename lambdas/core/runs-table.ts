@@ -1,0 +1,28 @@
+/**
+ * The runs table: one definition shared by the Terraform stack and the local store, so both have the same keys and
+ * indexes. Single table; a run is one item whose history is appended in the same conditional update that changes
+ * its state, so no transaction is needed and no history is lost between two writes.
+ */
+export const RUNS_TABLE = {
+  partitionKey: "pk",
+  sortKey: "sk",
+  ttlAttribute: "expiresAt",
+  indexes: {
+    /** A flow's runs, newest first: `FLOW#<flow>` / `<createdAt>#<runId>`. */
+    byFlow: { name: "byFlow", partitionKey: "flowPk", sortKey: "flowSk" },
+    /** Sparse: present only while a run is not terminal. `ACTIVE#<flow>` / `<deadline>`. */
+    active: { name: "active", partitionKey: "activePk", sortKey: "activeSk" },
+  },
+} as const;
+
+/** Every key attribute, with its DynamoDB type: the table's `AttributeDefinitions`. */
+export const RUNS_TABLE_KEY_ATTRIBUTES: readonly string[] = [
+  RUNS_TABLE.partitionKey,
+  RUNS_TABLE.sortKey,
+  ...Object.values(RUNS_TABLE.indexes).flatMap((index) => [index.partitionKey, index.sortKey]),
+];
+
+export const runKey = (runId: string) => ({ [RUNS_TABLE.partitionKey]: `RUN#${runId}`, [RUNS_TABLE.sortKey]: "RUN" });
+export const byFlowPartition = (flow: string) => `FLOW#${flow}`;
+export const byFlowSort = (createdAt: string, runId: string) => `${createdAt}#${runId}`;
+export const activePartition = (flow: string) => `ACTIVE#${flow}`;

@@ -1,0 +1,107 @@
+import type { FlowInput } from "../../flows/registry/flow-definition";
+import { defineRegistry, FlowDefinitionError, UnknownFlowError } from "../../flows/registry/flow-registry";
+import { registry } from "../../flows/index";
+import { flowModules } from "../../flows/modules";
+
+const valid: FlowInput = {
+  name: "orders-daily",
+  description: "Loads yesterday's orders",
+  owner: "@data-eng",
+  schedule: { cron: "0 6 * * *", timezone: "Europe/London" },
+};
+
+function issuesOf(input: Partial<FlowInput> & Record<string, unknown>) {
+  try {
+    defineRegistry([{ ...valid, ...input } as FlowInput]);
+  } catch (error) {
+    if (error instanceof FlowDefinitionError) return error.issues;
+    throw error;
+  }
+  return [];
+}
+
+describe("flow definitions", () => {
+  it("applies the documented defaults", () => {
+    const flow = defineRegistry([valid]).require("orders-daily");
+    expect(flow).toMatchObject({
+      cpu: 256,
+      memoryMiB: 512,
+      timeoutMinutes: 60,
+      retries: 0,
+      overlap: "skip",
+      secrets: [],
+      params: {},
+      schedule: { enabled: true, timezone: "Europe/London" },
+    });
+  });
+
+  it.each([
+    ["an upper-case name", { name: "Orders" }, "name"],
+    ["a name with a dot", { name: "orders.daily" }, "name"],
+    ["a 33-character name", { name: "a".repeat(33) }, "name"],
+    ["a name ending in a dash", { name: "orders-" }, "name"],
+    ["a bad cron", { schedule: { cron: "0 25 * * *" } }, "schedule.cron"],
+    ["an unknown timezone", { schedule: { cron: "0 6 * * *", timezone: "Europe/Atlantis" } }, "schedule.timezone"],
+    ["both cron and rate", { schedule: { cron: "0 6 * * *", rate: "1 hour" } }, "schedule"],
+    ["an unknown secret", { secrets: ["PREFECT_API_KEY"] }, "secrets.0"],
+    ["a secret listed twice", { secrets: ["DBT_CLOUD_TOKEN", "DBT_CLOUD_TOKEN"] }, "secrets"],
+    ["memory that does not fit the cpu", { cpu: 256, memoryMiB: 4096 }, "memoryMiB"],
+    ["a cpu Fargate does not offer", { cpu: 300, memoryMiB: 512 }, "cpu"],
+    ["a zero timeout", { timeoutMinutes: 0 }, "timeoutMinutes"],
+    ["a timeout over a day", { timeoutMinutes: 24 * 60 + 1 }, "timeoutMinutes"],
+    ["negative retries", { retries: -1 }, "retries"],
+    ["more than five retries", { retries: 6 }, "retries"],
+    ["an unknown overlap policy", { overlap: "queue" }, "overlap"],
+    ["a non-string param", { params: { limit: 5 } }, "params.limit"],
+    ["an unknown field", { schedul: {} }, "(definition)"],
+    ["an empty owner", { owner: "" }, "owner"],
+  ])("rejects %s, naming the field", (_, input, field) => {
+    expect(issuesOf(input as Record<string, unknown>).map((issue) => issue.field)).toContain(field);
+  });
+
+  it("names the flow in every message", () => {
+    expect(() => defineRegistry([{ ...valid, timeoutMinutes: 0 }])).toThrow(
+      /flow "orders-daily", field "timeoutMinutes"/,
+    );
+  });
+
+  it("names a flow without a usable name by its position", () => {
+    expect(() => defineRegistry([valid, { ...valid, name: "" }])).toThrow(/flow "#2", field "name"/);
+  });
+
+  it("reports every problem of every flow at once", () => {
+    const bad = [
+      { ...valid, retries: 9 },
+      { ...valid, name: "other", cpu: 3 },
+    ];
+    expect(() => defineRegistry(bad)).toThrow(
+      expect.objectContaining({
+        issues: [expect.objectContaining({ flow: "orders-daily" }), expect.objectContaining({ flow: "other" })],
+      }),
+    );
+  });
+
+  it("rejects two flows with the same name", () => {
+    expect(() => defineRegistry([valid, valid])).toThrow(/flow "orders-daily", field "name": another flow/);
+  });
+
+  it("explains the valid memory sizes for the chosen cpu", () => {
+    expect(() => defineRegistry([{ ...valid, cpu: 512, memoryMiB: 512 }])).toThrow(/1024\.\.4096 in steps of 1024/);
+  });
+});
+
+describe("the registry", () => {
+  it("answers an unknown flow with the flows it knows", () => {
+    expect(() => defineRegistry([valid]).require("nope")).toThrow(UnknownFlowError);
+    expect(() => defineRegistry([valid]).require("nope")).toThrow(/known flows: orders-daily/);
+  });
+
+  it("has code for every flow that runs on the standard runtime, and no code without a flow", () => {
+    const runtimeFlows = registry.flows.filter((flow) => flow.command === undefined).map((flow) => flow.name);
+    expect(Object.keys(flowModules).sort()).toEqual(runtimeFlows.sort());
+  });
+
+  it("ships a credential-free flow for the local demo", () => {
+    expect(registry.require("hello-world").secrets).toEqual([]);
+  });
+});

@@ -1,0 +1,68 @@
+import {
+  canTransition,
+  isRunState,
+  isTerminal,
+  predecessorsOf,
+  RUN_STATES,
+  RunState,
+} from "../../lambdas/core/run-state";
+
+const TERMINAL = [
+  RunState.SUCCEEDED,
+  RunState.FAILED,
+  RunState.TIMED_OUT,
+  RunState.CANCELLED,
+  RunState.LOST,
+  RunState.SKIPPED,
+];
+const LIVE = [RunState.PENDING, RunState.STARTING, RunState.RUNNING, RunState.RETRYING];
+
+describe("run state machine", () => {
+  it("treats exactly the six ending states as terminal", () => {
+    expect(RUN_STATES.filter(isTerminal).sort()).toEqual([...TERMINAL].sort());
+  });
+
+  it.each(TERMINAL)("absorbs: nothing leaves %s", (from) => {
+    expect(RUN_STATES.filter((to) => canTransition(from, to))).toEqual([]);
+  });
+
+  it.each([
+    [RunState.PENDING, RunState.STARTING],
+    [RunState.PENDING, RunState.RUNNING],
+    [RunState.PENDING, RunState.FAILED],
+    [RunState.STARTING, RunState.RUNNING],
+    [RunState.STARTING, RunState.FAILED],
+    [RunState.RUNNING, RunState.SUCCEEDED],
+    [RunState.RUNNING, RunState.TIMED_OUT],
+    [RunState.RUNNING, RunState.RETRYING],
+    [RunState.RETRYING, RunState.PENDING],
+  ])("allows %s -> %s", (from, to) => {
+    expect(canTransition(from, to)).toBe(true);
+  });
+
+  it.each([
+    [RunState.RUNNING, RunState.STARTING],
+    [RunState.RUNNING, RunState.PENDING],
+    [RunState.STARTING, RunState.PENDING],
+    [RunState.RETRYING, RunState.SUCCEEDED],
+    [RunState.PENDING, RunState.SKIPPED],
+  ])("refuses %s -> %s (no move backwards, SKIPPED is only ever recorded)", (from, to) => {
+    expect(canTransition(from, to)).toBe(false);
+  });
+
+  it.each(LIVE)("never lets %s move to itself (a repeat is a duplicate, not a change)", (state) => {
+    expect(canTransition(state, state)).toBe(false);
+  });
+
+  it("lists the predecessors the store's condition must allow", () => {
+    expect(predecessorsOf(RunState.RUNNING)).toEqual([RunState.PENDING, RunState.STARTING]);
+    expect(predecessorsOf(RunState.SUCCEEDED)).toEqual([RunState.PENDING, RunState.STARTING, RunState.RUNNING]);
+    expect(predecessorsOf(RunState.SKIPPED)).toEqual([]);
+  });
+
+  it("recognises run states and nothing else", () => {
+    expect(isRunState("RUNNING")).toBe(true);
+    expect(isRunState("running")).toBe(false);
+    expect(isRunState(3)).toBe(false);
+  });
+});
