@@ -9,26 +9,14 @@ type Dynalite = Awaited<ReturnType<typeof startDynalite>>;
 describe("DynamoRunStore on dynalite", () => {
   let dynamo: Dynalite;
   let store: DynamoRunStore;
-  let table = 0;
 
   beforeAll(async () => {
-    dynamo = await startDynalite("unused");
+    dynamo = await startDynalite();
   });
   afterAll(() => dynamo.close());
 
   beforeEach(async () => {
-    // A table per test keeps tests independent without restarting the server.
-    const { ensureRunsTable } = await import("../../lambdas/adapters/ensure-runs-table");
-    const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
-    const tableName = `runs-${++table}`;
-    const raw = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: "local",
-      credentials: { accessKeyId: "l", secretAccessKey: "l" },
-    });
-    await ensureRunsTable(raw, tableName);
-    raw.destroy();
-    store = new DynamoRunStore({ client: dynamo.client, tableName, retentionDays: 30 });
+    store = await dynamo.freshRunStore();
   });
 
   const event = (

@@ -1,0 +1,115 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
+import { createRecordTaskState } from "../../lambdas/core/record-task-state";
+import { RunState } from "../../lambdas/core/run-state";
+import { MalformedEventError } from "../../lambdas/core/task-state-change";
+import { createRecorderHandler } from "../../lambdas/recorder";
+import { startDynalite } from "../support/dynalite";
+import type { EcsFixture } from "../support/fixtures";
+import { ecsEvent, FIXTURE_CLUSTER_ARN } from "../support/fixtures";
+import { fixedClock, RecordingPublisher } from "../support/recording-publisher";
+import { newRun } from "../support/runs";
+
+describe("recorder", () => {
+  let dynamo: Awaited<ReturnType<typeof startDynalite>>;
+  let runs: DynamoRunStore;
+  let events: RecordingPublisher;
+  let record: (event: unknown) => Promise<{ status: string; reason?: string }>;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(() => dynamo.close());
+
+  beforeEach(async () => {
+    runs = await dynamo.freshRunStore();
+    events = new RecordingPublisher();
+    const recordTaskState = createRecordTaskState({
+      runs,
+      events,
+      clock: fixedClock("2026-03-02T10:20:00Z"),
+      clusterArn: FIXTURE_CLUSTER_ARN,
+    });
+    record = createRecorderHandler({ recordTaskState, logger: new Logger({ logLevel: "SILENT" }) });
+    await runs.create(newRun());
+  });
+
+  const deliver = async (...names: EcsFixture[]) => {
+    const outcomes = [];
+    for (const name of names) outcomes.push(await record(ecsEvent(name)));
+    return outcomes;
+  };
+  const current = () => runs.get("orders-daily/20260302T1000Z");
+
+  it("follows a task from PROVISIONING to a successful stop", async () => {
+    await deliver("task-provisioning", "task-running", "task-stopped-exit-0");
+    expect(await current()).toMatchObject({
+      state: RunState.SUCCEEDED,
+      exitCode: 0,
+      stopCode: "EssentialContainerExited",
+      startedAt: "2026-03-02T10:12:24.018Z",
+      endedAt: "2026-03-02T10:15:42.260Z",
+    });
+    expect(events.transitions).toEqual(["PENDING->STARTING", "STARTING->RUNNING", "RUNNING->SUCCEEDED"]);
+  });
+
+  it("records a failed flow with its exit code", async () => {
+    await deliver("task-provisioning", "task-running", "task-stopped-exit-1");
+    expect(await current()).toMatchObject({ state: RunState.FAILED, exitCode: 1 });
+  });
+
+  it("changes nothing on a duplicate delivery", async () => {
+    const outcomes = await deliver("task-running", "task-running");
+    expect(outcomes[1]).toMatchObject({ status: "ignored", reason: "duplicate" });
+    expect((await current())?.history).toHaveLength(2);
+  });
+
+  it("accepts STOPPED before RUNNING and ignores the RUNNING that follows", async () => {
+    const outcomes = await deliver("task-stopped-exit-0", "task-running", "task-provisioning");
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(["applied", "ignored", "ignored"]);
+    expect((await current())?.state).toBe(RunState.SUCCEEDED);
+  });
+
+  it("fails a run whose task could not pull its secrets, naming the parameter", async () => {
+    await runs.create(newRun({ runId: "orders-daily/20260302T1100Z" }));
+    await deliver("task-stopped-secrets-pull-failed");
+    const run = await runs.get("orders-daily/20260302T1100Z");
+    expect(run?.state).toBe(RunState.FAILED);
+    expect(run?.reason).toContain("invalid ssm parameters: /DataFlows/Dev/SNOWFLAKE_PRIVATE_KEY");
+  });
+
+  it("ignores events from another cluster", async () => {
+    const event = ecsEvent("task-running");
+    event.detail.clusterArn = "arn:aws:ecs:eu-west-1:111122223333:cluster/someone-else";
+    expect(await record(event)).toMatchObject({ status: "ignored", reason: "other-cluster" });
+    expect((await current())?.state).toBe(RunState.PENDING);
+  });
+
+  it("ignores tasks that carry no run id", async () => {
+    const event = ecsEvent("task-running");
+    delete event.detail.overrides;
+    expect(await record(event)).toMatchObject({ status: "ignored", reason: "not-a-run" });
+  });
+
+  it("ignores events for runs it does not know, creating nothing", async () => {
+    const event = ecsEvent("task-running");
+    event.detail.overrides.containerOverrides[0].environment[0].value = "orders-daily/19990101T0000Z";
+    expect(await record(event)).toMatchObject({ status: "ignored", reason: "unknown-run" });
+    expect(await runs.get("orders-daily/19990101T0000Z")).toBeUndefined();
+  });
+
+  it("rejects a malformed event with an error, so the platform retries and dead-letters it", async () => {
+    await expect(record({ "detail-type": "ECS Task State Change", source: "aws.ecs", detail: {} })).rejects.toThrow(
+      MalformedEventError,
+    );
+  });
+
+  it("does not crash on an unknown stopCode, empty containers or extra fields", async () => {
+    const event = ecsEvent("task-stopped-exit-1");
+    event.detail.stopCode = "SomethingNew";
+    event.detail.containers = [];
+    event.detail.brandNewField = { nested: true };
+    expect(await record(event)).toMatchObject({ status: "applied" });
+    expect((await current())?.state).toBe(RunState.FAILED);
+  });
+});

@@ -1,0 +1,14 @@
+import type { RunEventPublisher, RunStateChanged } from "../../lambdas/core/ports";
+
+/** Collects published run changes so tests can assert what downstream consumers would see. */
+export class RecordingPublisher implements RunEventPublisher {
+  readonly published: RunStateChanged[] = [];
+  async publish(change: RunStateChanged): Promise<void> {
+    this.published.push(change);
+  }
+  get transitions(): string[] {
+    return this.published.map((change) => `${change.from ?? "∅"}->${change.to}`);
+  }
+}
+
+export const fixedClock = (iso: string) => ({ now: () => new Date(iso) });
