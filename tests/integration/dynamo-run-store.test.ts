@@ -1,4 +1,4 @@
-import { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
+import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
 import { RunState } from "../../lambdas/core/run-state";
 import type { TransitionRequest } from "../../lambdas/core/ports";
 import { startDynalite } from "../support/dynalite";

@@ -2,7 +2,7 @@ import { ECSClient, RunTaskCommand } from "@aws-sdk/client-ecs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { mockClient } from "aws-sdk-client-mock";
 import { defineRegistry } from "../../flows/registry/flow-registry";
-import { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
+import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
 import { EcsTaskLauncher } from "../../lambdas/adapters/ecs-task-launcher";
 import { createLaunchRun, InvalidLaunchRequestError } from "../../lambdas/core/launch-run";
 import { RunState } from "../../lambdas/core/run-state";
