@@ -110,3 +110,14 @@ function toAwsDayOfWeek(field: string): string {
     })
     .join(",");
 }
+
+/** A schedule as one line for people: `0 6 * * 1-5 (Europe/London)` or `every 15 minutes`. */
+export function describeSchedule(schedule: {
+  cron?: string;
+  rate?: string;
+  timezone: string;
+  enabled: boolean;
+}): string {
+  const when = schedule.cron !== undefined ? `${schedule.cron} (${schedule.timezone})` : `every ${schedule.rate}`;
+  return schedule.enabled ? when : `${when}, disabled`;
+}

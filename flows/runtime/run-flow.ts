@@ -1,6 +1,8 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { FlowRegistry } from "../registry/flow-registry";
 import { secretParameterName } from "../registry/secrets";
+import { PARAMS_ENV } from "../../lambdas/core/task-overrides";
+import { ATTEMPT_ENV, RUN_ID_ENV } from "../../lambdas/core/task-state-change";
 import { ExitCode } from "./exit-codes";
 import type { FlowMain } from "./flow-context";
 
@@ -61,11 +63,11 @@ function readTaskEnvironment(env: RunFlowOptions["env"], registry: FlowRegistry)
   const flowName = required(env, "DATA_FLOWS_FLOW");
   const flow = registry.get(flowName);
   if (!flow) throw new ConfigurationError(`DATA_FLOWS_FLOW names unknown flow "${flowName}"`);
-  const runId = required(env, "DATA_FLOWS_RUN_ID");
-  const attempt = Number(required(env, "DATA_FLOWS_ATTEMPT"));
+  const runId = required(env, RUN_ID_ENV);
+  const attempt = Number(required(env, ATTEMPT_ENV));
   if (!Number.isInteger(attempt) || attempt < 1)
-    throw new ConfigurationError("DATA_FLOWS_ATTEMPT must be a positive integer");
-  const params = { ...flow.params, ...parseParams(env.DATA_FLOWS_PARAMS) };
+    throw new ConfigurationError(`${ATTEMPT_ENV} must be a positive integer`);
+  const params = { ...flow.params, ...parseParams(env[PARAMS_ENV]) };
   const environment = required(env, "DATA_FLOWS_ENV");
   const secrets: Record<string, string> = {};
   for (const name of flow.secrets) {
@@ -92,10 +94,10 @@ function parseParams(raw: string | undefined): Record<string, string> {
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new ConfigurationError("DATA_FLOWS_PARAMS is not JSON");
+    throw new ConfigurationError(`${PARAMS_ENV} is not JSON`);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigurationError("DATA_FLOWS_PARAMS must be a JSON object of strings");
+    throw new ConfigurationError(`${PARAMS_ENV} must be a JSON object of strings`);
   }
   return Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, String(value)]));
 }

@@ -4,6 +4,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/li
 import { explainRejection } from "../core/explain-rejection";
 import type { CreateResult, RunStore, TransitionRequest, TransitionResult } from "../core/ports";
 import type { NewRun, Run, RunTransition } from "../core/run";
+import type { RunState } from "../core/run-state";
 import { isTerminal, predecessorsOf } from "../core/run-state";
 import { activePartition, byFlowPartition, byFlowSort, RUNS_TABLE, runKey } from "../core/runs-table";
 
@@ -133,20 +134,32 @@ export class DynamoRunStore implements RunStore {
     }
   }
 
-  async listByFlow(flow: string, options: { limit: number }): Promise<Run[]> {
+  async listByFlow(flow: string, options: { limit: number; state?: RunState }): Promise<Run[]> {
     const index = RUNS_TABLE.indexes.byFlow;
-    const { Items = [] } = await this.options.client.send(
-      new QueryCommand({
-        TableName: this.options.tableName,
-        IndexName: index.name,
-        KeyConditionExpression: "#pk = :pk",
-        ExpressionAttributeNames: { "#pk": index.partitionKey },
-        ExpressionAttributeValues: { ":pk": byFlowPartition(flow) },
-        ScanIndexForward: false,
-        Limit: options.limit,
-      }),
-    );
-    return Items.map(toRun);
+    const runs: Run[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    // A state filter is applied after each page is read, so keep paging until the limit is met or the index ends.
+    do {
+      const page = await this.options.client.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          IndexName: index.name,
+          KeyConditionExpression: "#pk = :pk",
+          ...(options.state && { FilterExpression: "#state = :state" }),
+          ExpressionAttributeNames: { "#pk": index.partitionKey, ...(options.state && { "#state": "state" }) },
+          ExpressionAttributeValues: {
+            ":pk": byFlowPartition(flow),
+            ...(options.state && { ":state": options.state }),
+          },
+          ScanIndexForward: false,
+          Limit: options.limit,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      runs.push(...(page.Items ?? []).map(toRun));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && runs.length < options.limit);
+    return runs.slice(0, options.limit);
   }
 }
 

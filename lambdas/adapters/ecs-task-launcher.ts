@@ -1,7 +1,8 @@
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import { RunTaskCommand } from "@aws-sdk/client-ecs";
 import type { TaskLauncher, TaskLaunchResult, TaskRequest } from "../core/ports";
-import { ATTEMPT_ENV, FLOW_CONTAINER_NAME, RUN_ID_ENV } from "../core/task-state-change";
+import { taskOverrideEnvironment } from "../core/task-overrides";
+import { FLOW_CONTAINER_NAME } from "../core/task-state-change";
 
 export interface EcsTaskLauncherOptions {
   client: ECSClient;
@@ -11,9 +12,6 @@ export interface EcsTaskLauncherOptions {
   /** Flow task-definition families are `<prefix><flow>`, e.g. `data-flows-dev-orders-daily`. */
   taskDefinitionPrefix: string;
 }
-
-/** The run's params reach the container as JSON in this variable; overrides show in every event, so never secrets. */
-export const PARAMS_ENV = "DATA_FLOWS_PARAMS";
 
 /** {@link TaskLauncher} on ECS Fargate: private subnets, no public IP, idempotent on the client token. */
 export class EcsTaskLauncher implements TaskLauncher {
@@ -36,16 +34,7 @@ export class EcsTaskLauncher implements TaskLauncher {
           },
         },
         overrides: {
-          containerOverrides: [
-            {
-              name: FLOW_CONTAINER_NAME,
-              environment: [
-                { name: RUN_ID_ENV, value: request.runId },
-                { name: ATTEMPT_ENV, value: String(request.attempt) },
-                { name: PARAMS_ENV, value: JSON.stringify(request.params) },
-              ],
-            },
-          ],
+          containerOverrides: [{ name: FLOW_CONTAINER_NAME, environment: taskOverrideEnvironment(request) }],
         },
         enableECSManagedTags: true,
         propagateTags: "TASK_DEFINITION",

@@ -34,8 +34,8 @@ export interface RunStore {
   get(runId: string): Promise<Run | undefined>;
   /** Applies one state change atomically with its history entry, or explains why not. */
   transition(request: TransitionRequest): Promise<TransitionResult>;
-  /** A flow's runs, newest first. */
-  listByFlow(flow: string, options: { limit: number }): Promise<Run[]>;
+  /** A flow's runs, newest first, optionally only those in one state. */
+  listByFlow(flow: string, options: { limit: number; state?: RunState }): Promise<Run[]>;
 }
 
 export interface TaskRequest {

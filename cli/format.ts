@@ -1,0 +1,85 @@
+import type { Run } from "../lambdas/core/run";
+
+/** Lays rows out in aligned columns under a header, the way `docker ps` does. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!)))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+/** How long a run took (or has been going), e.g. `3m 12s`; empty before it started. */
+export function duration(run: Pick<Run, "startedAt" | "endedAt">, now: Date): string {
+  if (!run.startedAt) return "";
+  const ms = Date.parse(run.endedAt ?? now.toISOString()) - Date.parse(run.startedAt);
+  if (!(ms >= 0)) return "";
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  return minutes < 60 ? `${minutes}m ${seconds % 60}s` : `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+}
+
+export function runRows(runs: readonly Run[], now: Date): string[] {
+  return table(
+    ["RUN", "STATE", "ATTEMPT", "TRIGGER", "CREATED", "DURATION", "EXIT"],
+    runs.map((run) => [
+      run.runId,
+      run.state,
+      `${run.attempt}/${run.maxAttempts}`,
+      run.trigger,
+      run.createdAt.slice(0, 19).replace("T", " "),
+      duration(run, now),
+      run.exitCode === undefined ? "" : String(run.exitCode),
+    ]),
+  );
+}
+
+/** One run in full: its facts, then its history, one accepted change per line. */
+export function runDetails(run: Run, now: Date): string[] {
+  const facts: [string, string | undefined][] = [
+    ["run", run.runId],
+    ["flow", run.flow],
+    ["state", run.state],
+    ["attempt", `${run.attempt} of ${run.maxAttempts}`],
+    ["trigger", run.trigger],
+    ["scheduled for", run.scheduledFor],
+    ["params", Object.keys(run.params).length ? JSON.stringify(run.params) : undefined],
+    ["created", run.createdAt],
+    ["started", run.startedAt],
+    ["ended", run.endedAt],
+    ["duration", duration(run, now) || undefined],
+    ["exit code", run.exitCode === undefined ? undefined : String(run.exitCode)],
+    ["stop code", run.stopCode],
+    ["reason", run.reason],
+    ["task", run.taskArn],
+  ];
+  const shown = facts.filter((fact): fact is [string, string] => fact[1] !== undefined);
+  const history = table(
+    ["AT", "STATE", "ATTEMPT", "SOURCE", "DETAIL"],
+    run.history.map((entry) => [
+      entry.at,
+      entry.state,
+      String(entry.attempt),
+      entry.source,
+      [
+        entry.taskVersion !== undefined ? `v${entry.taskVersion}` : undefined,
+        entry.exitCode !== undefined ? `exit ${entry.exitCode}` : undefined,
+        entry.stopCode,
+        entry.reason,
+      ]
+        .filter(Boolean)
+        .join("; "),
+    ]),
+  );
+  return [
+    ...shown.map(([label, value]) => `${`${label}:`.padEnd(15)}${value}`),
+    "",
+    "history:",
+    ...history.map((l) => `  ${l}`),
+  ];
+}

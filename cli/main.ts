@@ -1,0 +1,232 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { registry as defaultRegistry } from "../flows/index";
+import type { FlowRegistry } from "../flows/registry/flow-registry";
+import { UnknownFlowError } from "../flows/registry/flow-registry";
+import { nextFireTimes } from "../flows/registry/schedule";
+import type { Run } from "../lambdas/core/run";
+import { isRunState, RUN_STATES, RunState } from "../lambdas/core/run-state";
+import { formatRunChange } from "../local/console-reporter";
+import { clusterArnOf } from "../local/ecs-events";
+import { LOCAL_ENVIRONMENT } from "../local/local-environment";
+import { runDetails, runRows, table } from "./format";
+import type { Target } from "./local-target";
+import { CliError, connectLocal } from "./local-target";
+import { replayEvents } from "./replay-events";
+import { waitForRun } from "./wait-for-run";
+
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  env: NodeJS.ProcessEnv;
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** Exit codes: 0 done, 1 a waited-for run did not succeed (or replayed events were rejected), 2 usage or error. */
+const EXIT = { ok: 0, runNotSucceeded: 1, error: 2 } as const;
+const REPOSITORY_ROOT = resolve(__dirname, "..");
+
+/** Runs the `data-flows` command with `argv` (the words after the command name) and returns its exit code. */
+export async function runCli(argv: readonly string[], io: CliIo, registry: FlowRegistry): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const targets: Target[] = [];
+  const program = new Command("data-flows")
+    .description("Run and inspect data flows. Talks to the local control plane started by `npm start`.")
+    .option(
+      "--data-dir <dir>",
+      "the local control plane's data folder",
+      io.env.DATA_FLOWS_DATA_DIR ?? join(REPOSITORY_ROOT, ".data"),
+    )
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
+  const connect = (): Target => {
+    const target = connectLocal(resolve(program.opts<{ dataDir: string }>().dataDir));
+    targets.push(target);
+    return target;
+  };
+  const print = (json: boolean | undefined, value: unknown, lines: () => string[]) => {
+    if (json) io.out(JSON.stringify(value, null, 2));
+    else lines().forEach((line) => io.out(line));
+  };
+
+  program
+    .command("flows")
+    .description("list the flows in the registry with their schedules and next fire times")
+    .option("--json", "print JSON")
+    .action((options: { json?: boolean }) => {
+      const flows = registry.flows.map((flow) => ({
+        name: flow.name,
+        owner: flow.owner,
+        schedule: flow.schedule?.cron ?? (flow.schedule?.rate ? `rate ${flow.schedule.rate}` : null),
+        timezone: flow.schedule?.timezone ?? null,
+        enabled: flow.schedule?.enabled ?? false,
+        nextFire: flow.schedule?.enabled
+          ? nextFireTimes(
+              flow.schedule.cron !== undefined ? { cron: flow.schedule.cron } : { rate: flow.schedule.rate! },
+              flow.schedule.timezone,
+              io.now(),
+              1,
+            )[0]!.toISOString()
+          : null,
+      }));
+      print(options.json, flows, () =>
+        table(
+          ["NAME", "SCHEDULE", "TIMEZONE", "NEXT FIRE (UTC)", "OWNER"],
+          registry.flows.map((flow, index) => [
+            flow.name,
+            flow.schedule ? `${flows[index]!.schedule}${flow.schedule.enabled ? "" : " (disabled)"}` : "manual only",
+            flow.schedule?.timezone ?? "",
+            flows[index]!.nextFire?.slice(0, 16).replace("T", " ") ?? "",
+            flow.owner,
+          ]),
+        ),
+      );
+    });
+
+  program
+    .command("run")
+    .description("start a run of a flow now")
+    .argument("<flow>", "flow name")
+    .option("-p, --param <key=value>", "a run parameter (repeatable), overriding the flow's default", collectParam, {})
+    .option("--wait", "follow the run until it ends; exit 1 unless it SUCCEEDED")
+    .option("--json", "print JSON")
+    .action(async (flowName: string, options: { param: Record<string, string>; wait?: boolean; json?: boolean }) => {
+      const flow = registry.require(flowName);
+      const target = connect();
+      const started = (await target.invokeLauncher({ flow: flow.name, trigger: "manual", params: options.param })) as {
+        runId: string;
+        state: string;
+      };
+      if (!options.wait) {
+        print(options.json, started, () => [`started ${started.runId} (${started.state})`]);
+        return;
+      }
+      if (!options.json) io.out(`started ${started.runId}`);
+      const run = await waitForRun({
+        runs: target.runs,
+        runId: started.runId,
+        timeoutMs: (flow.timeoutMinutes + 5) * 60_000,
+        pollMs: 250,
+        sleep: io.sleep,
+        now: io.now,
+        onTransition: (entry) => {
+          if (options.json) return;
+          const reason = entry.state === RunState.SUCCEEDED ? "" : (entry.reason ?? "");
+          const facts = [entry.exitCode !== undefined ? `exit ${entry.exitCode}` : "", reason].filter(Boolean);
+          io.out(`  ${entry.at.slice(11, 19)}  ${entry.state}${facts.length ? `  (${facts.join("; ")})` : ""}`);
+        },
+      });
+      print(options.json, run, () => [
+        `${run.runId} ended ${run.state}${run.exitCode !== undefined ? ` with exit code ${run.exitCode}` : ""}`,
+      ]);
+      if (run.state !== RunState.SUCCEEDED) exitCode = EXIT.runNotSucceeded;
+    });
+
+  program
+    .command("runs")
+    .description("list recent runs, newest first")
+    .option("--flow <flow>", "only this flow's runs")
+    .addOption(new Option("--state <state>", "only runs in this state").choices(RUN_STATES))
+    .option("--limit <n>", "at most this many runs", parsePositiveInteger, 20)
+    .option("--json", "print JSON")
+    .action(async (options: { flow?: string; state?: string; limit: number; json?: boolean }) => {
+      const flows = options.flow ? [registry.require(options.flow).name] : registry.names;
+      const state = options.state && isRunState(options.state) ? options.state : undefined;
+      const target = connect();
+      const perFlow = await Promise.all(
+        flows.map((flow) => target.runs.listByFlow(flow, { limit: options.limit, ...(state && { state }) })),
+      );
+      const runs = perFlow
+        .flat()
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+        .slice(0, options.limit);
+      print(options.json, runs, () => (runs.length ? runRows(runs, io.now()) : ["no runs yet"]));
+    });
+
+  program
+    .command("show")
+    .description("show one run and its history")
+    .argument("<runId>", "run id, e.g. hello-world/20260302T1000Z")
+    .option("--json", "print JSON")
+    .action(async (runId: string, options: { json?: boolean }) => {
+      const run: Run | undefined = await connect().runs.get(runId);
+      if (!run) throw new CliError(`no run ${runId}`);
+      print(options.json, run, () => runDetails(run, io.now()));
+    });
+
+  program
+    .command("events")
+    .description("work with ECS Task State Change events")
+    .command("replay")
+    .description("feed ECS events (one JSON per line) through the recorder against the local runs table")
+    .argument("<file>", "JSON Lines file of EventBridge ECS Task State Change events")
+    .option("--cluster <arn>", "the cluster whose events may move runs", clusterArnOf(LOCAL_ENVIRONMENT.cluster))
+    .option("--json", "print JSON")
+    .action(async (file: string, options: { cluster: string; json?: boolean }) => {
+      const text = readFileSync(file, "utf8");
+      const summary = await replayEvents({
+        text,
+        runs: connect().runs,
+        clusterArn: options.cluster,
+        events: { publish: async (change) => void (options.json || io.out(formatRunChange(change, false))) },
+      });
+      print(options.json, summary, () => [
+        ...summary.outcomes
+          .filter((entry) => entry.error)
+          .map((entry) => `line ${entry.line}: rejected: ${entry.error}`),
+        `replayed: ${
+          Object.entries(summary.counts)
+            .map(([key, count]) => `${key} ${count}`)
+            .join(", ") || "no events"
+        }`,
+      ]);
+      if (summary.counts.rejected) exitCode = EXIT.runNotSucceeded;
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.error;
+    if (error instanceof CliError || error instanceof UnknownFlowError) {
+      io.err(`data-flows: ${error.message}`);
+      return EXIT.error;
+    }
+    throw error;
+  } finally {
+    targets.forEach((target) => target.close());
+  }
+}
+
+function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
+  const separator = value.indexOf("=");
+  if (separator < 1) throw new InvalidArgumentError(`expected key=value, got "${value}"`);
+  return { ...previous, [value.slice(0, separator)]: value.slice(separator + 1) };
+}
+
+function parsePositiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError("expected a positive whole number");
+  return parsed;
+}
+
+/** The process entry: `bin/data-flows.js` and `npm run cli` call this. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  // Lambdas run on nodejs22.x; the SDK's notice about Node 20 is noise for a local tool.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  process.exitCode = await runCli(
+    argv,
+    {
+      out: (line) => console.log(line),
+      err: (line) => console.error(line),
+      env: process.env,
+      now: () => new Date(),
+      sleep: (ms) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms)),
+    },
+    defaultRegistry,
+  );
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,94 @@
+import { join, resolve } from "node:path";
+import type { FlowRegistry } from "../flows/registry/flow-registry";
+import { FlowDefinitionError } from "../flows/registry/flow-registry";
+import { describeSchedule } from "../flows/registry/schedule";
+import { startLocalControlPlane } from "./control-plane";
+import { LOCAL_ENVIRONMENT } from "./local-environment";
+
+const REPOSITORY_ROOT = resolve(__dirname, "..");
+
+export interface LocalMainIo {
+  env: NodeJS.ProcessEnv;
+  out: (line: string) => void;
+  err: (line: string) => void;
+  colour: boolean;
+  /** Resolves when the user asks to stop (Ctrl-C). */
+  stopRequested: Promise<void>;
+}
+
+/**
+ * `npm start`: validates the registry, starts the local control plane and runs until Ctrl-C.
+ * Returns the process exit code: 1 when the flow definitions are invalid or a port is taken.
+ */
+export async function runLocal(io: LocalMainIo, loadRegistry: () => Promise<FlowRegistry>): Promise<number> {
+  let registry: FlowRegistry;
+  try {
+    registry = await loadRegistry();
+  } catch (error) {
+    if (!(error instanceof FlowDefinitionError)) throw error;
+    io.err(`data-flows: ${error.message}`);
+    io.err("Fix the flow definitions under flows/ and start again.");
+    return 1;
+  }
+  const apiPort = Number(io.env.DATA_FLOWS_PORT ?? LOCAL_ENVIRONMENT.defaultApiPort);
+  const dataDir = resolve(io.env.DATA_FLOWS_DATA_DIR ?? join(REPOSITORY_ROOT, ".data"));
+  let plane: Awaited<ReturnType<typeof startLocalControlPlane>>;
+  try {
+    plane = await startLocalControlPlane({
+      registry,
+      dataDir,
+      persist: true,
+      apiPort,
+      dynamoPort: apiPort + 1,
+      schedule: true,
+      workdir: REPOSITORY_ROOT,
+      hostEnv: io.env,
+      write: io.out,
+      colour: io.colour,
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    io.err(
+      `data-flows: port ${apiPort} or ${apiPort + 1} is in use (is npm start already running?); set DATA_FLOWS_PORT`,
+    );
+    return 1;
+  }
+  io.out("data-flows local control plane");
+  io.out(`  runs table  ${plane.dynamoEndpoint}  (dynalite; data in ${join(dataDir, "dynamodb")})`);
+  io.out(`  launcher    ${plane.apiUrl}/functions/launcher/invocations`);
+  io.out(`  logs        ${join(dataDir, "logs")}   dead letters  ${plane.deadLetters}`);
+  for (const { flow, next } of plane.scheduled) {
+    io.out(`  schedule    ${flow}  ${describeSchedule(registry.require(flow).schedule!)}  next ${next.toISOString()}`);
+  }
+  io.out("Try: npx data-flows run hello-world --wait    (Ctrl-C stops)");
+  await io.stopRequested;
+  io.out("stopping: waiting for running flows to stop...");
+  await plane.stop();
+  io.out("stopped");
+  return 0;
+}
+
+if (require.main === module) {
+  // Lambdas run on nodejs22.x; the SDK's notice about Node 20 is noise for a local tool.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  const stopRequested = new Promise<void>((resolveStop) => {
+    process.once("SIGINT", () => resolveStop());
+    process.once("SIGTERM", () => resolveStop());
+  });
+  runLocal(
+    {
+      env: process.env,
+      out: (line) => console.log(line),
+      err: (line) => console.error(line),
+      colour: process.stdout.isTTY === true,
+      stopRequested,
+    },
+    async () => (await import("../flows/index")).registry,
+  ).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

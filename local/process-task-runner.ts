@@ -1,0 +1,169 @@
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createWriteStream, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import type { FlowRegistry } from "../flows/registry/flow-registry";
+import { FLOW_SECRET_NAMES } from "../flows/registry/secrets";
+import type { TaskLauncher, TaskLaunchResult, TaskRequest } from "../lambdas/core/ports";
+import { taskOverrideEnvironment } from "../lambdas/core/task-overrides";
+import type { LocalCluster, LocalTaskFacts, LocalTaskState } from "./ecs-events";
+import { taskStateChangeEvent } from "./ecs-events";
+
+export interface ProcessTaskRunnerOptions {
+  registry: FlowRegistry;
+  cluster: LocalCluster;
+  /** Environment name the flows see as DATA_FLOWS_ENV (and in the SSM parameter names they report). */
+  environmentName: string;
+  /** Family prefix, as in AWS: `<prefix><flow>`. */
+  taskDefinitionPrefix: string;
+  /** Repository root: the working directory of every flow process. */
+  workdir: string;
+  /** One log file per task, like one CloudWatch stream per task. */
+  logsDir: string;
+  /** Where ECS events go: the recorder, as the EventBridge rule delivers them in AWS. */
+  deliver: (event: ReturnType<typeof taskStateChangeEvent>) => Promise<void>;
+  /** Each line a flow prints, for the console. */
+  onOutput?: (line: { flow: string; runId: string; text: string }) => void;
+  /** Environment the developer's shell provides: where declared secrets come from locally, instead of SSM. */
+  hostEnv: NodeJS.ProcessEnv;
+}
+
+interface LocalTask {
+  facts: LocalTaskFacts;
+  version: number;
+  stopRequested?: string;
+  kill?: (signal: NodeJS.Signals) => void;
+  done: Promise<void>;
+}
+
+/** The image's entrypoint, run from source: the flow runtime under tsx. */
+const RUNTIME_COMMAND = [process.execPath, "--import", "tsx", "flows/runtime/main.ts"];
+
+/**
+ * A stand-in for ECS Fargate: runs each task as a child process with the environment the task definition and the
+ * RunTask overrides would give the container, and emits ECS Task State Change events with increasing versions.
+ * Idempotent on the client token, as RunTask is.
+ */
+export class ProcessTaskRunner implements TaskLauncher {
+  private readonly byToken = new Map<string, string>();
+  private readonly tasks = new Map<string, LocalTask>();
+
+  constructor(private readonly options: ProcessTaskRunnerOptions) {}
+
+  async runTask(request: TaskRequest): Promise<TaskLaunchResult> {
+    const existing = this.byToken.get(request.clientToken);
+    if (existing) return { ok: true, taskArn: existing };
+    const flow = this.options.registry.require(request.flow);
+    const { cluster } = this.options;
+    const taskId = randomBytes(16).toString("hex");
+    const taskArn = `arn:aws:ecs:${cluster.region}:${cluster.account}:task/${cluster.name}/${taskId}`;
+    const facts: LocalTaskFacts = {
+      cluster,
+      taskId,
+      family: `${this.options.taskDefinitionPrefix}${flow.name}`,
+      cpu: flow.cpu,
+      memoryMiB: flow.memoryMiB,
+      startedBy: request.startedBy,
+      environment: taskOverrideEnvironment(request),
+      createdAt: new Date().toISOString(),
+    };
+    const task: LocalTask = { facts, version: 0, done: Promise.resolve() };
+    this.byToken.set(request.clientToken, taskArn);
+    this.tasks.set(taskArn, task);
+    task.done = this.run(task, request, flow.command ?? RUNTIME_COMMAND, flow.secrets);
+    return { ok: true, taskArn };
+  }
+
+  /** Stops a task as `StopTask` does: SIGTERM now, the STOPPED event says UserInitiated with the given reason. */
+  stopTask(taskArn: string, reason: string): boolean {
+    const task = this.tasks.get(taskArn);
+    if (!task?.kill) return false;
+    task.stopRequested = reason;
+    task.kill("SIGTERM");
+    return true;
+  }
+
+  /** Stops every running task and waits until each has reported STOPPED. */
+  async close(): Promise<void> {
+    for (const [taskArn] of this.tasks) this.stopTask(taskArn, "Local control plane shutting down");
+    await Promise.all([...this.tasks.values()].map((task) => task.done));
+  }
+
+  private async emit(task: LocalTask, state: Omit<LocalTaskState, "version" | "at">): Promise<void> {
+    task.version += 1;
+    const event = taskStateChangeEvent(task.facts, { ...state, version: task.version, at: new Date().toISOString() });
+    await this.options.deliver(event);
+  }
+
+  private async run(task: LocalTask, request: TaskRequest, command: string[], secrets: readonly string[]) {
+    await this.emit(task, { lastStatus: "PROVISIONING" });
+    await this.emit(task, { lastStatus: "PENDING" });
+    const logFile = join(this.options.logsDir, request.flow, `${task.facts.taskId}.log`);
+    mkdirSync(join(this.options.logsDir, request.flow), { recursive: true });
+    const log = createWriteStream(logFile, { flags: "a" });
+    const [executable, ...args] = command as [string, ...string[]];
+    const child = spawn(executable, args, {
+      cwd: this.options.workdir,
+      env: this.containerEnvironment(request, secrets, task.facts.environment),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    task.kill = (signal) => child.kill(signal);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+      child.once("error", (error) => resolve({ code: null, signal: null, error }));
+      child.once("close", (code, signal) => resolve({ code, signal }));
+    });
+    const startedAt = await new Promise<string | undefined>((resolve) => {
+      child.once("spawn", () => resolve(new Date().toISOString()));
+      child.once("error", () => resolve(undefined));
+    });
+    if (startedAt) {
+      for (const stream of [child.stdout, child.stderr]) {
+        createInterface({ input: stream }).on("line", (text) => {
+          log.write(`${text}\n`);
+          this.options.onOutput?.({ flow: request.flow, runId: request.runId, text });
+        });
+      }
+      await this.emit(task, { lastStatus: "RUNNING", startedAt });
+    }
+    const result = await exited;
+    task.kill = undefined;
+    await new Promise<void>((resolve) => log.end(resolve));
+    const stoppedAt = new Date().toISOString();
+    if (!startedAt) {
+      await this.emit(task, {
+        lastStatus: "STOPPED",
+        stoppedAt,
+        stopCode: "TaskFailedToStart",
+        stoppedReason: `CannotStartContainerError: ${result.error?.message ?? "the container did not start"}`,
+      });
+      return;
+    }
+    await this.emit(task, { lastStatus: "DEPROVISIONING", startedAt });
+    // A process killed by a signal has no exit code of its own; Docker reports 128 + the signal number.
+    const exitCode = result.code ?? 128 + (result.signal === "SIGKILL" ? 9 : 15);
+    await this.emit(task, {
+      lastStatus: "STOPPED",
+      startedAt,
+      stoppedAt,
+      exitCode,
+      stopCode: task.stopRequested ? "UserInitiated" : "EssentialContainerExited",
+      stoppedReason: task.stopRequested ?? "Essential container in task exited",
+    });
+  }
+
+  /** What ECS would give the container: task-definition variables, declared secrets only, and the RunTask overrides. */
+  private containerEnvironment(
+    request: TaskRequest,
+    secrets: readonly string[],
+    overrides: LocalTaskFacts["environment"],
+  ): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...this.options.hostEnv };
+    for (const name of FLOW_SECRET_NAMES) delete env[name];
+    for (const name of secrets) if (this.options.hostEnv[name]) env[name] = this.options.hostEnv[name];
+    env.DATA_FLOWS_FLOW = request.flow;
+    env.DATA_FLOWS_ENV = this.options.environmentName;
+    for (const { name, value } of overrides) env[name] = value;
+    return env;
+  }
+}
