@@ -79,7 +79,7 @@ export class ProcessTaskRunner implements TaskLauncher {
   stopTask(taskArn: string, reason: string): boolean {
     const task = this.tasks.get(taskArn);
     if (!task?.kill) return false;
-    task.stopRequested = reason;
+    task.stopRequested ??= reason; // as in ECS, the first stop's reason is the one reported
     task.kill("SIGTERM");
     return true;
   }

@@ -1,0 +1,98 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { registry } from "../../flows/index";
+import type { Run } from "../../lambdas/core/run";
+import { RunState } from "../../lambdas/core/run-state";
+import type { LocalControlPlane } from "../../local/control-plane";
+import { startLocalControlPlane } from "../../local/control-plane";
+import { runCliCapturing } from "../support/cli";
+
+/** The control plane `npm start` runs, in this process, with flows run as real child processes. */
+describe("local control plane, end to end", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "data-flows-e2e-"));
+  const console: string[] = [];
+  let plane: LocalControlPlane;
+
+  const start = () =>
+    startLocalControlPlane({
+      registry,
+      dataDir,
+      persist: true,
+      apiPort: 0,
+      dynamoPort: 0,
+      schedule: false,
+      workdir: resolve(__dirname, "..", ".."),
+      // The test setup silences Powertools; flows must log as they do under npm start.
+      hostEnv: { ...process.env, POWERTOOLS_LOG_LEVEL: "INFO" },
+      write: (line) => console.push(line),
+      colour: false,
+    });
+
+  const cli = (...argv: string[]) => runCliCapturing(argv, { dataDir, registry });
+
+  beforeAll(async () => {
+    plane = await start();
+  });
+  afterAll(async () => {
+    await plane.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("runs the credential-free flow to SUCCEEDED and exits 0", async () => {
+    const result = await cli("run", "hello-world", "--wait", "--json");
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.out)).toMatchObject({ state: RunState.SUCCEEDED, exitCode: 0 });
+  });
+
+  it("runs it with fail=true to FAILED with exit code 1, and exits 1", async () => {
+    const result = await cli("run", "hello-world", "--param", "fail=true", "--wait", "--json");
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.out)).toMatchObject({ state: RunState.FAILED, exitCode: 1, params: { fail: "true" } });
+  });
+
+  it("records the full history the ECS-shaped events drove", async () => {
+    const { out } = await cli("runs", "--state", "SUCCEEDED", "--limit", "1", "--json");
+    const [run] = JSON.parse(out) as Run[];
+    // STARTING comes from the launcher or from the PROVISIONING event, whichever is recorded first.
+    expect(run!.history.map((entry) => entry.state)).toEqual(["PENDING", "STARTING", "RUNNING", "SUCCEEDED"]);
+    expect(run!.history.at(-1)).toMatchObject({ source: "recorder", exitCode: 0, taskVersion: 5 });
+  });
+
+  it("writes each task's output to its own log file", async () => {
+    const { out } = await cli("runs", "--state", "SUCCEEDED", "--limit", "1", "--json");
+    const [run] = JSON.parse(out) as Run[];
+    const taskId = run!.taskArn!.split("/").pop()!;
+    expect(readFileSync(join(dataDir, "logs", "hello-world", `${taskId}.log`), "utf8")).toContain(
+      "hello from step 3 of 3",
+    );
+  });
+
+  it("prints each transition on the console", () => {
+    expect(console.some((line) => /hello-world\/m\S+ {2}attempt 1\/1 {2}RUNNING → FAILED {2}\(exit 1/.test(line))).toBe(
+      true,
+    );
+  });
+
+  it("answers an unknown flow with a clear error and exit code 2", async () => {
+    const result = await cli("run", "no-such-flow");
+    expect(result).toMatchObject({ code: 2, err: 'data-flows: unknown flow "no-such-flow"; known flows: hello-world' });
+  });
+
+  it("keeps the history across a restart", async () => {
+    const before = JSON.parse((await cli("runs", "--json")).out) as Run[];
+    await plane.stop();
+    expect(existsSync(join(dataDir, "local.json"))).toBe(false);
+    plane = await start();
+    const after = JSON.parse((await cli("runs", "--json")).out) as Run[];
+    expect(after.map((run) => `${run.runId} ${run.state}`)).toEqual(before.map((run) => `${run.runId} ${run.state}`));
+    expect(after).toHaveLength(2);
+  });
+
+  it("shows one run with its history", async () => {
+    const [run] = JSON.parse((await cli("runs", "--limit", "1", "--json")).out) as Run[];
+    const result = await cli("show", run!.runId);
+    expect(result.out).toContain(`run:           ${run!.runId}`);
+    expect(result.out).toMatch(/history:\n +AT +STATE/);
+  });
+});

@@ -1,0 +1,75 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { defineRegistry } from "../../flows/registry/flow-registry";
+import { runCliCapturing } from "../support/cli";
+
+const registry = defineRegistry([
+  {
+    name: "orders-daily",
+    description: "d",
+    owner: "@data-eng",
+    schedule: { cron: "0 6 * * *", timezone: "Europe/London" },
+  },
+  { name: "adhoc", description: "d", owner: "@data-eng" },
+]);
+
+const cli = (...argv: string[]) =>
+  runCliCapturing(argv, {
+    dataDir: mkdtempSync(join(tmpdir(), "data-flows-cli-")),
+    registry,
+    now: () => new Date("2026-03-28T07:00:00Z"),
+    sleep: async () => undefined,
+  });
+
+describe("the data-flows CLI", () => {
+  it("lists flows with their next fire time in their timezone", async () => {
+    const { code, out } = await cli("flows", "--json");
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual([
+      {
+        name: "orders-daily",
+        owner: "@data-eng",
+        schedule: "0 6 * * *",
+        timezone: "Europe/London",
+        enabled: true,
+        nextFire: "2026-03-29T05:00:00.000Z",
+      },
+      { name: "adhoc", owner: "@data-eng", schedule: null, timezone: null, enabled: false, nextFire: null },
+    ]);
+  });
+
+  it("lists flows as a table for people", async () => {
+    const { out } = await cli("flows");
+    expect(out.split("\n")).toEqual([
+      "NAME          SCHEDULE     TIMEZONE       NEXT FIRE (UTC)   OWNER",
+      "orders-daily  0 6 * * *    Europe/London  2026-03-29 05:00  @data-eng",
+      "adhoc         manual only                                   @data-eng",
+    ]);
+  });
+
+  it("refuses an unknown flow before contacting anything", async () => {
+    expect(await cli("run", "nope")).toMatchObject({
+      code: 2,
+      err: 'data-flows: unknown flow "nope"; known flows: orders-daily, adhoc',
+    });
+  });
+
+  it("says how to start the local control plane when it is not running", async () => {
+    const { code, err } = await cli("runs");
+    expect(code).toBe(2);
+    expect(err).toContain("the local control plane is not running: start it with `npm start`");
+  });
+
+  it("rejects a param that is not key=value", async () => {
+    const { code, err } = await cli("run", "adhoc", "--param", "oops");
+    expect(code).toBe(2);
+    expect(err).toContain('expected key=value, got "oops"');
+  });
+
+  it("rejects an unknown state filter, listing the states", async () => {
+    const { code, err } = await cli("runs", "--state", "DONE");
+    expect(code).toBe(2);
+    expect(err).toContain("Allowed choices are PENDING, STARTING, RUNNING");
+  });
+});

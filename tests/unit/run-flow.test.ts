@@ -1,0 +1,115 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { setTimeout as sleep } from "node:timers/promises";
+import { defineRegistry } from "../../flows/registry/flow-registry";
+import { ExitCode } from "../../flows/runtime/exit-codes";
+import type { FlowContext, FlowMain } from "../../flows/runtime/flow-context";
+import { runFlow } from "../../flows/runtime/run-flow";
+
+const registry = defineRegistry([
+  { name: "plain", description: "d", owner: "@o", params: { window: "1d" } },
+  { name: "with-secret", description: "d", owner: "@o", secrets: ["DBT_CLOUD_TOKEN"] },
+]);
+const taskEnv = (flow: string, extra: Record<string, string> = {}) => ({
+  DATA_FLOWS_FLOW: flow,
+  DATA_FLOWS_ENV: "Dev",
+  DATA_FLOWS_RUN_ID: `${flow}/20260302T1000Z`,
+  DATA_FLOWS_ATTEMPT: "2",
+  ...extra,
+});
+
+describe("the flow runtime", () => {
+  let lines: string[];
+  let logger: Logger;
+  let seen: FlowContext | undefined;
+
+  beforeEach(() => {
+    lines = [];
+    seen = undefined;
+    logger = new Logger({ serviceName: "test", logLevel: "INFO" });
+    for (const stream of [process.stdout, process.stderr]) {
+      jest.spyOn(stream, "write").mockImplementation((chunk) => {
+        lines.push(String(chunk));
+        return true;
+      });
+    }
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  const run = (env: Record<string, string>, main: FlowMain, stop = new AbortController().signal) =>
+    runFlow({
+      env,
+      registry,
+      modules: { plain: async () => ({ default: main }), "with-secret": async () => ({ default: main }) },
+      stop,
+      logger,
+    });
+
+  it("exits 0 when the flow resolves, giving it run id, attempt and params", async () => {
+    const code = await run(taskEnv("plain", { DATA_FLOWS_PARAMS: '{"day":"2026-03-01"}' }), async (context) => {
+      seen = context;
+    });
+    expect(code).toBe(ExitCode.success);
+    expect(seen).toMatchObject({
+      flow: "plain",
+      runId: "plain/20260302T1000Z",
+      attempt: 2,
+      params: { window: "1d", day: "2026-03-01" },
+    });
+  });
+
+  it("exits 1 when the flow throws, logging the error", async () => {
+    const code = await run(taskEnv("plain"), async () => {
+      throw new Error("warehouse said no");
+    });
+    expect(code).toBe(ExitCode.flowError);
+    expect(lines.join("")).toContain("warehouse said no");
+  });
+
+  it("exits 78 naming the SSM parameter when a declared secret is missing", async () => {
+    const code = await run(taskEnv("with-secret"), async () => undefined);
+    expect(code).toBe(ExitCode.configurationError);
+    expect(lines.join("")).toContain(
+      "secret DBT_CLOUD_TOKEN is missing: create SSM parameter /DataFlows/Dev/DBT_CLOUD_TOKEN",
+    );
+  });
+
+  it("hands declared secrets to the flow and never logs their values", async () => {
+    const code = await run(taskEnv("with-secret", { DBT_CLOUD_TOKEN: "s3cr3t-value" }), async (context) => {
+      seen = context;
+    });
+    expect(code).toBe(ExitCode.success);
+    expect(seen?.secrets).toEqual({ DBT_CLOUD_TOKEN: "s3cr3t-value" });
+    expect(lines.join("")).not.toContain("s3cr3t-value");
+  });
+
+  it.each([
+    ["no run id", { DATA_FLOWS_RUN_ID: "" }],
+    ["an attempt of zero", { DATA_FLOWS_ATTEMPT: "0" }],
+    ["params that are not JSON", { DATA_FLOWS_PARAMS: "{" }],
+    ["params that are a list", { DATA_FLOWS_PARAMS: "[1]" }],
+    ["an unknown flow", { DATA_FLOWS_FLOW: "nope" }],
+  ])("exits 78 on %s", async (_, extra) => {
+    expect(await run(taskEnv("plain", extra), async () => undefined)).toBe(ExitCode.configurationError);
+  });
+
+  it("aborts the flow on SIGTERM and exits 143", async () => {
+    const stop = new AbortController();
+    const pending = run(
+      taskEnv("plain"),
+      (context) => sleep(60_000, undefined, { signal: context.signal }),
+      stop.signal,
+    );
+    stop.abort(new Error("SIGTERM"));
+    expect(await pending).toBe(ExitCode.stopped);
+  });
+
+  it("writes metrics as structured log lines", async () => {
+    await run(taskEnv("plain"), async (context) => context.metric("rowsLoaded", 1200));
+    const metric = lines.map((line) => JSON.parse(line)).find((line) => line.metric);
+    expect(metric).toMatchObject({
+      metric: { name: "rowsLoaded", value: 1200 },
+      runId: "plain/20260302T1000Z",
+      attempt: 2,
+    });
+  });
+});
