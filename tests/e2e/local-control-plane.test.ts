@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { registry } from "../../flows/index";
@@ -7,6 +7,8 @@ import { RunState } from "../../lambdas/core/run-state";
 import type { LocalControlPlane } from "../../local/control-plane";
 import { startLocalControlPlane } from "../../local/control-plane";
 import { runCliCapturing } from "../support/cli";
+import { ecsEvent, FIXTURE_CLUSTER_ARN } from "../support/fixtures";
+import { newRun } from "../support/runs";
 
 /** The control plane `npm start` runs, in this process, with flows run as real child processes. */
 describe("local control plane, end to end", () => {
@@ -94,5 +96,23 @@ describe("local control plane, end to end", () => {
     const result = await cli("show", run!.runId);
     expect(result.out).toContain(`run:           ${run!.runId}`);
     expect(result.out).toMatch(/history:\n +AT +STATE/);
+  });
+
+  it("replays captured ECS events through the recorder, reporting each rejected line", async () => {
+    await plane.runs.create(newRun());
+    const lines = [
+      JSON.stringify(ecsEvent("task-provisioning")),
+      JSON.stringify(ecsEvent("task-running")),
+      "{not json",
+      JSON.stringify(ecsEvent("task-running")),
+      JSON.stringify(ecsEvent("task-stopped-exit-0")),
+    ];
+    const file = join(dataDir, "events.jsonl");
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    const result = await cli("events", "replay", file, "--cluster", FIXTURE_CLUSTER_ARN);
+    expect(result.code).toBe(1);
+    expect(result.out).toContain("line 3: rejected:");
+    expect(result.out).toContain("replayed: applied 3, rejected 1, ignored:duplicate 1");
+    expect(await plane.runs.get(newRun().runId)).toMatchObject({ state: RunState.SUCCEEDED, exitCode: 0 });
   });
 });
