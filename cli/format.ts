@@ -1,3 +1,4 @@
+import { formatDuration } from "../lambdas/core/duration";
 import type { Run } from "../lambdas/core/run";
 
 /** Lays rows out in aligned columns under a header, the way `docker ps` does. */
@@ -15,13 +16,7 @@ export function table(header: readonly string[], rows: readonly (readonly string
 
 /** How long a run took (or has been going), e.g. `3m 12s`; empty before it started. */
 export function duration(run: Pick<Run, "startedAt" | "endedAt">, now: Date): string {
-  if (!run.startedAt) return "";
-  const ms = Date.parse(run.endedAt ?? now.toISOString()) - Date.parse(run.startedAt);
-  if (!(ms >= 0)) return "";
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  return minutes < 60 ? `${minutes}m ${seconds % 60}s` : `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+  return run.startedAt ? (formatDuration(run.startedAt, run.endedAt ?? now.toISOString()) ?? "") : "";
 }
 
 export function runRows(runs: readonly Run[], now: Date): string[] {

@@ -33,6 +33,21 @@ export const recorderConfigSchema = z.object({
   EVENT_BUS_NAME: text,
 });
 
+export const reaperConfigSchema = z.object({
+  ...runStoreVariables,
+  CLUSTER_ARN: text,
+  EVENT_BUS_NAME: text,
+  LAUNCHER_FUNCTION_NAME: text,
+});
+
+export const alerterConfigSchema = z.object({
+  ...runStoreVariables,
+  ENVIRONMENT: text,
+  SLACK_WEBHOOK_PARAMETER: text,
+  FLOW_LOG_GROUP_PREFIX: text,
+  AWS_REGION: text,
+});
+
 /**
  * Reads a function's configuration from its environment, once. No fallbacks: a missing or malformed variable is a
  * deploy error and fails the cold start with every problem named.

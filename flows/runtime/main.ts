@@ -3,10 +3,12 @@ import { flowModules } from "../modules";
 import { ExitCode } from "./exit-codes";
 import { runFlow } from "./run-flow";
 
-// The container entrypoint. ECS sends SIGTERM on StopTask and SIGKILL after the stop timeout (30 s unless the task
-// definition says otherwise). The flow gets the signal through its AbortSignal; one that ignores it is ended here,
-// shortly before SIGKILL would, so the exit code still says "stopped".
-const STOP_GRACE_MS = 25_000;
+// The container entrypoint. ECS sends SIGTERM on StopTask and SIGKILL after the task definition's stop timeout (which
+// it also passes as DATA_FLOWS_STOP_TIMEOUT_SECONDS; ECS's own default is 30 s). The flow gets the signal through its
+// AbortSignal; one that ignores it is ended here, shortly before SIGKILL would, so the exit code still says "stopped".
+const ECS_DEFAULT_STOP_TIMEOUT_SECONDS = 30;
+const stopTimeoutSeconds = Number(process.env.DATA_FLOWS_STOP_TIMEOUT_SECONDS ?? ECS_DEFAULT_STOP_TIMEOUT_SECONDS);
+const STOP_GRACE_MS = Math.max(stopTimeoutSeconds - 5, 1) * 1000;
 const stop = new AbortController();
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {

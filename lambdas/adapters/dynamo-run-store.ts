@@ -134,6 +134,21 @@ export class DynamoRunStore implements RunStore {
     }
   }
 
+  async listActive(flow: string, options: { limit: number }): Promise<Run[]> {
+    const index = RUNS_TABLE.indexes.active;
+    const { Items = [] } = await this.options.client.send(
+      new QueryCommand({
+        TableName: this.options.tableName,
+        IndexName: index.name,
+        KeyConditionExpression: "#pk = :pk",
+        ExpressionAttributeNames: { "#pk": index.partitionKey },
+        ExpressionAttributeValues: { ":pk": activePartition(flow) },
+        Limit: options.limit,
+      }),
+    );
+    return Items.map(toRun);
+  }
+
   async listByFlow(flow: string, options: { limit: number; state?: RunState }): Promise<Run[]> {
     const index = RUNS_TABLE.indexes.byFlow;
     const runs: Run[] = [];

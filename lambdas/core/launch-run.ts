@@ -15,6 +15,12 @@ export const launchRequestSchema = z
     trigger: z.enum(Object.values(Trigger) as [Trigger, ...Trigger[]]).default(Trigger.manual),
     scheduledTime: z.iso.datetime({ offset: true }).optional(),
     params: z.record(z.string(), z.string()).default({}),
+    /** Set only by the reaper when it re-drives a run whose launcher died before RunTask. */
+    runId: z.string().optional(),
+  })
+  .refine((request) => request.runId === undefined || request.runId.startsWith(`${request.flow}/`), {
+    message: "runId must belong to the flow",
+    path: ["runId"],
   })
   .refine((request) => request.scheduledTime !== undefined || !needsSlot(request.trigger), {
     message: "scheduledTime is required for schedule and backfill triggers",
@@ -107,11 +113,12 @@ async function publishIfApplied(deps: LaunchRunDeps, result: TransitionResult): 
 function newRun(flow: FlowDefinition, request: LaunchRequest, now: Date, nonces: NonceSource): NewRun {
   const slot = request.scheduledTime === undefined ? undefined : new Date(request.scheduledTime);
   const runId =
-    request.trigger === Trigger.schedule && slot
+    request.runId ??
+    (request.trigger === Trigger.schedule && slot
       ? scheduledRunId(flow.name, slot)
       : request.trigger === Trigger.backfill && slot
         ? backfillRunId(flow.name, slot)
-        : manualRunId(flow.name, now, nonces.nonce());
+        : manualRunId(flow.name, now, nonces.nonce()));
   return {
     runId,
     flow: flow.name,

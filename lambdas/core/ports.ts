@@ -36,6 +36,8 @@ export interface RunStore {
   transition(request: TransitionRequest): Promise<TransitionResult>;
   /** A flow's runs, newest first, optionally only those in one state. */
   listByFlow(flow: string, options: { limit: number; state?: RunState }): Promise<Run[]>;
+  /** A flow's runs that are not terminal yet, earliest deadline first. */
+  listActive(flow: string, options: { limit: number }): Promise<Run[]>;
 }
 
 export interface TaskRequest {
@@ -88,4 +90,41 @@ export interface Clock {
 /** Short random strings for manual run ids. */
 export interface NonceSource {
   nonce(): string;
+}
+
+/** Slack, or wherever on-call reads. Throws when the message could not be delivered. */
+export interface Notifier {
+  post(message: { text: string; blocks: object[] }): Promise<void>;
+}
+
+/** One marker per alert, written before posting, so a redelivered event posts nothing. */
+export interface AlertMarkers {
+  /** True when this call claimed the marker; false when it existed already. */
+  claim(runId: string, key: string): Promise<boolean>;
+  /** Gives the marker back after a failed post, so the retried event can post. */
+  release(runId: string, key: string): Promise<void>;
+}
+
+/** Where a task's log lines are and how to read the last of them. */
+export interface TaskLogs {
+  link(flow: string, taskArn: string): string;
+  tail(flow: string, taskArn: string, lines: number): Promise<string[]>;
+}
+
+/** What ECS knows of a task now (DescribeTasks), or that it no longer knows it. */
+export type TaskStatus =
+  | { known: false }
+  | {
+      known: true;
+      lastStatus: string;
+      version?: number;
+      stopCode?: string;
+      stoppedReason?: string;
+      containers: { name: string; exitCode?: number; reason?: string }[];
+    };
+
+/** Stops and inspects running tasks: what the reaper needs of ECS. */
+export interface TaskControl {
+  stopTask(taskArn: string, reason: string): Promise<void>;
+  describeTasks(taskArns: readonly string[]): Promise<Map<string, TaskStatus>>;
 }

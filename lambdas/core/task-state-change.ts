@@ -96,24 +96,33 @@ export function outcomeOf(event: TaskStateChange): TaskOutcome | undefined {
   if (lastStatus === "RUNNING") return { state: RunState.RUNNING };
   if (lastStatus !== "STOPPED") return undefined;
 
-  const { containers, stopCode } = event.detail;
+  return stoppedOutcome(event.detail);
+}
+
+/** What a stopped task means for its run: shared by ECS events and the reaper's DescribeTasks reconciliation. */
+export function stoppedOutcome(task: {
+  containers: readonly { name: string; exitCode?: number; reason?: string }[];
+  stopCode?: string;
+  stoppedReason?: string;
+}): TaskOutcome {
+  const { containers, stopCode } = task;
   const exitCode = flowExitCode(containers);
-  const facts = { exitCode, stopCode, reason: stopReason(event) };
+  const facts = { exitCode, stopCode, reason: stopReason(task) };
   if (stopCode === "UserInitiated") return { ...facts, state: RunState.CANCELLED };
   const succeeded = containers.length > 0 && containers.every((c) => c.exitCode === 0);
   if (succeeded) return { ...facts, state: RunState.SUCCEEDED };
   return { ...facts, state: RunState.FAILED };
 }
 
-function flowExitCode(containers: TaskStateChange["detail"]["containers"]): number | undefined {
+function flowExitCode(containers: readonly { name: string; exitCode?: number }[]): number | undefined {
   const flow = containers.find((c) => c.name === FLOW_CONTAINER_NAME) ?? containers[0];
   return flow?.exitCode;
 }
 
 /** The most specific reason ECS gave: a container's own reason (e.g. OutOfMemoryError) beats the task's. */
-function stopReason(event: TaskStateChange): string | undefined {
-  const containerReason = event.detail.containers.find((c) => c.reason)?.reason;
-  const taskReason = event.detail.stoppedReason;
+function stopReason(task: Parameters<typeof stoppedOutcome>[0]): string | undefined {
+  const containerReason = task.containers.find((c) => c.reason)?.reason;
+  const taskReason = task.stoppedReason;
   if (containerReason && taskReason && containerReason !== taskReason) return `${taskReason}: ${containerReason}`;
   return containerReason ?? taskReason;
 }

@@ -1,0 +1,89 @@
+/**
+ * One typed configuration per environment. Every difference between dev and prod lives here, never as an
+ * `if (env === "prod")` inside a construct.
+ */
+export interface EnvironmentConfig {
+  /** Short name: `data-flows-<environment>` prefixes every resource. */
+  environment: "dev" | "prod";
+  /** The segment of SSM parameter paths, `/DataFlows/<ssmEnvironment>/…`, as the existing parameters are named. */
+  ssmEnvironment: string;
+  region: string;
+  /** Terraform refuses to apply this stack with credentials for any other account. */
+  accountId: string;
+  network: CreatedNetwork | ExistingNetwork;
+  /** Where Terraform keeps this stack's state. */
+  stateBackend: { bucket: string; key: string; region: string; lockTable: string };
+  logRetentionDays: number;
+  /** Runs expire from the table (DynamoDB TTL) this many days after they were created. */
+  runRetentionDays: number;
+  /** CPU architecture of the flow image the pipeline builds. */
+  flowImageArchitecture: "X86_64" | "ARM64";
+  /** Prod keeps the table when someone runs destroy. */
+  tableDeletionProtection: boolean;
+  alarms: {
+    /** Alarm when a function reports more errors than this in one period. */
+    functionErrorsPerPeriod: number;
+    periodSeconds: number;
+  };
+  /** How many ECR images to keep; older ones expire. */
+  keepImages: number;
+}
+
+/** A VPC made by this stack: two AZs, public and private subnets, one NAT gateway with a stable Elastic IP. */
+export interface CreatedNetwork {
+  mode: "create";
+  cidrBlock: string;
+  availabilityZones: [string, string];
+}
+
+/** A VPC that exists already; its private subnets must route out through a NAT gateway. */
+export interface ExistingNetwork {
+  mode: "existing";
+  vpcId: string;
+  privateSubnetIds: string[];
+  /** The NAT gateway's public address, reported as the stack's egress IP output. */
+  egressIp: string;
+}
+
+export const environments: Record<EnvironmentConfig["environment"], EnvironmentConfig> = {
+  dev: {
+    environment: "dev",
+    ssmEnvironment: "Dev",
+    region: "eu-west-1",
+    accountId: "111122223333",
+    network: { mode: "create", cidrBlock: "10.20.0.0/16", availabilityZones: ["eu-west-1a", "eu-west-1b"] },
+    stateBackend: {
+      bucket: "data-flows-terraform-state-111122223333",
+      key: "data-flows/dev.tfstate",
+      region: "eu-west-1",
+      lockTable: "data-flows-terraform-locks",
+    },
+    logRetentionDays: 30,
+    runRetentionDays: 90,
+    flowImageArchitecture: "X86_64",
+    tableDeletionProtection: false,
+    alarms: { functionErrorsPerPeriod: 0, periodSeconds: 300 },
+    keepImages: 30,
+  },
+  prod: {
+    environment: "prod",
+    ssmEnvironment: "Prod",
+    region: "eu-west-1",
+    accountId: "444455556666",
+    network: { mode: "create", cidrBlock: "10.30.0.0/16", availabilityZones: ["eu-west-1a", "eu-west-1b"] },
+    stateBackend: {
+      bucket: "data-flows-terraform-state-444455556666",
+      key: "data-flows/prod.tfstate",
+      region: "eu-west-1",
+      lockTable: "data-flows-terraform-locks",
+    },
+    logRetentionDays: 365,
+    runRetentionDays: 400,
+    flowImageArchitecture: "X86_64",
+    tableDeletionProtection: true,
+    alarms: { functionErrorsPerPeriod: 0, periodSeconds: 300 },
+    keepImages: 100,
+  },
+};
+
+export const resourcePrefix = (config: EnvironmentConfig) => `data-flows-${config.environment}`;

@@ -1,0 +1,181 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
+import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
+import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
+import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Construct } from "constructs";
+import type { FlowDefinition } from "../../flows/registry/flow-definition";
+import { secretParameterName } from "../../flows/registry/secrets";
+import { FLOW_CONTAINER_NAME } from "../../lambdas/core/task-state-change";
+import { allow, assumeRolePolicy, policyDocument } from "../iam";
+
+export interface FlowTasksProps {
+  prefix: string;
+  /** Flow log groups are `<logGroupPrefix>/flows/<flow>`. */
+  logGroupPrefix: string;
+  region: string;
+  accountId: string;
+  ssmEnvironment: string;
+  flows: readonly FlowDefinition[];
+  logRetentionDays: number;
+  keepImages: number;
+  cpuArchitecture: "X86_64" | "ARM64";
+  /** The image tag every task definition pins (the commit SHA, given to `terraform apply`). */
+  imageTag: string;
+}
+
+/** Where flows run: one image repository, one cluster, and per flow a task definition, its roles and its logs. */
+export class FlowTasks extends Construct {
+  readonly clusterArn: string;
+  readonly clusterName: string;
+  readonly repositoryUrl: string;
+  /** Per flow: the names and ARNs the control plane's policies refer to. */
+  readonly flows: {
+    name: string;
+    family: string;
+    logGroupName: string;
+    logGroupArn: string;
+    executionRoleArn: string;
+    taskRoleArn: string;
+  }[] = [];
+
+  constructor(scope: Construct, id: string, props: FlowTasksProps) {
+    super(scope, id);
+    const { prefix } = props;
+    const repository = new EcrRepository(this, "repository", {
+      name: prefix,
+      imageTagMutability: "IMMUTABLE",
+      imageScanningConfiguration: { scanOnPush: true },
+      encryptionConfiguration: [{ encryptionType: "AES256" }],
+    });
+    new EcrLifecyclePolicy(this, "repository-lifecycle", {
+      repository: repository.name,
+      policy: JSON.stringify({
+        rules: [
+          {
+            rulePriority: 1,
+            description: "expire untagged images after a day",
+            selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 1 },
+            action: { type: "expire" },
+          },
+          {
+            rulePriority: 2,
+            description: `keep the newest ${props.keepImages} images`,
+            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: props.keepImages },
+            action: { type: "expire" },
+          },
+        ],
+      }),
+    });
+    const cluster = new EcsCluster(this, "cluster", {
+      name: prefix,
+      setting: [{ name: "containerInsights", value: "enabled" }],
+    });
+    this.clusterArn = cluster.arn;
+    this.clusterName = cluster.name;
+    this.repositoryUrl = repository.repositoryUrl;
+
+    for (const flow of props.flows) {
+      const family = `${prefix}-${flow.name}`;
+      const logGroup = new CloudwatchLogGroup(this, `${flow.name}-logs`, {
+        name: `${props.logGroupPrefix}/flows/${flow.name}`,
+        retentionInDays: props.logRetentionDays,
+      });
+      const parameterArns = flow.secrets.map(
+        (secret) =>
+          `arn:aws:ssm:${props.region}:${props.accountId}:parameter${secretParameterName(props.ssmEnvironment, secret)}`,
+      );
+      const executionRole = new IamRole(this, `${flow.name}-execution-role`, {
+        name: `${family}-exec`,
+        description: `ECS pulls the image, writes logs and reads the declared secrets of ${flow.name}`,
+        assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com", {
+          StringEquals: { "aws:SourceAccount": props.accountId },
+        }),
+      });
+      new IamRolePolicy(this, `${flow.name}-execution-policy`, {
+        role: executionRole.id,
+        name: "pull-log-secrets",
+        policy: policyDocument([
+          allow(["ecr:GetAuthorizationToken"], ["*"]),
+          allow(
+            ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+            [repository.arn],
+          ),
+          allow(["logs:CreateLogStream", "logs:PutLogEvents"], [`${logGroup.arn}:log-stream:*`]),
+          ...(parameterArns.length
+            ? [
+                allow(["ssm:GetParameters"], parameterArns),
+                allow(["kms:Decrypt"], [`arn:aws:kms:${props.region}:${props.accountId}:alias/aws/ssm`], {
+                  StringEquals: { "kms:ViaService": `ssm.${props.region}.amazonaws.com` },
+                }),
+              ]
+            : []),
+        ]),
+      });
+      // The flow's own AWS permissions; none by default. Grant them here, per flow, when a flow needs them.
+      const taskRole = new IamRole(this, `${flow.name}-task-role`, {
+        name: `${family}-task`,
+        description: `What the ${flow.name} flow itself may call in AWS`,
+        assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com", {
+          StringEquals: { "aws:SourceAccount": props.accountId },
+        }),
+      });
+      new EcsTaskDefinition(this, `${flow.name}-task-definition`, {
+        family,
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: String(flow.cpu),
+        memory: String(flow.memoryMiB),
+        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: props.cpuArchitecture },
+        executionRoleArn: executionRole.arn,
+        taskRoleArn: taskRole.arn,
+        volume: [{ name: "tmp" }],
+        containerDefinitions: JSON.stringify([
+          {
+            name: FLOW_CONTAINER_NAME,
+            image: `${repository.repositoryUrl}:${props.imageTag}`,
+            essential: true,
+            ...(flow.command && { command: flow.command }),
+            readonlyRootFilesystem: true,
+            user: "1000:1000",
+            stopTimeout: stopTimeoutSeconds(flow.timeoutMinutes),
+            environment: [
+              { name: "DATA_FLOWS_FLOW", value: flow.name },
+              { name: "DATA_FLOWS_ENV", value: props.ssmEnvironment },
+              { name: "DATA_FLOWS_STOP_TIMEOUT_SECONDS", value: String(stopTimeoutSeconds(flow.timeoutMinutes)) },
+              { name: "TMPDIR", value: "/tmp" },
+            ],
+            secrets: flow.secrets.map((secret, index) => ({ name: secret, valueFrom: parameterArns[index] })),
+            mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
+            logConfiguration: {
+              logDriver: "awslogs",
+              options: {
+                "awslogs-group": logGroup.name,
+                "awslogs-region": props.region,
+                "awslogs-stream-prefix": flow.name,
+              },
+            },
+          },
+        ]),
+      });
+      this.flows.push({
+        name: flow.name,
+        family,
+        logGroupName: logGroup.name,
+        logGroupArn: logGroup.arn,
+        executionRoleArn: executionRole.arn,
+        taskRoleArn: taskRole.arn,
+      });
+    }
+  }
+}
+
+/**
+ * How long ECS waits between SIGTERM and SIGKILL: 5 % of the flow's timeout, at least 30 s and at most Fargate's
+ * 120 s, so a long dbt job has time to cancel its remote run and a short flow is not kept waiting.
+ */
+export function stopTimeoutSeconds(timeoutMinutes: number): number {
+  return Math.min(120, Math.max(30, Math.round(timeoutMinutes * 60 * 0.05)));
+}

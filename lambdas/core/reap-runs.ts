@@ -1,0 +1,116 @@
+import type { FlowRegistry } from "../../flows/registry/flow-registry";
+import type { LaunchRequest } from "./launch-run";
+import type { Clock, RunEventPublisher, RunStore, TaskControl, TaskStatus, TransitionResult } from "./ports";
+import type { Run } from "./run";
+import { announce } from "./run-events";
+import { RunState } from "./run-state";
+import { stoppedOutcome } from "./task-state-change";
+
+export interface ReapLimits {
+  /** Runs looked at per flow per invocation: work stays bounded however many runs are stuck. */
+  runsPerFlow: number;
+  /** A PENDING run without a task this old had its launcher die between recording and RunTask. */
+  pendingGraceSeconds: number;
+  /** A running run with no event for this long is checked against ECS (DescribeTasks). */
+  silenceMinutes: number;
+}
+
+export interface ReapRunsDeps {
+  registry: FlowRegistry;
+  runs: RunStore;
+  tasks: TaskControl;
+  /** Invokes the launcher asynchronously with the run's original request and its id. */
+  relaunch: (request: LaunchRequest) => Promise<void>;
+  events: RunEventPublisher;
+  clock: Clock;
+  limits: ReapLimits;
+}
+
+export interface ReapReport {
+  redriven: string[];
+  timedOut: string[];
+  lost: string[];
+  reconciled: string[];
+}
+
+/**
+ * The reaper's pass over every flow's active runs: stops tasks past their deadline (the run ends TIMED_OUT),
+ * re-drives runs whose launcher died before RunTask, and asks ECS about runs that have gone quiet, ending them LOST
+ * when ECS no longer knows the task or as the task ended when its last event was missed.
+ */
+export function createReapRuns(deps: ReapRunsDeps) {
+  return async function reapRuns(): Promise<ReapReport> {
+    const report: ReapReport = { redriven: [], timedOut: [], lost: [], reconciled: [] };
+    const now = deps.clock.now();
+    const quiet: Run[] = [];
+    for (const flow of deps.registry.flows) {
+      for (const run of await deps.runs.listActive(flow.name, { limit: deps.limits.runsPerFlow })) {
+        if (run.state === RunState.PENDING && run.taskArn === undefined) {
+          if (ageSeconds(run.updatedAt, now) >= deps.limits.pendingGraceSeconds) {
+            await deps.relaunch(relaunchRequest(run));
+            report.redriven.push(run.runId);
+          }
+        } else if (run.taskArn !== undefined && Date.parse(run.deadline) <= now.getTime()) {
+          const reason = `timed out: still ${run.state} after the flow's ${flow.timeoutMinutes}-minute timeout`;
+          await deps.tasks.stopTask(run.taskArn, `data-flows: ${reason}`);
+          if (await end(deps, run, RunState.TIMED_OUT, { reason })) report.timedOut.push(run.runId);
+        } else if (run.taskArn !== undefined && ageSeconds(run.updatedAt, now) >= deps.limits.silenceMinutes * 60) {
+          quiet.push(run);
+        }
+      }
+    }
+    const statuses = quiet.length ? await deps.tasks.describeTasks(quiet.map((run) => run.taskArn!)) : new Map();
+    for (const run of quiet) {
+      const status: TaskStatus | undefined = statuses.get(run.taskArn!);
+      if (!status || !status.known) {
+        if (
+          await end(deps, run, RunState.LOST, { reason: "ECS no longer knows the task; its stop was never reported" })
+        ) {
+          report.lost.push(run.runId);
+        }
+      } else if (status.lastStatus === "STOPPED") {
+        const { state, exitCode, stopCode, reason } = stoppedOutcome(status);
+        const fields = {
+          ...(exitCode !== undefined && { exitCode }),
+          ...(stopCode !== undefined && { stopCode }),
+          ...(reason !== undefined && { reason }),
+        };
+        if (await end(deps, run, state, fields)) report.reconciled.push(run.runId);
+      }
+    }
+    return report;
+  };
+}
+
+async function end(
+  deps: ReapRunsDeps,
+  run: Run,
+  to: RunState,
+  fields: { reason?: string; exitCode?: number; stopCode?: string },
+): Promise<boolean> {
+  const at = deps.clock.now().toISOString();
+  const result: TransitionResult = await deps.runs.transition({
+    runId: run.runId,
+    attempt: run.attempt,
+    to,
+    at,
+    source: "reaper",
+    fields: { ...fields, endedAt: at },
+  });
+  if (result.applied) await deps.events.publish(announce(result.run, result.from));
+  return result.applied;
+}
+
+function relaunchRequest(run: Run): LaunchRequest {
+  return {
+    flow: run.flow,
+    trigger: run.trigger,
+    params: run.params,
+    runId: run.runId,
+    ...(run.scheduledFor && { scheduledTime: run.scheduledFor }),
+  };
+}
+
+function ageSeconds(iso: string, now: Date): number {
+  return (now.getTime() - Date.parse(iso)) / 1000;
+}

@@ -1,0 +1,384 @@
+import "cdktf/lib/testing/adapters/jest";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
+import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { Testing } from "cdktf";
+import { environments } from "../../.aws/config";
+import { registry } from "../../flows/index";
+import type { FlowInput } from "../../flows/registry/flow-definition";
+import { defineRegistry } from "../../flows/registry/flow-registry";
+import { RUNS_TABLE } from "../../lambdas/core/runs-table";
+import type { TerraformJson } from "../support/synth";
+import { policyDocuments, resources, synthesizeStack } from "../support/synth";
+
+const flows: FlowInput[] = [
+  {
+    name: "orders-daily",
+    description: "Snowflake load",
+    owner: "@data-eng",
+    schedule: { cron: "0 6 * * 1-5", timezone: "Europe/London" },
+    secrets: ["SNOWFLAKE_PRIVATE_KEY", "SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER"],
+    cpu: 512,
+    memoryMiB: 1024,
+    timeoutMinutes: 90,
+  },
+  {
+    name: "dbt-nightly",
+    description: "dbt Cloud job",
+    owner: "@analytics",
+    schedule: { cron: "0 2 * * *", timezone: "America/New_York" },
+    secrets: ["DBT_CLOUD_TOKEN", "DBT_CLOUD_ACCOUNT_ID"],
+    timeoutMinutes: 20,
+  },
+  { name: "paused", description: "disabled", owner: "@o", schedule: { rate: "1 hour", enabled: false } },
+];
+const testRegistry = defineRegistry(flows);
+
+Testing.setupJest();
+
+describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
+  const config = environments[environment];
+  let synthesized: string;
+  let terraform: TerraformJson;
+
+  beforeAll(async () => {
+    ({ synthesized, terraform } = await synthesizeStack(config, testRegistry));
+  });
+
+  describe("state and provider", () => {
+    it("keeps state in the environment's S3 backend with locking", () => {
+      expect(terraform.terraform.backend.s3).toEqual({
+        bucket: config.stateBackend.bucket,
+        key: config.stateBackend.key,
+        region: config.stateBackend.region,
+        dynamodb_table: config.stateBackend.lockTable,
+        encrypt: true,
+      });
+    });
+
+    it("refuses to apply with credentials for another account", () => {
+      expect(terraform.provider.aws[0]).toMatchObject({
+        region: config.region,
+        allowed_account_ids: [config.accountId],
+      });
+    });
+
+    it("takes the image tag as a variable, pinned by every task definition", () => {
+      expect(terraform.variable).toHaveProperty("image_tag");
+      for (const definition of resources(terraform, "aws_ecs_task_definition")) {
+        expect(JSON.parse(definition.container_definitions)[0].image).toMatch(/:\$\{var\.image_tag\}$/);
+      }
+    });
+  });
+
+  describe("runs table", () => {
+    it("is the shared definition: keys, both GSIs, TTL, on demand", () => {
+      expect(synthesized).toHaveResourceWithProperties(DynamodbTable, {
+        name: `data-flows-${environment}-runs`,
+        billing_mode: "PAY_PER_REQUEST",
+        hash_key: RUNS_TABLE.partitionKey,
+        range_key: RUNS_TABLE.sortKey,
+        ttl: { attribute_name: RUNS_TABLE.ttlAttribute, enabled: true },
+      });
+      const [table] = resources(terraform, "aws_dynamodb_table");
+      expect(table!.global_secondary_index.map((index: { name: string }) => index.name).sort()).toEqual([
+        "active",
+        "byFlow",
+      ]);
+    });
+
+    it("has point-in-time recovery and server-side encryption", () => {
+      expect(synthesized).toHaveResourceWithProperties(DynamodbTable, {
+        point_in_time_recovery: { enabled: true },
+        server_side_encryption: { enabled: true },
+      });
+    });
+
+    it("is protected from deletion as configured", () => {
+      expect(resources(terraform, "aws_dynamodb_table")[0]!.deletion_protection_enabled).toBe(
+        config.tableDeletionProtection,
+      );
+    });
+  });
+
+  describe("flow tasks", () => {
+    const definitionOf = (flow: string) => {
+      const definition = resources(terraform, "aws_ecs_task_definition").find(
+        (d) => d.family === `data-flows-${environment}-${flow}`,
+      );
+      return { definition, container: JSON.parse(definition!.container_definitions)[0] };
+    };
+
+    it("scans images on push and expires old ones", () => {
+      expect(synthesized).toHaveResourceWithProperties(EcrRepository, {
+        image_scanning_configuration: { scan_on_push: true },
+      });
+      expect(resources(terraform, "aws_ecr_lifecycle_policy")).toHaveLength(1);
+    });
+
+    it("runs a cluster with Container Insights", () => {
+      expect(synthesized).toHaveResourceWithProperties(EcsCluster, {
+        setting: [{ name: "containerInsights", value: "enabled" }],
+      });
+    });
+
+    it("gives each flow a Fargate task definition of its size", () => {
+      expect(definitionOf("orders-daily").definition).toMatchObject({
+        requires_compatibilities: ["FARGATE"],
+        network_mode: "awsvpc",
+        cpu: "512",
+        memory: "1024",
+      });
+    });
+
+    it("runs the flow container as a non-root user on a read-only root filesystem", () => {
+      expect(definitionOf("orders-daily").container).toMatchObject({
+        readonlyRootFilesystem: true,
+        user: "1000:1000",
+        essential: true,
+      });
+    });
+
+    it("gives longer flows a longer stop timeout (5 % of the timeout), within Fargate's 120 s", () => {
+      expect(definitionOf("dbt-nightly").container.stopTimeout).toBe(60);
+      expect(definitionOf("orders-daily").container.stopTimeout).toBe(120);
+    });
+
+    it("tells the runtime its stop timeout, so the flow finishes cleaning up before SIGKILL", () => {
+      expect(definitionOf("dbt-nightly").container.environment).toContainEqual({
+        name: "DATA_FLOWS_STOP_TIMEOUT_SECONDS",
+        value: "60",
+      });
+    });
+
+    it("injects exactly the declared secrets, by ARN of /DataFlows/<Env>/<NAME>", () => {
+      expect(definitionOf("dbt-nightly").container.secrets).toEqual([
+        {
+          name: "DBT_CLOUD_TOKEN",
+          valueFrom: `arn:aws:ssm:${config.region}:${config.accountId}:parameter/DataFlows/${config.ssmEnvironment}/DBT_CLOUD_TOKEN`,
+        },
+        {
+          name: "DBT_CLOUD_ACCOUNT_ID",
+          valueFrom: `arn:aws:ssm:${config.region}:${config.accountId}:parameter/DataFlows/${config.ssmEnvironment}/DBT_CLOUD_ACCOUNT_ID`,
+        },
+      ]);
+    });
+
+    it("lets each flow's execution role read only that flow's parameters", () => {
+      const execution = policyDocuments(terraform).find((policy) =>
+        policy.name.includes("dbt-nightly-execution-policy"),
+      );
+      const ssm = execution!.document.Statement.filter((statement) =>
+        statement.Action.some((action) => action.startsWith("ssm:")),
+      );
+      expect(ssm).toEqual([
+        expect.objectContaining({
+          Action: ["ssm:GetParameters"],
+          Resource: [
+            expect.stringMatching(/parameter\/DataFlows\/\w+\/DBT_CLOUD_TOKEN$/),
+            expect.stringMatching(/parameter\/DataFlows\/\w+\/DBT_CLOUD_ACCOUNT_ID$/),
+          ],
+        }),
+      ]);
+    });
+
+    it("grants no SSM access to a flow that declares no secrets", () => {
+      const execution = policyDocuments(terraform).find((policy) => policy.name.includes("paused-execution-policy"));
+      expect(
+        execution!.document.Statement.flatMap((statement) => statement.Action).filter((a) => a.startsWith("ssm:")),
+      ).toEqual([]);
+    });
+
+    it("logs each flow to its own group under /data-flows/<env>/flows", () => {
+      expect(definitionOf("orders-daily").container.logConfiguration.options["awslogs-stream-prefix"]).toBe(
+        "orders-daily",
+      );
+      const names = resources(terraform, "aws_cloudwatch_log_group").map((group) => group.name);
+      expect(names).toEqual(expect.arrayContaining([`/data-flows/${environment}/flows/orders-daily`]));
+    });
+  });
+
+  describe("private networking", () => {
+    it("gives the task security group no inbound rules and HTTPS out only", () => {
+      expect(synthesized).toHaveResourceWithProperties(SecurityGroup, { name: `data-flows-${environment}-flow-tasks` });
+      const [group] = resources(terraform, "aws_security_group");
+      expect(group!.ingress).toBeUndefined();
+      expect(resources(terraform, "aws_vpc_security_group_ingress_rule")).toEqual([]);
+      expect(resources(terraform, "aws_vpc_security_group_egress_rule")).toEqual([
+        expect.objectContaining({ ip_protocol: "tcp", from_port: 443, to_port: 443, cidr_ipv4: "0.0.0.0/0" }),
+      ]);
+    });
+
+    it("never gives subnets public IPs on launch", () => {
+      expect(resources(terraform, "aws_subnet").every((subnet) => subnet.map_public_ip_on_launch === false)).toBe(true);
+    });
+
+    it("routes the private subnets out through one NAT gateway with an Elastic IP, exported as the egress IP", () => {
+      expect(resources(terraform, "aws_nat_gateway")).toHaveLength(1);
+      expect(resources(terraform, "aws_eip")).toHaveLength(1);
+      expect(terraform.output.egress_ip.value).toMatch(/^\$\{aws_eip\.\S+\.public_ip\}$/);
+    });
+
+    it("launches tasks in the private subnets with the task security group", () => {
+      const launcher = resources(terraform, "aws_lambda_function").find((fn) => fn.function_name.endsWith("-launcher"));
+      expect(launcher!.environment.variables.SUBNET_IDS).toMatch(/private-subnet-0.*private-subnet-1/);
+      expect(launcher!.environment.variables.SECURITY_GROUP_IDS).toMatch(/aws_security_group\.\S+\.id/);
+    });
+  });
+
+  describe("control-plane functions", () => {
+    it("runs four functions on nodejs22.x arm64 with tracing, reserved concurrency and a dead-letter queue", () => {
+      const functions = resources(terraform, "aws_lambda_function");
+      expect(functions.map((fn) => fn.function_name).sort()).toEqual(
+        ["alerter", "launcher", "reaper", "recorder"].map((name) => `data-flows-${environment}-${name}`),
+      );
+      for (const fn of functions) {
+        expect(fn).toMatchObject({
+          runtime: "nodejs22.x",
+          architectures: ["arm64"],
+          tracing_config: { mode: "Active" },
+        });
+        expect(fn.reserved_concurrent_executions).toBeGreaterThan(0);
+        expect(fn.dead_letter_config.target_arn).toMatch(/aws_sqs_queue/);
+      }
+    });
+
+    it("packages each function from its esbuild bundle", () => {
+      expect(synthesized).toHaveResourceWithProperties(LambdaFunction, {
+        handler: "index.handler",
+        filename: expect.stringMatching(/^assets\/launcher_code_\w+\/\w+\/archive\.zip$/),
+      });
+    });
+
+    it("retries asynchronous invocations twice before dead-lettering", () => {
+      const configs = resources(terraform, "aws_lambda_function_event_invoke_config");
+      expect(configs).toHaveLength(4);
+      expect(configs.every((c) => c.maximum_retry_attempts === 2)).toBe(true);
+    });
+
+    it("lets the launcher run only this environment's flow families, in this cluster", () => {
+      const launcher = policyDocuments(terraform).find((policy) => policy.name.startsWith("launcher_policy"));
+      const runTask = launcher!.document.Statement.find((statement) => statement.Action.includes("ecs:RunTask"));
+      expect(runTask!.Resource.sort()).toEqual(
+        ["dbt-nightly", "orders-daily", "paused"].map(
+          (flow) =>
+            `arn:aws:ecs:${config.region}:${config.accountId}:task-definition/data-flows-${environment}-${flow}:*`,
+        ),
+      );
+      expect(runTask!.Condition).toEqual({ ArnEquals: { "ecs:cluster": expect.stringMatching(/aws_ecs_cluster/) } });
+    });
+
+    it("lets the launcher tag only the tasks it starts", () => {
+      const launcher = policyDocuments(terraform).find((policy) => policy.name.startsWith("launcher_policy"));
+      const tag = launcher!.document.Statement.find((statement) => statement.Action.includes("ecs:TagResource"));
+      expect(tag!.Condition).toEqual({ StringEquals: { "ecs:CreateAction": "RunTask" } });
+    });
+
+    it("lets the alerter read the Slack webhook parameter and nothing else from SSM", () => {
+      const alerter = policyDocuments(terraform).find((policy) => policy.name.startsWith("alerter_policy"));
+      const ssm = alerter!.document.Statement.find((statement) => statement.Action.includes("ssm:GetParameter"));
+      expect(ssm!.Resource).toEqual([
+        `arn:aws:ssm:${config.region}:${config.accountId}:parameter/DataFlows/${config.ssmEnvironment}/SLACK_WEBHOOK_URL`,
+      ]);
+    });
+
+    it("gives every function its own log group with retention", () => {
+      const groups = resources(terraform, "aws_cloudwatch_log_group").map((group) => group.name);
+      for (const name of ["launcher", "recorder", "alerter", "reaper"]) {
+        expect(groups).toContain(`/aws/lambda/data-flows-${environment}-${name}`);
+      }
+    });
+  });
+
+  describe("events and schedules", () => {
+    it("schedules each enabled flow once, in its timezone, with no flexible window", () => {
+      const schedules = resources(terraform, "aws_scheduler_schedule");
+      expect(schedules.map((schedule) => schedule.name).sort()).toEqual(["dbt-nightly", "orders-daily"]);
+      expect(schedules.find((schedule) => schedule.name === "orders-daily")).toMatchObject({
+        schedule_expression: "cron(0 6 ? * 2-6 *)",
+        schedule_expression_timezone: "Europe/London",
+        flexible_time_window: { mode: "OFF" },
+      });
+    });
+
+    it("sends the launcher the scheduled time, retries and dead-letters undeliverable fires", () => {
+      const [schedule] = resources(terraform, "aws_scheduler_schedule");
+      expect(JSON.parse(schedule!.target.input)).toEqual({
+        flow: schedule!.name,
+        trigger: "schedule",
+        scheduledTime: "<aws.scheduler.scheduled-time>",
+      });
+      expect(schedule!.target.retry_policy.maximum_retry_attempts).toBeGreaterThan(0);
+      expect(schedule!.target.dead_letter_config.arn).toMatch(/scheduler-dead-letters/);
+    });
+
+    it("lets the scheduler role invoke only the launcher", () => {
+      const scheduler = policyDocuments(terraform).find((policy) => policy.name === "scheduler-policy");
+      const invoke = scheduler!.document.Statement.find((statement) =>
+        statement.Action.includes("lambda:InvokeFunction"),
+      );
+      expect(invoke!.Resource).toEqual([expect.stringMatching(/launcher_function/)]);
+    });
+
+    it("routes this cluster's ECS task state changes to the recorder", () => {
+      const rule = resources(terraform, "aws_cloudwatch_event_rule").find((r) => r.name.endsWith("task-state-changes"));
+      expect(JSON.parse(rule!.event_pattern)).toEqual({
+        source: ["aws.ecs"],
+        "detail-type": ["ECS Task State Change"],
+        detail: { clusterArn: [expect.stringMatching(/aws_ecs_cluster/)] },
+      });
+    });
+
+    it("routes failed, timed-out, lost and retried runs on the data-flows bus to the alerter", () => {
+      const rule = resources(terraform, "aws_cloudwatch_event_rule").find((r) => r.name.endsWith("run-alerts"));
+      expect(rule!.event_bus_name).toMatch(/aws_cloudwatch_event_bus/);
+      expect(JSON.parse(rule!.event_pattern).detail.to).toEqual(
+        expect.arrayContaining(["FAILED", "TIMED_OUT", "LOST", "RETRYING"]),
+      );
+    });
+
+    it("runs the reaper every five minutes", () => {
+      const rule = resources(terraform, "aws_cloudwatch_event_rule").find((r) => r.name.endsWith("reaper-schedule"));
+      expect(rule!.schedule_expression).toBe("rate(5 minutes)");
+    });
+
+    it("scopes every Lambda permission to its source", () => {
+      const permissions = resources(terraform, "aws_lambda_permission");
+      expect(permissions.length).toBeGreaterThanOrEqual(4);
+      expect(permissions.every((permission) => typeof permission.source_arn === "string")).toBe(true);
+    });
+
+    it("sends dead letters, errors and throttles of every function to the alarm topic", () => {
+      const alarms = resources(terraform, "aws_cloudwatch_metric_alarm");
+      expect(alarms).toHaveLength(12);
+      expect(alarms.every((alarm) => alarm.alarm_actions[0].includes("aws_sns_topic"))).toBe(true);
+      expect(resources(terraform, "aws_sns_topic_subscription")).toEqual([
+        expect.objectContaining({ protocol: "lambda" }),
+      ]);
+    });
+  });
+
+  describe("outputs", () => {
+    it("exports what operators and the pipeline need", () => {
+      expect(Object.keys(terraform.output).sort()).toEqual([
+        "cluster_name",
+        "ecr_repository_url",
+        "egress_ip",
+        "event_bus_name",
+        "launcher_function_name",
+        "runs_table_name",
+      ]);
+    });
+  });
+});
+
+describe("the stack built from the shipped registry", () => {
+  it("synthesizes for every environment", async () => {
+    for (const config of Object.values(environments)) {
+      const { terraform } = await synthesizeStack(config, registry);
+      expect(resources(terraform, "aws_ecs_task_definition")).toHaveLength(registry.flows.length);
+    }
+  });
+});

@@ -1,0 +1,56 @@
+import { Testing } from "cdktf";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FlowRegistry } from "../../flows/registry/flow-registry";
+import type { ControlPlaneFunctionName } from "../../.aws/bundle-lambdas";
+import { bundleLambdas } from "../../.aws/bundle-lambdas";
+import type { EnvironmentConfig } from "../../.aws/config";
+import { resourcePrefix } from "../../.aws/config";
+import { DataFlowsStack } from "../../.aws/stack";
+
+let bundles: Promise<Record<ControlPlaneFunctionName, string>> | undefined;
+
+/** The real esbuild bundles, built once per test file. */
+export function lambdaBundles() {
+  bundles ??= bundleLambdas(mkdtempSync(join(tmpdir(), "data-flows-bundles-")));
+  return bundles;
+}
+
+/** Synthesized Terraform JSON of one environment's stack, as a string (for cdktf matchers) and parsed. */
+export async function synthesizeStack(config: EnvironmentConfig, registry: FlowRegistry) {
+  process.env.CHECKPOINT_DISABLE = "1";
+  const app = Testing.app();
+  const stack = new DataFlowsStack(app, resourcePrefix(config), { config, registry, bundles: await lambdaBundles() });
+  const synthesized = Testing.synth(stack);
+  return { synthesized, terraform: JSON.parse(synthesized) as TerraformJson };
+}
+
+export interface TerraformJson {
+  terraform: { backend: Record<string, Record<string, unknown>> };
+  provider: { aws: Record<string, unknown>[] };
+  resource: Record<string, Record<string, Record<string, any>>>;
+  output: Record<string, { value: string }>;
+  variable: Record<string, unknown>;
+}
+
+/** Every resource of a type, by its Terraform name. */
+export function resources(terraform: TerraformJson, type: string): Record<string, any>[] {
+  return Object.values(terraform.resource[type] ?? {});
+}
+
+/** Every IAM policy document in the stack: inline role policies, parsed, with the role they belong to. */
+export function policyDocuments(terraform: TerraformJson) {
+  return Object.entries(terraform.resource.aws_iam_role_policy ?? {}).map(([name, policy]) => ({
+    name,
+    role: policy.role as string,
+    document: JSON.parse(policy.policy as string) as {
+      Statement: {
+        Effect: string;
+        Action: string[];
+        Resource: string[];
+        Condition?: Record<string, Record<string, unknown>>;
+      }[];
+    },
+  }));
+}
