@@ -1,8 +1,9 @@
 import { defineRegistry } from "./registry/flow-registry";
 import helloWorld from "./hello-world/flow";
+import timeoutDemo from "./timeout-demo/flow";
 
 /**
  * The flow registry. Adding a flow here is all it takes to get its task definition, schedule, IAM, local runs and CLI
  * entry. Definitions only: flow code is loaded inside the container (see `flows/modules.ts`), never by the Lambdas.
  */
-export const registry = defineRegistry([helloWorld]);
+export const registry = defineRegistry([helloWorld, timeoutDemo]);

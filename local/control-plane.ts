@@ -4,15 +4,23 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
+import { DynamoAlertMarkers } from "../lambdas/adapters/dynamo-alert-markers";
+import { SlackWebhookNotifier } from "../lambdas/adapters/slack-webhook-notifier";
+import { createAlertRun } from "../lambdas/core/alert-run";
 import { createLaunchRun } from "../lambdas/core/launch-run";
+import type { RunEventPublisher } from "../lambdas/core/ports";
+import { createReapRuns } from "../lambdas/core/reap-runs";
 import { createRecordTaskState } from "../lambdas/core/record-task-state";
+import { createAlerterHandler } from "../lambdas/alerter";
 import { createLauncherHandler } from "../lambdas/launcher";
 import { createRecorderHandler } from "../lambdas/recorder";
+import { RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE } from "../lambdas/adapters/eventbridge-publisher";
 import { ConsoleReporter, formatFlowOutput } from "./console-reporter";
 import { DeadLetterFile } from "./dead-letters";
 import { startDynaliteServer } from "./dynalite-server";
 import { clusterArnOf } from "./ecs-events";
 import { startInvokeApi } from "./invoke-api";
+import { ConsoleNotifier, LocalTaskLogs } from "./local-alerts";
 import { LOCAL_ENVIRONMENT, writeLocalEndpoints } from "./local-environment";
 import { ProcessTaskRunner } from "./process-task-runner";
 import { LocalScheduler } from "./scheduler";
@@ -31,6 +39,10 @@ export interface LocalControlPlaneOptions {
   hostEnv: NodeJS.ProcessEnv;
   write: (line: string) => void;
   colour: boolean;
+  /** How often the reaper runs (AWS: every 5 minutes); 0 turns it off. */
+  reaperIntervalMs: number;
+  /** The control plane's idea of now; tests move it forward to reach deadlines without waiting. */
+  now?: () => Date;
 }
 
 /** Lambda's asynchronous invocation: the first try and two retries, then the dead-letter queue. */
@@ -50,10 +62,12 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     ...(options.persist && { path: join(options.dataDir, "dynamodb") }),
   });
   const runs = new DynamoRunStore({ client: dynamo.client, tableName, retentionDays });
-  const events = new ConsoleReporter(options.write, options.colour);
+  const console = new ConsoleReporter(options.write, options.colour);
   const deadLetters = new DeadLetterFile(join(options.dataDir, "dead-letters.jsonl"));
   const logger = new Logger({ serviceName: "data-flows-local", logLevel: "WARN" });
-  const clock = { now: () => new Date() };
+  const clock = { now: options.now ?? (() => new Date()) };
+  const logsDir = join(options.dataDir, "logs");
+  const inFlight = new Set<Promise<void>>();
 
   const asyncInvoke = (name: string, handler: (event: unknown) => Promise<unknown>) => async (event: unknown) => {
     let lastError: unknown;
@@ -71,6 +85,42 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     );
   };
 
+  const slackWebhookUrl = options.hostEnv.SLACK_WEBHOOK_URL;
+  const notifier = slackWebhookUrl
+    ? new SlackWebhookNotifier({
+        webhookUrl: async () => slackWebhookUrl,
+        maxAttempts: 4,
+        maxRetryAfterSeconds: 20,
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      })
+    : new ConsoleNotifier(options.write);
+  const alerter = asyncInvoke(
+    "alerter",
+    createAlerterHandler({
+      logger,
+      notifier,
+      environment: environmentName,
+      alertRun: createAlertRun({
+        registry: options.registry,
+        runs,
+        markers: new DynamoAlertMarkers({ client: dynamo.client, tableName, retentionDays, now: clock.now }),
+        notifier,
+        logs: new LocalTaskLogs(logsDir),
+        environment: environmentName,
+      }),
+    }),
+  );
+  // The local event bus: every accepted change is printed, and delivered to the alerter as EventBridge would
+  // (asynchronously, so a slow Slack never holds up the recorder).
+  const events: RunEventPublisher = {
+    async publish(change) {
+      await console.publish(change);
+      const delivery = alerter({ source: RUN_EVENT_SOURCE, "detail-type": RUN_EVENT_DETAIL_TYPE, detail: change });
+      inFlight.add(delivery);
+      void delivery.finally(() => inFlight.delete(delivery));
+    },
+  };
+
   const recorder = createRecorderHandler({
     logger,
     recordTaskState: createRecordTaskState({ runs, events, clock, clusterArn: clusterArnOf(cluster) }),
@@ -81,7 +131,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     environmentName,
     taskDefinitionPrefix,
     workdir: options.workdir,
-    logsDir: join(options.dataDir, "logs"),
+    logsDir,
     deliver: asyncInvoke("recorder", recorder),
     onOutput: ({ runId, text }) => options.write(formatFlowOutput(runId, text)),
     hostEnv: options.hostEnv,
@@ -97,6 +147,21 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
       nonces: { nonce: () => randomUUID().slice(0, 6) },
     }),
   });
+  const reapRuns = createReapRuns({
+    registry: options.registry,
+    runs,
+    tasks: runner,
+    relaunch: async (request) => void (await asyncInvoke("launcher", launcher)(request)),
+    events,
+    clock,
+    limits: { runsPerFlow: 50, pendingGraceSeconds: 30, silenceMinutes: 2 },
+  });
+  const reaper = options.reaperIntervalMs
+    ? setInterval(
+        () => void reapRuns().catch((error: unknown) => options.write(`reaper failed: ${String(error)}`)),
+        options.reaperIntervalMs,
+      )
+    : undefined;
   const api = await startInvokeApi({ launcher }, options.apiPort);
   const scheduler = new LocalScheduler({ registry: options.registry, send: asyncInvoke("launcher", launcher) });
   const scheduled = options.schedule ? scheduler.start() : [];
@@ -113,11 +178,14 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     runner,
     scheduled,
     deadLetters: deadLetters.path,
+    reapRuns,
     /** Stops scheduling and accepting runs, stops running tasks (recording their end), then the store. */
     async stop(): Promise<void> {
       scheduler.stop();
+      clearInterval(reaper);
       await api.close();
       await runner.close();
+      await Promise.all([...inFlight]);
       await dynamo.close();
       rmSync(endpointsFile, { force: true });
     },

@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import { FLOW_SECRET_NAMES } from "../flows/registry/secrets";
-import type { TaskLauncher, TaskLaunchResult, TaskRequest } from "../lambdas/core/ports";
+import type { TaskControl, TaskLauncher, TaskLaunchResult, TaskRequest, TaskStatus } from "../lambdas/core/ports";
 import { taskOverrideEnvironment } from "../lambdas/core/task-overrides";
+import { FLOW_CONTAINER_NAME } from "../lambdas/core/task-state-change";
 import type { LocalCluster, LocalTaskFacts, LocalTaskState } from "./ecs-events";
 import { taskStateChangeEvent } from "./ecs-events";
 
@@ -32,6 +33,8 @@ export interface ProcessTaskRunnerOptions {
 interface LocalTask {
   facts: LocalTaskFacts;
   version: number;
+  /** The last state it reported, for DescribeTasks. */
+  last?: Omit<LocalTaskState, "version" | "at">;
   stopRequested?: string;
   kill?: (signal: NodeJS.Signals) => void;
   done: Promise<void>;
@@ -45,7 +48,7 @@ const RUNTIME_COMMAND = [process.execPath, "--import", "tsx", "flows/runtime/mai
  * RunTask overrides would give the container, and emits ECS Task State Change events with increasing versions.
  * Idempotent on the client token, as RunTask is.
  */
-export class ProcessTaskRunner implements TaskLauncher {
+export class ProcessTaskRunner implements TaskLauncher, TaskControl {
   private readonly byToken = new Map<string, string>();
   private readonly tasks = new Map<string, LocalTask>();
 
@@ -76,22 +79,45 @@ export class ProcessTaskRunner implements TaskLauncher {
   }
 
   /** Stops a task as `StopTask` does: SIGTERM now, the STOPPED event says UserInitiated with the given reason. */
-  stopTask(taskArn: string, reason: string): boolean {
+  async stopTask(taskArn: string, reason: string): Promise<void> {
     const task = this.tasks.get(taskArn);
-    if (!task?.kill) return false;
+    if (!task?.kill) return;
     task.stopRequested ??= reason; // as in ECS, the first stop's reason is the one reported
     task.kill("SIGTERM");
-    return true;
+  }
+
+  /** What `DescribeTasks` would say: the last reported state of each task this runner started. */
+  async describeTasks(taskArns: readonly string[]): Promise<Map<string, TaskStatus>> {
+    const statuses = new Map<string, TaskStatus>();
+    for (const taskArn of taskArns) {
+      const last = this.tasks.get(taskArn)?.last;
+      statuses.set(
+        taskArn,
+        last
+          ? {
+              known: true,
+              lastStatus: last.lastStatus,
+              ...(last.stopCode && { stopCode: last.stopCode }),
+              ...(last.stoppedReason && { stoppedReason: last.stoppedReason }),
+              containers: [
+                { name: FLOW_CONTAINER_NAME, ...(last.exitCode !== undefined && { exitCode: last.exitCode }) },
+              ],
+            }
+          : { known: false }, // started by an earlier `npm start`: gone, as ECS forgets old tasks
+      );
+    }
+    return statuses;
   }
 
   /** Stops every running task and waits until each has reported STOPPED. */
   async close(): Promise<void> {
-    for (const [taskArn] of this.tasks) this.stopTask(taskArn, "Local control plane shutting down");
+    for (const [taskArn] of this.tasks) await this.stopTask(taskArn, "Local control plane shutting down");
     await Promise.all([...this.tasks.values()].map((task) => task.done));
   }
 
   private async emit(task: LocalTask, state: Omit<LocalTaskState, "version" | "at">): Promise<void> {
     task.version += 1;
+    task.last = state;
     const event = taskStateChangeEvent(task.facts, { ...state, version: task.version, at: new Date().toISOString() });
     await this.options.deliver(event);
   }

@@ -29,6 +29,10 @@ const INTERNAL_ATTRIBUTES = [
 export class DynamoRunStore implements RunStore {
   constructor(private readonly options: DynamoRunStoreOptions) {}
 
+  get tableName(): string {
+    return this.options.tableName;
+  }
+
   async create(run: NewRun): Promise<CreateResult> {
     const { reason, ...fields } = run;
     const first: RunTransition = { at: run.createdAt, state: run.state, attempt: run.attempt, source: "launcher" };

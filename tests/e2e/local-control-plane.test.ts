@@ -7,6 +7,7 @@ import { RunState } from "../../lambdas/core/run-state";
 import type { LocalControlPlane } from "../../local/control-plane";
 import { startLocalControlPlane } from "../../local/control-plane";
 import { runCliCapturing } from "../support/cli";
+import { startSlackServer } from "../support/slack-server";
 import { ecsEvent, FIXTURE_CLUSTER_ARN } from "../support/fixtures";
 import { newRun } from "../support/runs";
 
@@ -15,6 +16,9 @@ describe("local control plane, end to end", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "data-flows-e2e-"));
   const console: string[] = [];
   let plane: LocalControlPlane;
+  let slack: Awaited<ReturnType<typeof startSlackServer>>;
+  /** The control plane's clock runs this far ahead, to reach a deadline without waiting for it. */
+  let aheadMs = 0;
 
   const start = () =>
     startLocalControlPlane({
@@ -24,9 +28,11 @@ describe("local control plane, end to end", () => {
       apiPort: 0,
       dynamoPort: 0,
       schedule: false,
+      reaperIntervalMs: 0,
       workdir: resolve(__dirname, "..", ".."),
       // The test setup silences Powertools; flows must log as they do under npm start.
-      hostEnv: { ...process.env, POWERTOOLS_LOG_LEVEL: "INFO" },
+      hostEnv: { ...process.env, POWERTOOLS_LOG_LEVEL: "INFO", SLACK_WEBHOOK_URL: slack.url },
+      now: () => new Date(Date.now() + aheadMs),
       write: (line) => console.push(line),
       colour: false,
     });
@@ -34,10 +40,12 @@ describe("local control plane, end to end", () => {
   const cli = (...argv: string[]) => runCliCapturing(argv, { dataDir, registry });
 
   beforeAll(async () => {
+    slack = await startSlackServer();
     plane = await start();
   });
   afterAll(async () => {
     await plane.stop();
+    await slack.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -70,6 +78,12 @@ describe("local control plane, end to end", () => {
     );
   });
 
+  it("posts exactly one Slack message for the failed attempt, and none for the success", () => {
+    expect(slack.received.map((message) => message.text)).toEqual([
+      expect.stringMatching(/^:red_circle: hello-world failed in Local, run hello-world\/m\S+, attempt 1 of 1, exit 1/),
+    ]);
+  });
+
   it("prints each transition on the console", () => {
     expect(console.some((line) => /hello-world\/m\S+ {2}attempt 1\/1 {2}RUNNING → FAILED {2}\(exit 1/.test(line))).toBe(
       true,
@@ -78,7 +92,10 @@ describe("local control plane, end to end", () => {
 
   it("answers an unknown flow with a clear error and exit code 2", async () => {
     const result = await cli("run", "no-such-flow");
-    expect(result).toMatchObject({ code: 2, err: 'data-flows: unknown flow "no-such-flow"; known flows: hello-world' });
+    expect(result).toMatchObject({
+      code: 2,
+      err: 'data-flows: unknown flow "no-such-flow"; known flows: hello-world, timeout-demo',
+    });
   });
 
   it("keeps the history across a restart", async () => {
@@ -115,4 +132,31 @@ describe("local control plane, end to end", () => {
     expect(result.out).toContain("replayed: applied 3, rejected 1, ignored:duplicate 1");
     expect(await plane.runs.get(newRun().runId)).toMatchObject({ state: RunState.SUCCEEDED, exitCode: 0 });
   });
+
+  it("stops a run past its timeout: TIMED_OUT, and the flow process is gone", async () => {
+    const started = await cli("run", "timeout-demo", "--json");
+    const { runId } = JSON.parse(started.out) as { runId: string };
+    await waitFor(async () => (await plane.runs.get(runId))?.state === RunState.RUNNING);
+    aheadMs = 2 * 60_000;
+    expect((await plane.reapRuns()).timedOut).toEqual([runId]);
+    const run = (await plane.runs.get(runId))!;
+    expect(run).toMatchObject({ state: RunState.TIMED_OUT, reason: expect.stringContaining("1-minute timeout") });
+    const taskStatus = async () => (await plane.runner.describeTasks([run.taskArn!])).get(run.taskArn!);
+    await waitFor(async () => {
+      const status = await taskStatus();
+      return status?.known === true && status.lastStatus === "STOPPED";
+    });
+    const status = await taskStatus();
+    expect(status).toMatchObject({ lastStatus: "STOPPED", stopCode: "UserInitiated", containers: [{ exitCode: 143 }] });
+    expect((await plane.runs.get(runId))?.state).toBe(RunState.TIMED_OUT);
+    aheadMs = 0;
+  });
 });
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const giveUp = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > giveUp) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -114,7 +114,7 @@ describe("ProcessTaskRunner (local ECS stand-in)", () => {
     const { taskArn } = (await runner.runTask(request("sleeps"))) as { taskArn: string };
     while (!delivered.some((event) => event.detail.lastStatus === "RUNNING"))
       await new Promise((r) => setTimeout(r, 20));
-    expect(runner.stopTask(taskArn, "Task timed out after 1 minutes")).toBe(true);
+    await runner.stopTask(taskArn, "Task timed out after 1 minutes");
     const last = await stopped();
     expect(outcomeOf(last)).toMatchObject({ state: "CANCELLED", exitCode: 143, stopCode: "UserInitiated" });
     expect(last.detail.stoppedReason).toBe("Task timed out after 1 minutes");

@@ -1,0 +1,11 @@
+import { defineFlow } from "../registry/flow-definition";
+
+/** Runs past its one-minute timeout so the reaper stops it: shows TIMED_OUT and the SIGTERM path. Manual only. */
+export default defineFlow({
+  name: "timeout-demo",
+  description: "Sleeps for `seconds` (default 300), past its 1-minute timeout, to show the reaper stopping it.",
+  owner: "@data-eng",
+  timeoutMinutes: 1,
+  overlap: "allow",
+  params: { seconds: "300" },
+});

@@ -1,0 +1,147 @@
+import { DescribeTasksCommand, ECSClient, StopTaskCommand } from "@aws-sdk/client-ecs";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { mockClient } from "aws-sdk-client-mock";
+import { defineRegistry } from "../../flows/registry/flow-registry";
+import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
+import { EcsTaskControl } from "../../lambdas/adapters/ecs-task-control";
+import type { LaunchRequest } from "../../lambdas/core/launch-run";
+import { createReapRuns } from "../../lambdas/core/reap-runs";
+import { RunState } from "../../lambdas/core/run-state";
+import { createReaperHandler } from "../../lambdas/reaper";
+import { startDynalite } from "../support/dynalite";
+import { fixedClock, RecordingPublisher } from "../support/recording-publisher";
+import { FIXTURE_TASK_ARN, newRun } from "../support/runs";
+
+const CLUSTER_ARN = "arn:aws:ecs:eu-west-1:111122223333:cluster/data-flows-dev";
+const registry = defineRegistry([
+  { name: "orders-daily", description: "d", owner: "@o", timeoutMinutes: 60 },
+  { name: "idle", description: "d", owner: "@o" },
+]);
+const NOW = "2026-03-02T12:00:00.000Z";
+
+describe("reaper", () => {
+  const ecs = mockClient(ECSClient);
+  let dynamo: Awaited<ReturnType<typeof startDynalite>>;
+  let runs: DynamoRunStore;
+  let events: RecordingPublisher;
+  let relaunched: LaunchRequest[];
+  let reap: () => Promise<{ redriven: string[]; timedOut: string[]; lost: string[]; reconciled: string[] }>;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(() => dynamo.close());
+
+  beforeEach(async () => {
+    ecs.reset();
+    ecs.on(StopTaskCommand).resolves({});
+    runs = await dynamo.freshRunStore();
+    events = new RecordingPublisher();
+    relaunched = [];
+    reap = createReaperHandler({
+      logger: new Logger({ logLevel: "SILENT" }),
+      reapRuns: createReapRuns({
+        registry,
+        runs,
+        tasks: new EcsTaskControl({ client: new ECSClient({ region: "eu-west-1" }), clusterArn: CLUSTER_ARN }),
+        relaunch: async (request) => void relaunched.push(request),
+        events,
+        clock: fixedClock(NOW),
+        limits: { runsPerFlow: 50, pendingGraceSeconds: 120, silenceMinutes: 15 },
+      }),
+    });
+  });
+
+  /** A run whose task started at `startedAt` and last changed at `lastEventAt`. */
+  async function runningRun(runId: string, createdAt: string, lastEventAt: string) {
+    await runs.create(
+      newRun({ runId, createdAt, deadline: new Date(Date.parse(createdAt) + 60 * 60_000).toISOString() }),
+    );
+    await runs.transition({
+      runId,
+      attempt: 1,
+      to: RunState.RUNNING,
+      at: lastEventAt,
+      source: "recorder",
+      task: { taskArn: `${FIXTURE_TASK_ARN}-${runId.slice(-5)}`, version: 3 },
+    });
+  }
+
+  it("stops a task past its flow's timeout and ends the run TIMED_OUT", async () => {
+    await runningRun("orders-daily/20260302T1000Z", "2026-03-02T10:00:00.000Z", "2026-03-02T11:55:00.000Z");
+    const report = await reap();
+    expect(report.timedOut).toEqual(["orders-daily/20260302T1000Z"]);
+    expect(ecs.commandCalls(StopTaskCommand)[0]!.args[0].input).toMatchObject({
+      cluster: CLUSTER_ARN,
+      task: `${FIXTURE_TASK_ARN}-1000Z`,
+      reason: expect.stringContaining("60-minute timeout"),
+    });
+    expect(await runs.get("orders-daily/20260302T1000Z")).toMatchObject({ state: RunState.TIMED_OUT, endedAt: NOW });
+    expect(events.transitions).toEqual(["RUNNING->TIMED_OUT"]);
+  });
+
+  it("re-drives a run whose launcher died before RunTask, with the original request and run id", async () => {
+    await runs.create(
+      newRun({ runId: "orders-daily/20260302T1100Z", createdAt: "2026-03-02T11:55:00.000Z", params: { window: "1d" } }),
+    );
+    expect((await reap()).redriven).toEqual(["orders-daily/20260302T1100Z"]);
+    expect(relaunched).toEqual([
+      {
+        flow: "orders-daily",
+        trigger: "schedule",
+        params: { window: "1d" },
+        runId: "orders-daily/20260302T1100Z",
+        scheduledTime: "2026-03-02T10:00:00.000Z",
+      },
+    ]);
+  });
+
+  it("leaves a fresh PENDING run to its launcher", async () => {
+    await runs.create(newRun({ runId: "orders-daily/20260302T1159Z", createdAt: "2026-03-02T11:59:30.000Z" }));
+    expect((await reap()).redriven).toEqual([]);
+  });
+
+  it("ends a quiet run LOST when ECS no longer knows its task", async () => {
+    await runningRun("orders-daily/20260302T1130Z", "2026-03-02T11:30:00.000Z", "2026-03-02T11:31:00.000Z");
+    ecs
+      .on(DescribeTasksCommand)
+      .resolves({ tasks: [], failures: [{ arn: `${FIXTURE_TASK_ARN}-1130Z`, reason: "MISSING" }] });
+    expect((await reap()).lost).toEqual(["orders-daily/20260302T1130Z"]);
+    expect((await runs.get("orders-daily/20260302T1130Z"))?.state).toBe(RunState.LOST);
+  });
+
+  it("ends a quiet run as its task ended when the STOPPED event was missed", async () => {
+    await runningRun("orders-daily/20260302T1130Z", "2026-03-02T11:30:00.000Z", "2026-03-02T11:31:00.000Z");
+    ecs.on(DescribeTasksCommand).resolves({
+      tasks: [
+        {
+          taskArn: `${FIXTURE_TASK_ARN}-1130Z`,
+          lastStatus: "STOPPED",
+          stopCode: "EssentialContainerExited",
+          containers: [{ name: "flow", exitCode: 0 }],
+        },
+      ],
+    });
+    expect((await reap()).reconciled).toEqual(["orders-daily/20260302T1130Z"]);
+    expect(await runs.get("orders-daily/20260302T1130Z")).toMatchObject({ state: RunState.SUCCEEDED, exitCode: 0 });
+  });
+
+  it("leaves alone a run that is still running, recently heard from and within its timeout", async () => {
+    await runningRun("orders-daily/20260302T1150Z", "2026-03-02T11:50:00.000Z", "2026-03-02T11:55:00.000Z");
+    expect(await reap()).toEqual({ redriven: [], timedOut: [], lost: [], reconciled: [] });
+    expect(ecs.calls()).toHaveLength(0);
+  });
+
+  it("never touches a terminal run", async () => {
+    await runningRun("orders-daily/20260302T1000Z", "2026-03-02T10:00:00.000Z", "2026-03-02T10:05:00.000Z");
+    await runs.transition({
+      runId: "orders-daily/20260302T1000Z",
+      attempt: 1,
+      to: RunState.SUCCEEDED,
+      at: "2026-03-02T10:30:00.000Z",
+      source: "recorder",
+      task: { taskArn: `${FIXTURE_TASK_ARN}-1000Z`, version: 6 },
+    });
+    expect(await reap()).toEqual({ redriven: [], timedOut: [], lost: [], reconciled: [] });
+  });
+});
