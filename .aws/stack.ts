@@ -14,7 +14,7 @@ import { Fn, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } fro
 import type { Construct } from "constructs";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import { toSchedulerExpression } from "../flows/registry/schedule";
-import { RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE } from "../lambdas/adapters/eventbridge-publisher";
+import { RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE } from "../lambdas/core/run-events";
 import { RunState } from "../lambdas/core/run-state";
 import type { ControlPlaneFunctionName } from "./bundle-lambdas";
 import type { EnvironmentConfig } from "./config";
@@ -262,6 +262,19 @@ export class DataFlowsStack extends TerraformStack {
       },
       description: "Run state changes the on-call channel hears about",
     });
+    // Successes of flows that others follow → launcher, which starts the downstream flows.
+    const upstreamFlows = [...new Set(registry.flows.flatMap((flow) => flow.upstream))].sort();
+    if (upstreamFlows.length > 0) {
+      this.route("upstream-successes", launcher, {
+        eventBusName: bus.name,
+        eventPattern: {
+          source: [RUN_EVENT_SOURCE],
+          "detail-type": [RUN_EVENT_DETAIL_TYPE],
+          detail: { to: [RunState.SUCCEEDED], flow: upstreamFlows },
+        },
+        description: "Successes that start downstream flows",
+      });
+    }
     // The reaper's heartbeat.
     this.route("reaper-schedule", reaper, {
       scheduleExpression: "rate(5 minutes)",

@@ -8,21 +8,15 @@ import { CloudWatchTaskLogs } from "./adapters/cloudwatch-task-logs";
 import { DynamoAlertMarkers } from "./adapters/dynamo-alert-markers";
 import { createDocumentClient } from "./adapters/dynamo-client";
 import { DynamoRunStore } from "./adapters/dynamo-run-store";
-import { RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE } from "./adapters/eventbridge-publisher";
 import { lambdaEntry } from "./adapters/lambda-entry";
 import { SlackWebhookNotifier } from "./adapters/slack-webhook-notifier";
 import type { createAlertRun } from "./core/alert-run";
 import { createAlertRun as buildAlertRun } from "./core/alert-run";
 import type { Notifier } from "./core/ports";
-import { runStateChangedSchema } from "./core/run-events";
+import { runStateChangedEventSchema } from "./core/run-events";
 import { alarmMessage } from "./core/slack-message";
 import { alerterConfigSchema, readConfig } from "./config";
 
-const runEvent = z.looseObject({
-  source: z.literal(RUN_EVENT_SOURCE),
-  "detail-type": z.literal(RUN_EVENT_DETAIL_TYPE),
-  detail: runStateChangedSchema,
-});
 const alarmNotification = z.looseObject({
   Records: z
     .array(z.looseObject({ EventSource: z.literal("aws:sns"), Sns: z.looseObject({ Message: z.string() }) }))
@@ -51,7 +45,7 @@ export function createAlerterHandler(deps: {
   logger: Logger;
 }) {
   return async (event: unknown) => {
-    const run = runEvent.safeParse(event);
+    const run = runStateChangedEventSchema.safeParse(event);
     if (run.success) {
       const change = run.data.detail;
       deps.logger.appendKeys({ runId: change.runId, flow: change.flow, attempt: change.attempt });

@@ -8,13 +8,34 @@ import { DynamoRunStore } from "./adapters/dynamo-run-store";
 import { EcsTaskLauncher } from "./adapters/ecs-task-launcher";
 import { EventBridgePublisher } from "./adapters/eventbridge-publisher";
 import { lambdaEntry } from "./adapters/lambda-entry";
-import type { createLaunchRun } from "./core/launch-run";
-import { createLaunchRun as buildLaunchRun, parseLaunchRequest } from "./core/launch-run";
+import type { createLaunchDownstream, createLaunchRun } from "./core/launch-run";
+import {
+  createLaunchDownstream as buildLaunchDownstream,
+  createLaunchRun as buildLaunchRun,
+  parseLaunchRequest,
+} from "./core/launch-run";
+import { runStateChangedEventSchema } from "./core/run-events";
 import { launcherConfigSchema, readConfig } from "./config";
 
-/** Starts a run of a flow. Input: `{ flow, trigger, scheduledTime?, params? }` from Scheduler, the CLI or upstream. */
-export function createLauncherHandler(deps: { launchRun: ReturnType<typeof createLaunchRun>; logger: Logger }) {
+/**
+ * Starts runs. Input: `{ flow, trigger, scheduledTime?, params? }` from Scheduler, the CLI or the reaper; or a
+ * `Flow Run State Change` success from the bus, which starts the flows downstream of it.
+ */
+export function createLauncherHandler(deps: {
+  launchRun: ReturnType<typeof createLaunchRun>;
+  launchDownstream: ReturnType<typeof createLaunchDownstream>;
+  logger: Logger;
+}) {
   return async (event: unknown) => {
+    const upstream = runStateChangedEventSchema.safeParse(event);
+    if (upstream.success) {
+      const outcomes = await deps.launchDownstream(upstream.data.detail);
+      deps.logger.info("downstream launched", {
+        upstream: upstream.data.detail.runId,
+        runs: outcomes.map((outcome) => `${outcome.run.runId} ${outcome.status}`),
+      });
+      return { status: "downstream", runs: outcomes.map((outcome) => outcome.run.runId) };
+    }
     const request = parseLaunchRequest(event);
     deps.logger.appendKeys({ flow: request.flow, trigger: request.trigger });
     const outcome = await deps.launchRun(request);
@@ -33,25 +54,23 @@ const logger = new Logger({ serviceName: "data-flows-launcher" });
 
 export const handler = lambdaEntry(logger, () => {
   const config = readConfig(launcherConfigSchema, process.env);
-  return createLauncherHandler({
-    logger,
-    launchRun: buildLaunchRun({
-      registry,
-      runs: new DynamoRunStore({
-        client: createDocumentClient(),
-        tableName: config.RUNS_TABLE_NAME,
-        retentionDays: config.RUN_RETENTION_DAYS,
-      }),
-      tasks: new EcsTaskLauncher({
-        client: new ECSClient({}),
-        clusterArn: config.CLUSTER_ARN,
-        subnetIds: config.SUBNET_IDS,
-        securityGroupIds: config.SECURITY_GROUP_IDS,
-        taskDefinitionPrefix: config.TASK_DEFINITION_PREFIX,
-      }),
-      events: new EventBridgePublisher(new EventBridgeClient({}), config.EVENT_BUS_NAME),
-      clock: { now: () => new Date() },
-      nonces: { nonce: () => randomUUID().slice(0, 6) },
+  const launchRun = buildLaunchRun({
+    registry,
+    runs: new DynamoRunStore({
+      client: createDocumentClient(),
+      tableName: config.RUNS_TABLE_NAME,
+      retentionDays: config.RUN_RETENTION_DAYS,
     }),
+    tasks: new EcsTaskLauncher({
+      client: new ECSClient({}),
+      clusterArn: config.CLUSTER_ARN,
+      subnetIds: config.SUBNET_IDS,
+      securityGroupIds: config.SECURITY_GROUP_IDS,
+      taskDefinitionPrefix: config.TASK_DEFINITION_PREFIX,
+    }),
+    events: new EventBridgePublisher(new EventBridgeClient({}), config.EVENT_BUS_NAME),
+    clock: { now: () => new Date() },
+    nonces: { nonce: () => randomUUID().slice(0, 6) },
   });
+  return createLauncherHandler({ logger, launchRun, launchDownstream: buildLaunchDownstream({ registry }, launchRun) });
 });

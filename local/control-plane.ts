@@ -7,14 +7,15 @@ import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
 import { DynamoAlertMarkers } from "../lambdas/adapters/dynamo-alert-markers";
 import { SlackWebhookNotifier } from "../lambdas/adapters/slack-webhook-notifier";
 import { createAlertRun } from "../lambdas/core/alert-run";
-import { createLaunchRun } from "../lambdas/core/launch-run";
+import { createLaunchDownstream, createLaunchRun } from "../lambdas/core/launch-run";
 import type { RunEventPublisher } from "../lambdas/core/ports";
 import { createReapRuns } from "../lambdas/core/reap-runs";
+import { RunState } from "../lambdas/core/run-state";
 import { createRecordTaskState } from "../lambdas/core/record-task-state";
 import { createAlerterHandler } from "../lambdas/alerter";
 import { createLauncherHandler } from "../lambdas/launcher";
 import { createRecorderHandler } from "../lambdas/recorder";
-import { RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE } from "../lambdas/adapters/eventbridge-publisher";
+import { RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE } from "../lambdas/core/run-events";
 import { ConsoleReporter, formatFlowOutput } from "./console-reporter";
 import { DeadLetterFile } from "./dead-letters";
 import { startDynaliteServer } from "./dynalite-server";
@@ -112,12 +113,19 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
   );
   // The local event bus: every accepted change is printed, and delivered to the alerter as EventBridge would
   // (asynchronously, so a slow Slack never holds up the recorder).
+  const deliverLater = (delivery: Promise<void>) => {
+    inFlight.add(delivery);
+    void delivery.finally(() => inFlight.delete(delivery));
+  };
   const events: RunEventPublisher = {
     async publish(change) {
       await console.publish(change);
-      const delivery = alerter({ source: RUN_EVENT_SOURCE, "detail-type": RUN_EVENT_DETAIL_TYPE, detail: change });
-      inFlight.add(delivery);
-      void delivery.finally(() => inFlight.delete(delivery));
+      const envelope = { source: RUN_EVENT_SOURCE, "detail-type": RUN_EVENT_DETAIL_TYPE, detail: change };
+      deliverLater(alerter(envelope));
+      // The bus rule for successes: flows downstream of this one start.
+      if (change.to === RunState.SUCCEEDED && options.registry.downstreamOf(change.flow).length > 0) {
+        deliverLater(asyncInvoke("launcher", (event) => launcher(event))(envelope));
+      }
     },
   };
 
@@ -136,16 +144,18 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     onOutput: ({ runId, text }) => options.write(formatFlowOutput(runId, text)),
     hostEnv: options.hostEnv,
   });
+  const launchRun = createLaunchRun({
+    registry: options.registry,
+    runs,
+    tasks: runner,
+    events,
+    clock,
+    nonces: { nonce: () => randomUUID().slice(0, 6) },
+  });
   const launcher = createLauncherHandler({
     logger,
-    launchRun: createLaunchRun({
-      registry: options.registry,
-      runs,
-      tasks: runner,
-      events,
-      clock,
-      nonces: { nonce: () => randomUUID().slice(0, 6) },
-    }),
+    launchRun,
+    launchDownstream: createLaunchDownstream({ registry: options.registry }, launchRun),
   });
   const reapRuns = createReapRuns({
     registry: options.registry,

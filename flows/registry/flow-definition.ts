@@ -69,6 +69,8 @@ export const flowDefinitionSchema = z
       .refine((names) => new Set(names).size === names.length, "secrets lists a name twice"),
     params: paramsSchema.default({}),
     command: z.array(z.string().min(1)).min(1).optional(),
+    /** Flows whose success starts this one (once per upstream run), in addition to or instead of a schedule. */
+    upstream: z.array(z.string()).default([]),
   })
   .superRefine((flow, ctx) => {
     if (!isFargateSize(flow.cpu, flow.memoryMiB)) {

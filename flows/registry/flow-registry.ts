@@ -40,6 +40,11 @@ export class FlowRegistry {
   get names(): string[] {
     return [...this.byName.keys()];
   }
+
+  /** The flows that start when `flow` succeeds. */
+  downstreamOf(flow: string): FlowDefinition[] {
+    return this.flows.filter((candidate) => candidate.upstream.includes(flow));
+  }
 }
 
 /** A request named a flow the registry does not have. */
@@ -74,6 +79,14 @@ export function defineRegistry(inputs: readonly FlowInput[]): FlowRegistry {
     seen.add(result.data.name);
     flows.push(result.data);
   });
+  for (const flow of flows) {
+    flow.upstream.forEach((name, index) => {
+      if (name === flow.name)
+        issues.push({ flow: flow.name, field: `upstream.${index}`, message: "a flow cannot follow itself" });
+      else if (!seen.has(name))
+        issues.push({ flow: flow.name, field: `upstream.${index}`, message: `no flow named "${name}"` });
+    });
+  }
   if (issues.length > 0) throw new FlowDefinitionError(issues);
   return new FlowRegistry(flows);
 }

@@ -1,10 +1,18 @@
 import { z } from "zod";
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
-import type { Clock, NonceSource, RunEventPublisher, RunStore, TaskLauncher, TransitionResult } from "./ports";
+import type {
+  Clock,
+  NonceSource,
+  RunEventPublisher,
+  RunStateChanged,
+  RunStore,
+  TaskLauncher,
+  TransitionResult,
+} from "./ports";
 import type { NewRun, Run } from "./run";
 import { Trigger } from "./run";
-import { backfillRunId, clientToken, manualRunId, scheduledRunId, startedBy } from "./run-id";
+import { backfillRunId, clientToken, manualRunId, scheduledRunId, startedBy, upstreamRunId } from "./run-id";
 import { RunState } from "./run-state";
 import { announce } from "./run-events";
 
@@ -130,5 +138,30 @@ function newRun(flow: FlowDefinition, request: LaunchRequest, now: Date, nonces:
     maxAttempts: flow.retries + 1,
     createdAt: now.toISOString(),
     deadline: new Date(now.getTime() + flow.timeoutMinutes * 60_000).toISOString(),
+  };
+}
+
+/**
+ * Starts the flows that follow `change.flow` when it succeeds, each once per upstream run (a redelivered success
+ * finds the downstream run recorded and launches nothing).
+ */
+export function createLaunchDownstream(
+  deps: Pick<LaunchRunDeps, "registry">,
+  launchRun: ReturnType<typeof createLaunchRun>,
+) {
+  return async function launchDownstream(change: RunStateChanged): Promise<LaunchOutcome[]> {
+    if (change.to !== RunState.SUCCEEDED) return [];
+    const outcomes: LaunchOutcome[] = [];
+    for (const flow of deps.registry.downstreamOf(change.flow)) {
+      outcomes.push(
+        await launchRun({
+          flow: flow.name,
+          trigger: Trigger.upstream,
+          params: {},
+          runId: upstreamRunId(flow.name, change.runId),
+        }),
+      );
+    }
+    return outcomes;
   };
 }

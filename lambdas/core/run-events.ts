@@ -41,3 +41,14 @@ export const runStateChangedSchema = z.object({
   stopCode: z.string().optional(),
   reason: z.string().optional(),
 }) satisfies z.ZodType<RunStateChanged>;
+
+/** The names EventBridge carries run changes under, on the environment's custom bus. */
+export const RUN_EVENT_SOURCE = "data-flows";
+export const RUN_EVENT_DETAIL_TYPE = "Flow Run State Change";
+
+/** The EventBridge envelope of a run change, as rules deliver it to the alerter and the launcher. */
+export const runStateChangedEventSchema = z.looseObject({
+  source: z.literal(RUN_EVENT_SOURCE),
+  "detail-type": z.literal(RUN_EVENT_DETAIL_TYPE),
+  detail: runStateChangedSchema,
+});

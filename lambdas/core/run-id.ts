@@ -30,6 +30,14 @@ export function manualRunId(flow: string, requestedAt: Date, nonce: string): str
   return `${flow}/m${compactInstant(requestedAt)}-${nonce.slice(0, 6)}`;
 }
 
+/**
+ * The id of the run an upstream run's success starts: one per upstream slot, so a redelivered success event (or two
+ * upstream flows succeeding for the same slot) starts the downstream flow once.
+ */
+export function upstreamRunId(flow: string, upstreamRun: string): string {
+  return `${flow}/u${upstreamRun.slice(upstreamRun.indexOf("/") + 1)}`;
+}
+
 /** The flow a run id belongs to. */
 export function flowOfRunId(runId: string): string {
   return runId.slice(0, runId.indexOf("/"));

@@ -33,6 +33,7 @@ const flows: FlowInput[] = [
     timeoutMinutes: 20,
   },
   { name: "paused", description: "disabled", owner: "@o", schedule: { rate: "1 hour", enabled: false } },
+  { name: "after-orders", description: "follows orders-daily", owner: "@o", upstream: ["orders-daily"] },
 ];
 const testRegistry = defineRegistry(flows);
 
@@ -262,7 +263,7 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
       const launcher = policyDocuments(terraform).find((policy) => policy.name.startsWith("launcher_policy"));
       const runTask = launcher!.document.Statement.find((statement) => statement.Action.includes("ecs:RunTask"));
       expect(runTask!.Resource.sort()).toEqual(
-        ["dbt-nightly", "orders-daily", "paused"].map(
+        ["after-orders", "dbt-nightly", "orders-daily", "paused"].map(
           (flow) =>
             `arn:aws:ecs:${config.region}:${config.accountId}:task-definition/data-flows-${environment}-${flow}:*`,
         ),
@@ -337,6 +338,15 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
       expect(JSON.parse(rule!.event_pattern).detail.to).toEqual(
         expect.arrayContaining(["FAILED", "TIMED_OUT", "LOST", "RETRYING"]),
       );
+    });
+
+    it("routes successes of upstream flows on the data-flows bus to the launcher", () => {
+      const rule = resources(terraform, "aws_cloudwatch_event_rule").find((r) => r.name.endsWith("upstream-successes"));
+      expect(JSON.parse(rule!.event_pattern).detail).toEqual({ to: ["SUCCEEDED"], flow: ["orders-daily"] });
+      const target = resources(terraform, "aws_cloudwatch_event_target").find((t) =>
+        t.rule.includes("upstream-successes"),
+      );
+      expect(target!.arn).toMatch(/launcher_function/);
     });
 
     it("runs the reaper every five minutes", () => {

@@ -4,7 +4,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
 import { EcsTaskLauncher } from "../../lambdas/adapters/ecs-task-launcher";
-import { createLaunchRun, InvalidLaunchRequestError } from "../../lambdas/core/launch-run";
+import { createLaunchDownstream, createLaunchRun, InvalidLaunchRequestError } from "../../lambdas/core/launch-run";
 import { RunState } from "../../lambdas/core/run-state";
 import { createLauncherHandler } from "../../lambdas/launcher";
 import { startDynalite } from "../support/dynalite";
@@ -21,6 +21,12 @@ const registry = defineRegistry([
     retries: 2,
     params: { target: "prod", window: "1d" },
   },
+  {
+    name: "dbt-after-orders",
+    description: "Builds models on fresh orders",
+    owner: "@analytics",
+    upstream: ["orders-daily"],
+  },
 ]);
 const scheduled = { flow: "orders-daily", trigger: "schedule", scheduledTime: "2026-03-02T10:00:00Z" };
 
@@ -29,7 +35,7 @@ describe("launcher", () => {
   let dynamo: Awaited<ReturnType<typeof startDynalite>>;
   let runs: DynamoRunStore;
   let events: RecordingPublisher;
-  let handler: (event: unknown) => Promise<{ status: string; runId: string; state: string }>;
+  let handler: (event: unknown) => Promise<{ status: string; runId?: string; state?: string; runs?: string[] }>;
 
   beforeAll(async () => {
     dynamo = await startDynalite();
@@ -55,7 +61,11 @@ describe("launcher", () => {
       clock: fixedClock("2026-03-02T10:00:01.250Z"),
       nonces: { nonce: () => "abc123" },
     });
-    handler = createLauncherHandler({ launchRun, logger: new Logger({ logLevel: "SILENT" }) });
+    handler = createLauncherHandler({
+      launchRun,
+      launchDownstream: createLaunchDownstream({ registry }, launchRun),
+      logger: new Logger({ logLevel: "SILENT" }),
+    });
   });
 
   describe("a scheduled fire", () => {
@@ -201,7 +211,7 @@ describe("launcher", () => {
     it("gets its own id and merges params over the flow's defaults", async () => {
       const result = await handler({ flow: "orders-daily", params: { target: "dev" } });
       expect(result.runId).toBe("orders-daily/m20260302T100001Z-abc123");
-      expect((await runs.get(result.runId))?.params).toEqual({ target: "dev", window: "1d" });
+      expect((await runs.get(result.runId!))?.params).toEqual({ target: "dev", window: "1d" });
     });
   });
 
@@ -219,6 +229,46 @@ describe("launcher", () => {
 
     it("rejects an unknown flow, naming the flows that exist", async () => {
       await expect(handler({ flow: "nope" })).rejects.toThrow(/unknown flow "nope"; known flows: orders-daily/);
+    });
+  });
+
+  describe("downstream flows", () => {
+    const success = (runId: string, to: string = RunState.SUCCEEDED) => ({
+      source: "data-flows",
+      "detail-type": "Flow Run State Change",
+      detail: {
+        runId,
+        flow: "orders-daily",
+        trigger: "schedule",
+        from: "RUNNING",
+        to,
+        attempt: 1,
+        maxAttempts: 3,
+        at: "2026-03-02T10:15:00Z",
+      },
+    });
+
+    it("starts each flow downstream of a succeeded run, under an id derived from the upstream run", async () => {
+      const result = await handler(success("orders-daily/20260302T1000Z"));
+      expect(result).toEqual({ status: "downstream", runs: ["dbt-after-orders/u20260302T1000Z"] });
+      expect(await runs.get("dbt-after-orders/u20260302T1000Z")).toMatchObject({
+        trigger: "upstream",
+        state: RunState.STARTING,
+      });
+    });
+
+    it("starts the downstream flow once when the success is delivered twice", async () => {
+      await handler(success("orders-daily/20260302T1000Z"));
+      await handler(success("orders-daily/20260302T1000Z"));
+      expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
+    });
+
+    it("starts nothing for a failure", async () => {
+      expect(await handler(success("orders-daily/20260302T1000Z", RunState.FAILED))).toEqual({
+        status: "downstream",
+        runs: [],
+      });
+      expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
     });
   });
 });

@@ -81,6 +81,21 @@ describe("flow definitions", () => {
     );
   });
 
+  it("rejects an upstream flow that does not exist", () => {
+    expect(() => defineRegistry([{ ...valid, upstream: ["orders-hourly"] }])).toThrow(
+      /flow "orders-daily", field "upstream.0": no flow named "orders-hourly"/,
+    );
+  });
+
+  it("rejects a flow that follows itself", () => {
+    expect(() => defineRegistry([{ ...valid, upstream: ["orders-daily"] }])).toThrow(/cannot follow itself/);
+  });
+
+  it("knows which flows follow a flow", () => {
+    const flows = defineRegistry([valid, { ...valid, name: "dbt-build", upstream: ["orders-daily"] }]);
+    expect(flows.downstreamOf("orders-daily").map((flow) => flow.name)).toEqual(["dbt-build"]);
+  });
+
   it("rejects two flows with the same name", () => {
     expect(() => defineRegistry([valid, valid])).toThrow(/flow "orders-daily", field "name": another flow/);
   });
