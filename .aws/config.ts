@@ -27,7 +27,12 @@ export interface EnvironmentConfig {
   };
   /** How many ECR images to keep; older ones expire. */
   keepImages: number;
+  /** The role CI assumes through OIDC to deploy this environment. */
+  deployRoleName: string;
 }
+
+/** The Terraform release the pipeline installs and the stacks require. */
+export const TERRAFORM_VERSION = "1.9.8";
 
 /** A VPC made by this stack: two AZs, public and private subnets, one NAT gateway with a stable Elastic IP. */
 export interface CreatedNetwork {
@@ -64,6 +69,7 @@ export const environments: Record<EnvironmentConfig["environment"], EnvironmentC
     tableDeletionProtection: false,
     alarms: { functionErrorsPerPeriod: 0, periodSeconds: 300 },
     keepImages: 30,
+    deployRoleName: "data-flows-deploy",
   },
   prod: {
     environment: "prod",
@@ -83,7 +89,12 @@ export const environments: Record<EnvironmentConfig["environment"], EnvironmentC
     tableDeletionProtection: true,
     alarms: { functionErrorsPerPeriod: 0, periodSeconds: 300 },
     keepImages: 100,
+    deployRoleName: "data-flows-deploy",
   },
 };
 
 export const resourcePrefix = (config: EnvironmentConfig) => `data-flows-${config.environment}`;
+
+/** The image repository of an environment (created by its stack). */
+export const imageRepositoryUri = (config: EnvironmentConfig) =>
+  `${config.accountId}.dkr.ecr.${config.region}.amazonaws.com/${resourcePrefix(config)}`;

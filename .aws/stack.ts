@@ -18,7 +18,7 @@ import { RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE } from "../lambdas/core/run-eve
 import { RunState } from "../lambdas/core/run-state";
 import type { ControlPlaneFunctionName } from "./bundle-lambdas";
 import type { EnvironmentConfig } from "./config";
-import { resourcePrefix } from "./config";
+import { resourcePrefix, TERRAFORM_VERSION } from "./config";
 import { ControlPlaneFunction } from "./constructs/control-plane-function";
 import { FlowTasks } from "./constructs/flow-tasks";
 import { Network } from "./constructs/network";
@@ -66,6 +66,7 @@ export class DataFlowsStack extends TerraformStack {
       allowedAccountIds: [config.accountId],
       defaultTags: [{ tags: { project: "data-flows", environment: config.environment, "managed-by": "terraform" } }],
     });
+    this.addOverride("terraform.required_version", TERRAFORM_VERSION);
     new S3Backend(this, {
       bucket: config.stateBackend.bucket,
       key: config.stateBackend.key,

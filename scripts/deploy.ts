@@ -1,0 +1,77 @@
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { bundleLambdas } from "../.aws/bundle-lambdas";
+import { environments, resourcePrefix } from "../.aws/config";
+import { synthesize } from "../.aws/main";
+
+const ROOT = resolve(__dirname, "..");
+const USAGE = "usage: npm run deploy -- <dev|prod> --image-tag <commit sha> [--plan-only]";
+
+class DeployError extends Error {
+  override name = "DeployError";
+}
+
+/** Runs a command with inherited output; a non-zero exit stops the deploy. Returns stdout when captured. */
+function run(command: string, args: string[], capture = false): string {
+  console.log(`$ ${command} ${args.join(" ")}`);
+  const result = spawnSync(command, args, {
+    stdio: capture ? ["ignore", "pipe", "inherit"] : "inherit",
+    encoding: "utf8",
+  });
+  if (result.error) throw new DeployError(`${command} could not run: ${result.error.message}`);
+  if (result.status !== 0) throw new DeployError(`${command} ${args[0] ?? ""} exited with ${result.status}`);
+  return capture ? result.stdout.trim() : "";
+}
+
+/**
+ * `npm run deploy -- <env> --image-tag <sha>`: synthesize, then terraform init, plan and apply the environment's
+ * stack. Refuses an unknown environment, and credentials for any account but the environment's own.
+ */
+async function deploy(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { "image-tag": { type: "string" }, "plan-only": { type: "boolean", default: false } },
+  });
+  const [environment] = positionals;
+  if (positionals.length !== 1 || !environment) throw new DeployError(USAGE);
+  const config = environments[environment as keyof typeof environments];
+  if (!config || !Object.hasOwn(environments, environment)) {
+    throw new DeployError(`unknown environment "${environment}"; known: ${Object.keys(environments).join(", ")}`);
+  }
+  const imageTag = values["image-tag"];
+  if (!imageTag) throw new DeployError(`--image-tag is required (the commit SHA the image was pushed under)\n${USAGE}`);
+
+  const account = run("aws", ["sts", "get-caller-identity", "--query", "Account", "--output", "text"], true);
+  if (account !== config.accountId) {
+    throw new DeployError(
+      `refusing to deploy ${environment}: these credentials are for account ${account}, ${environment} lives in ${config.accountId}`,
+    );
+  }
+
+  process.env.CHECKPOINT_DISABLE = "1";
+  const { registry } = await import("../flows/index");
+  synthesize({
+    outdir: join(ROOT, "cdktf.out"),
+    registry,
+    environments: [config],
+    bundles: await bundleLambdas(join(ROOT, "dist", "lambdas")),
+  });
+  const chdir = `-chdir=${join(ROOT, "cdktf.out", "stacks", resourcePrefix(config))}`;
+  run("terraform", [chdir, "init", "-input=false"]);
+  run("terraform", [chdir, "plan", "-input=false", "-out=tfplan", `-var=image_tag=${imageTag}`]);
+  const plan = run("terraform", [chdir, "show", "-no-color", "tfplan"], true);
+  writeFileSync(join(ROOT, "cdktf.out", `${resourcePrefix(config)}.plan.txt`), `${plan}\n`);
+  if (values["plan-only"]) {
+    console.log(`plan only: nothing applied (plan in cdktf.out/${resourcePrefix(config)}.plan.txt)`);
+    return;
+  }
+  run("terraform", [chdir, "apply", "-input=false", "tfplan"]);
+}
+
+deploy(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(`deploy: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(error instanceof DeployError ? 2 : 1);
+});

@@ -1,0 +1,82 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { environments } from "../../.aws/config";
+
+const ROOT = resolve(__dirname, "..", "..");
+
+/** Runs `npm run deploy -- …` as a person would, with `terraform` and `aws` replaced by recording stubs on PATH. */
+function deploy(args: string[], callerAccount: string) {
+  const stubs = mkdtempSync(join(tmpdir(), "data-flows-stubs-"));
+  const calls = join(stubs, "calls.log");
+  writeFileSync(calls, "");
+  for (const tool of ["terraform", "aws"]) {
+    const path = join(stubs, tool);
+    writeFileSync(
+      path,
+      `#!/bin/sh\necho "${tool} $*" >> "${calls}"\n` +
+        (tool === "aws" ? `echo "${callerAccount}"\n` : `case "$2" in show) echo "Plan: 81 to add";; esac\n`),
+    );
+    chmodSync(path, 0o755);
+  }
+  const result = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "deploy.ts"), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, PATH: `${stubs}:${process.env.PATH}`, CHECKPOINT_DISABLE: "1" },
+    encoding: "utf8",
+  });
+  const recorded = readFileSync(calls, "utf8").trim().split("\n").filter(Boolean);
+  return {
+    code: result.status,
+    stderr: result.stderr,
+    terraform: recorded.filter((line) => line.startsWith("terraform ")),
+  };
+}
+
+describe("npm run deploy", () => {
+  it("synthesizes, then inits, plans with the image tag, and applies the environment's stack", () => {
+    const result = deploy(["dev", "--image-tag", "3f2a9c1"], environments.dev.accountId);
+    expect(result.code).toBe(0);
+    const chdir = `-chdir=${join(ROOT, "cdktf.out", "stacks", "data-flows-dev")}`;
+    expect(result.terraform).toEqual([
+      `terraform ${chdir} init -input=false`,
+      `terraform ${chdir} plan -input=false -out=tfplan -var=image_tag=3f2a9c1`,
+      `terraform ${chdir} show -no-color tfplan`,
+      `terraform ${chdir} apply -input=false tfplan`,
+    ]);
+    const stack = JSON.parse(readFileSync(join(ROOT, "cdktf.out", "stacks", "data-flows-dev", "cdk.tf.json"), "utf8"));
+    expect(stack.terraform.backend.s3).toMatchObject({
+      bucket: environments.dev.stateBackend.bucket,
+      key: environments.dev.stateBackend.key,
+    });
+    expect(readFileSync(join(ROOT, "cdktf.out", "data-flows-dev.plan.txt"), "utf8")).toContain("Plan: 81 to add");
+  });
+
+  it("stops after the plan with --plan-only", () => {
+    const result = deploy(["prod", "--image-tag", "3f2a9c1", "--plan-only"], environments.prod.accountId);
+    expect(result.code).toBe(0);
+    expect(result.terraform.map((line) => line.split(" ")[2])).toEqual(["init", "plan", "show"]);
+  });
+
+  it("refuses an unknown environment before touching anything", () => {
+    const result = deploy(["staging", "--image-tag", "3f2a9c1"], environments.dev.accountId);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown environment "staging"; known: dev, prod');
+    expect(result.terraform).toEqual([]);
+  });
+
+  it("refuses credentials for another account", () => {
+    const result = deploy(["prod", "--image-tag", "3f2a9c1"], environments.dev.accountId);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `refusing to deploy prod: these credentials are for account ${environments.dev.accountId}, prod lives in ${environments.prod.accountId}`,
+    );
+    expect(result.terraform).toEqual([]);
+  });
+
+  it("requires the image tag", () => {
+    const result = deploy(["dev"], environments.dev.accountId);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--image-tag is required");
+  });
+});

@@ -1,0 +1,63 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bundleFlows } from "../../scripts/bundle-flows";
+
+/** The very bundle and entrypoint the Dockerfile runs (`node /app/index.js`), run with the task's environment. */
+describe("the flow image's entrypoint", () => {
+  let entrypoint: string;
+
+  beforeAll(async () => {
+    entrypoint = await bundleFlows(mkdtempSync(join(tmpdir(), "data-flows-image-")));
+  });
+
+  function runTask(flow: string, extra: Record<string, string> = {}, signalAfterMs?: number) {
+    const child = spawn(process.execPath, [entrypoint], {
+      // Only what ECS gives the container: no node_modules, no tsx, no repository.
+      cwd: tmpdir(),
+      env: {
+        PATH: process.env.PATH,
+        DATA_FLOWS_FLOW: flow,
+        DATA_FLOWS_ENV: "Dev",
+        DATA_FLOWS_RUN_ID: `${flow}/20260302T1000Z`,
+        DATA_FLOWS_ATTEMPT: "1",
+        DATA_FLOWS_STOP_TIMEOUT_SECONDS: "10",
+        ...extra,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    if (signalAfterMs !== undefined) {
+      child.stdout.once("data", () => setTimeout(() => child.kill("SIGTERM"), signalAfterMs));
+    }
+    const started = Date.now();
+    return new Promise<{ code: number | null; output: string; ms: number }>((resolve) =>
+      child.on("close", (code) => resolve({ code, output, ms: Date.now() - started })),
+    );
+  }
+
+  it("exits 0 when the flow succeeds, logging JSON lines with the run id", async () => {
+    const { code, output } = await runTask("hello-world", { DATA_FLOWS_PARAMS: '{"steps":"1"}' });
+    expect(code).toBe(0);
+    expect(output).toContain('"runId":"hello-world/20260302T1000Z"');
+  });
+
+  it("exits 1 when the flow fails", async () => {
+    expect((await runTask("hello-world", { DATA_FLOWS_PARAMS: '{"steps":"1","fail":"true"}' })).code).toBe(1);
+  });
+
+  it("exits 78 on a configuration error", async () => {
+    const { code, output } = await runTask("no-such-flow");
+    expect(code).toBe(78);
+    expect(output).toContain('DATA_FLOWS_FLOW names unknown flow \\"no-such-flow\\"');
+  });
+
+  it("turns SIGTERM into the flow's abort signal and exits 143 promptly", async () => {
+    const { code, ms } = await runTask("timeout-demo", { DATA_FLOWS_PARAMS: '{"seconds":"60"}' }, 100);
+    expect(code).toBe(143);
+    expect(ms).toBeLessThan(10_000);
+  });
+});
