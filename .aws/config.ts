@@ -27,6 +27,8 @@ export interface EnvironmentConfig {
   };
   /** How many ECR images to keep; older ones expire. */
   keepImages: number;
+  /** First backoff step before a failed attempt is retried (it grows per attempt). */
+  retryBaseDelaySeconds: number;
   /** The role CI assumes through OIDC to deploy this environment. */
   deployRoleName: string;
 }
@@ -69,6 +71,7 @@ export const environments: Record<EnvironmentConfig["environment"], EnvironmentC
     tableDeletionProtection: false,
     alarms: { functionErrorsPerPeriod: 0, periodSeconds: 300 },
     keepImages: 30,
+    retryBaseDelaySeconds: 60,
     deployRoleName: "data-flows-deploy",
   },
   prod: {
@@ -89,6 +92,7 @@ export const environments: Record<EnvironmentConfig["environment"], EnvironmentC
     tableDeletionProtection: true,
     alarms: { functionErrorsPerPeriod: 0, periodSeconds: 300 },
     keepImages: 100,
+    retryBaseDelaySeconds: 60,
     deployRoleName: "data-flows-deploy",
   },
 };

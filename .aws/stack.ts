@@ -112,6 +112,35 @@ export class DataFlowsStack extends TerraformStack {
     };
     const slackWebhookParameter = `/DataFlows/${config.ssmEnvironment}/SLACK_WEBHOOK_URL`;
 
+    // EventBridge Scheduler: flow schedules and the one-time retry schedules both invoke the launcher with this role.
+    const scheduleGroup = new SchedulerScheduleGroup(this, "schedule-group", { name: prefix });
+    const schedulerDeadLetters = new SqsQueue(this, "scheduler-dead-letters", {
+      name: `${prefix}-scheduler-dlq`,
+      sqsManagedSseEnabled: true,
+      messageRetentionSeconds: 14 * 24 * 3600,
+    });
+    const schedulerRole = new IamRole(this, "scheduler-role", {
+      name: `${prefix}-scheduler`,
+      assumeRolePolicy: assumeRolePolicy("scheduler.amazonaws.com", {
+        StringEquals: { "aws:SourceAccount": config.accountId },
+      }),
+    });
+    const retryGroup = new SchedulerScheduleGroup(this, "retry-schedule-group", { name: `${prefix}-retries` });
+    const launcherArn = arn("lambda", `function:${prefix}-launcher`);
+    const retryEnvironment = {
+      RETRY_SCHEDULE_GROUP: retryGroup.name,
+      RETRY_ROLE_ARN: schedulerRole.arn,
+      RETRY_DEAD_LETTER_ARN: schedulerDeadLetters.arn,
+      LAUNCHER_ARN: launcherArn,
+      RETRY_BASE_DELAY_SECONDS: String(config.retryBaseDelaySeconds),
+    };
+    const scheduleRetries = [
+      allow(["scheduler:CreateSchedule"], [arn("scheduler", `schedule/${prefix}-retries/*`)]),
+      allow(["iam:PassRole"], [schedulerRole.arn], {
+        StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" },
+      }),
+    ];
+
     const fn = (
       name: ControlPlaneFunctionName,
       environment: Record<string, string>,
@@ -135,6 +164,7 @@ export class DataFlowsStack extends TerraformStack {
       "launcher",
       {
         ...runStoreEnvironment,
+        ...retryEnvironment,
         CLUSTER_ARN: tasks.clusterArn,
         SUBNET_IDS: Fn.join(",", network.privateSubnetIds),
         SECURITY_GROUP_IDS: network.taskSecurityGroupId,
@@ -155,12 +185,13 @@ export class DataFlowsStack extends TerraformStack {
         ),
         runStore,
         publishRunEvents,
+        ...scheduleRetries,
       ],
     );
     const recorder = fn(
       "recorder",
-      { ...runStoreEnvironment, CLUSTER_ARN: tasks.clusterArn, EVENT_BUS_NAME: bus.name },
-      [runStore, publishRunEvents],
+      { ...runStoreEnvironment, ...retryEnvironment, CLUSTER_ARN: tasks.clusterArn, EVENT_BUS_NAME: bus.name },
+      [runStore, publishRunEvents, ...scheduleRetries],
     );
     const alerter = fn(
       "alerter",
@@ -199,18 +230,6 @@ export class DataFlowsStack extends TerraformStack {
     );
 
     // EventBridge Scheduler: one schedule per enabled flow, all sending the launcher the same payload shape.
-    const scheduleGroup = new SchedulerScheduleGroup(this, "schedule-group", { name: prefix });
-    const schedulerDeadLetters = new SqsQueue(this, "scheduler-dead-letters", {
-      name: `${prefix}-scheduler-dlq`,
-      sqsManagedSseEnabled: true,
-      messageRetentionSeconds: 14 * 24 * 3600,
-    });
-    const schedulerRole = new IamRole(this, "scheduler-role", {
-      name: `${prefix}-scheduler`,
-      assumeRolePolicy: assumeRolePolicy("scheduler.amazonaws.com", {
-        StringEquals: { "aws:SourceAccount": config.accountId },
-      }),
-    });
     new IamRolePolicy(this, "scheduler-policy", {
       role: schedulerRole.id,
       name: "invoke-launcher",

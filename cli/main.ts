@@ -171,6 +171,10 @@ export async function runCli(argv: readonly string[], io: CliIo, registry: FlowR
         runs: connect().runs,
         clusterArn: options.cluster,
         events: { publish: async (change) => void (options.json || io.out(formatRunChange(change, false))) },
+        onRetry: (retry, at) =>
+          void (
+            options.json || io.out(`  (attempt ${retry.attempt} of ${retry.runId} would start at ${at.toISOString()})`)
+          ),
       });
       print(options.json, summary, () => [
         ...summary.outcomes

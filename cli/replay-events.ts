@@ -19,12 +19,16 @@ export async function replayEvents(options: {
   runs: RunStore;
   clusterArn: string;
   events: RunEventPublisher;
+  onRetry?: (retry: { runId: string; attempt: number }, at: Date) => void;
 }): Promise<ReplaySummary> {
   const recorder = createRecorderHandler({
     logger: new Logger({ serviceName: "data-flows-cli", logLevel: "SILENT" }),
     recordTaskState: createRecordTaskState({
       runs: options.runs,
       events: options.events,
+      // Replays move runs but start no tasks: a retry the recorder plans is reported, not scheduled.
+      retries: { schedule: async (retry, at) => options.onRetry?.(retry, at) },
+      retryOptions: { baseDelaySeconds: 60 },
       clock: { now: () => new Date() },
       clusterArn: options.clusterArn,
     }),

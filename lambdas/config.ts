@@ -18,7 +18,17 @@ const runStoreVariables = {
   RUN_RETENTION_DAYS: z.coerce.number().int().positive(),
 };
 
+/** Where failed attempts are retried from: the one-time schedules that start the next attempt. */
+const retryVariables = {
+  RETRY_SCHEDULE_GROUP: text,
+  RETRY_ROLE_ARN: text,
+  RETRY_DEAD_LETTER_ARN: text,
+  LAUNCHER_ARN: text,
+  RETRY_BASE_DELAY_SECONDS: z.coerce.number().int().positive(),
+};
+
 export const launcherConfigSchema = z.object({
+  ...retryVariables,
   ...runStoreVariables,
   CLUSTER_ARN: text,
   SUBNET_IDS: list,
@@ -28,6 +38,7 @@ export const launcherConfigSchema = z.object({
 });
 
 export const recorderConfigSchema = z.object({
+  ...retryVariables,
   ...runStoreVariables,
   CLUSTER_ARN: text,
   EVENT_BUS_NAME: text,

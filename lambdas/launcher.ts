@@ -6,6 +6,7 @@ import { registry } from "../flows/index";
 import { createDocumentClient } from "./adapters/dynamo-client";
 import { DynamoRunStore } from "./adapters/dynamo-run-store";
 import { EcsTaskLauncher } from "./adapters/ecs-task-launcher";
+import { awsRetries } from "./adapters/aws-retries";
 import { EventBridgePublisher } from "./adapters/eventbridge-publisher";
 import { lambdaEntry } from "./adapters/lambda-entry";
 import type { createLaunchDownstream, createLaunchRun } from "./core/launch-run";
@@ -69,6 +70,7 @@ export const handler = lambdaEntry(logger, () => {
       taskDefinitionPrefix: config.TASK_DEFINITION_PREFIX,
     }),
     events: new EventBridgePublisher(new EventBridgeClient({}), config.EVENT_BUS_NAME),
+    ...awsRetries(config),
     clock: { now: () => new Date() },
     nonces: { nonce: () => randomUUID().slice(0, 6) },
   });

@@ -2,6 +2,7 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { createDocumentClient } from "./adapters/dynamo-client";
 import { DynamoRunStore } from "./adapters/dynamo-run-store";
+import { awsRetries } from "./adapters/aws-retries";
 import { EventBridgePublisher } from "./adapters/eventbridge-publisher";
 import { lambdaEntry } from "./adapters/lambda-entry";
 import type { createRecordTaskState } from "./core/record-task-state";
@@ -36,6 +37,7 @@ export const handler = lambdaEntry(logger, () => {
         retentionDays: config.RUN_RETENTION_DAYS,
       }),
       events: new EventBridgePublisher(new EventBridgeClient({}), config.EVENT_BUS_NAME),
+      ...awsRetries(config),
       clock: { now: () => new Date() },
       clusterArn: config.CLUSTER_ARN,
     }),

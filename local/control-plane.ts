@@ -8,7 +8,7 @@ import { DynamoAlertMarkers } from "../lambdas/adapters/dynamo-alert-markers";
 import { SlackWebhookNotifier } from "../lambdas/adapters/slack-webhook-notifier";
 import { createAlertRun } from "../lambdas/core/alert-run";
 import { createLaunchDownstream, createLaunchRun } from "../lambdas/core/launch-run";
-import type { RunEventPublisher } from "../lambdas/core/ports";
+import type { RetryScheduler, RunEventPublisher } from "../lambdas/core/ports";
 import { createReapRuns } from "../lambdas/core/reap-runs";
 import { RunState } from "../lambdas/core/run-state";
 import { createRecordTaskState } from "../lambdas/core/record-task-state";
@@ -45,6 +45,9 @@ export interface LocalControlPlaneOptions {
   /** The control plane's idea of now; tests move it forward to reach deadlines without waiting. */
   now?: () => Date;
 }
+
+/** Backoff before a retried attempt: 60 s in AWS, shorter locally so a retry shows within seconds. */
+const LOCAL_RETRY_BASE_DELAY_SECONDS = 3;
 
 /** Lambda's asynchronous invocation: the first try and two retries, then the dead-letter queue. */
 const ASYNC_ATTEMPTS = 3;
@@ -129,9 +132,31 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     },
   };
 
+  // Retries: a timer stands in for the one-time EventBridge Scheduler schedule that invokes the launcher.
+  const retryTimers = new Set<NodeJS.Timeout>();
+  const retries: RetryScheduler = {
+    async schedule(request, at) {
+      const timer = setTimeout(
+        () => {
+          retryTimers.delete(timer);
+          deliverLater(asyncInvoke("launcher", (event) => launcher(event))(request));
+        },
+        Math.max(at.getTime() - clock.now().getTime(), 0),
+      );
+      retryTimers.add(timer);
+    },
+  };
+  const retryOptions = { baseDelaySeconds: LOCAL_RETRY_BASE_DELAY_SECONDS };
   const recorder = createRecorderHandler({
     logger,
-    recordTaskState: createRecordTaskState({ runs, events, clock, clusterArn: clusterArnOf(cluster) }),
+    recordTaskState: createRecordTaskState({
+      runs,
+      events,
+      retries,
+      retryOptions,
+      clock,
+      clusterArn: clusterArnOf(cluster),
+    }),
   });
   const runner = new ProcessTaskRunner({
     registry: options.registry,
@@ -149,6 +174,8 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     runs,
     tasks: runner,
     events,
+    retries,
+    retryOptions,
     clock,
     nonces: { nonce: () => randomUUID().slice(0, 6) },
   });
@@ -193,6 +220,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     async stop(): Promise<void> {
       scheduler.stop();
       clearInterval(reaper);
+      retryTimers.forEach((timer) => clearTimeout(timer));
       await api.close();
       await runner.close();
       await Promise.all([...inFlight]);

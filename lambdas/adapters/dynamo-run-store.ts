@@ -1,12 +1,12 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { explainRejection } from "../core/explain-rejection";
-import type { CreateResult, RunStore, TransitionRequest, TransitionResult } from "../core/ports";
+import type { CreateResult, LockResult, RunStore, TransitionRequest, TransitionResult } from "../core/ports";
 import type { NewRun, Run, RunTransition } from "../core/run";
 import type { RunState } from "../core/run-state";
 import { isTerminal, predecessorsOf } from "../core/run-state";
-import { activePartition, byFlowPartition, byFlowSort, RUNS_TABLE, runKey } from "../core/runs-table";
+import { activePartition, byFlowPartition, byFlowSort, lockKey, RUNS_TABLE, runKey } from "../core/runs-table";
 
 export interface DynamoRunStoreOptions {
   client: DynamoDBDocumentClient;
@@ -88,10 +88,11 @@ export class DynamoRunStore implements RunStore {
       `#state IN (${allowed.map((_, index) => `:from${index}`).join(", ")})`,
       "#attempt = :attempt",
     ];
+    const attempt = request.nextAttempt ? request.attempt + 1 : request.attempt;
     const entry: RunTransition = {
       at: request.at,
       state: request.to,
-      attempt: request.attempt,
+      attempt,
       source: request.source,
       ...(request.task && { taskVersion: request.task.version }),
       ...pick(request.fields, ["exitCode", "stopCode", "reason"]),
@@ -113,9 +114,15 @@ export class DynamoRunStore implements RunStore {
       values[`:f_${field}`] = value;
       sets.push(`#f_${field} = :f_${field}`);
     }
-    const removes = isTerminal(request.to)
+    const removes: string[] = isTerminal(request.to)
       ? [RUNS_TABLE.indexes.active.partitionKey, RUNS_TABLE.indexes.active.sortKey]
       : [];
+    if (request.nextAttempt) {
+      values[":next"] = attempt;
+      values[":deadline"] = request.nextAttempt.deadline;
+      sets.push("#attempt = :next", "deadline = :deadline", `${RUNS_TABLE.indexes.active.sortKey} = :deadline`);
+      removes.push("taskArn", "taskVersion", "exitCode", "stopCode", "reason", "startedAt", "endedAt", "retryAt");
+    }
     try {
       const { Attributes } = await this.options.client.send(
         new UpdateCommand({
@@ -136,6 +143,48 @@ export class DynamoRunStore implements RunStore {
       const run = await this.get(request.runId);
       return { applied: false, reason: explainRejection(run, request), ...(run && { run }) };
     }
+  }
+
+  async acquireLock(flow: string, runId: string, at: string, staleHolder?: string): Promise<LockResult> {
+    try {
+      await this.options.client.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: { ...lockKey(flow), holder: runId, acquiredAt: at },
+          ConditionExpression: `attribute_not_exists(#pk) OR holder = :runId${staleHolder ? " OR holder = :stale" : ""}`,
+          ExpressionAttributeNames: { "#pk": RUNS_TABLE.partitionKey },
+          ExpressionAttributeValues: { ":runId": runId, ...(staleHolder && { ":stale": staleHolder }) },
+        }),
+      );
+      return { acquired: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const holder = await this.lockHolder(flow);
+      // Released between our write and our read: try once more.
+      return holder === undefined ? this.acquireLock(flow, runId, at) : { acquired: false, holder: holder.runId };
+    }
+  }
+
+  async releaseLock(flow: string, runId: string): Promise<void> {
+    try {
+      await this.options.client.send(
+        new DeleteCommand({
+          TableName: this.options.tableName,
+          Key: lockKey(flow),
+          ConditionExpression: "holder = :runId",
+          ExpressionAttributeValues: { ":runId": runId },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error; // someone else holds it now
+    }
+  }
+
+  async lockHolder(flow: string): Promise<{ runId: string; acquiredAt: string } | undefined> {
+    const { Item } = await this.options.client.send(
+      new GetCommand({ TableName: this.options.tableName, Key: lockKey(flow), ConsistentRead: true }),
+    );
+    return Item ? { runId: Item.holder as string, acquiredAt: Item.acquiredAt as string } : undefined;
   }
 
   async listActive(flow: string, options: { limit: number }): Promise<Run[]> {

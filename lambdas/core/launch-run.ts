@@ -1,34 +1,44 @@
 import { z } from "zod";
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
+import { applyTransition } from "./apply-transition";
+import { classifyFailure } from "./classify-failure";
 import type {
   Clock,
   NonceSource,
+  RetryScheduler,
   RunEventPublisher,
   RunStateChanged,
   RunStore,
   TaskLauncher,
-  TransitionResult,
 } from "./ports";
 import type { NewRun, Run } from "./run";
 import { Trigger } from "./run";
-import { backfillRunId, clientToken, manualRunId, scheduledRunId, startedBy, upstreamRunId } from "./run-id";
-import { RunState } from "./run-state";
 import { announce } from "./run-events";
+import { backfillRunId, clientToken, manualRunId, scheduledRunId, startedBy, upstreamRunId } from "./run-id";
+import { isTerminal, RunState } from "./run-state";
+import type { RetryOptions } from "./retry-policy";
+import { retryDecision } from "./retry-policy";
 
-/** What EventBridge Scheduler, the CLI and upstream flows send the launcher. */
+/** What EventBridge Scheduler, the CLI, upstream successes, retries and the reaper send the launcher. */
 export const launchRequestSchema = z
   .object({
     flow: z.string().min(1),
     trigger: z.enum(Object.values(Trigger) as [Trigger, ...Trigger[]]).default(Trigger.manual),
     scheduledTime: z.iso.datetime({ offset: true }).optional(),
     params: z.record(z.string(), z.string()).default({}),
-    /** Set only by the reaper when it re-drives a run whose launcher died before RunTask. */
+    /** An existing run: the reaper re-driving a stranded launch, or a retry. */
     runId: z.string().optional(),
+    /** With `runId`: start this attempt of the run (a scheduled retry). */
+    attempt: z.number().int().min(2).optional(),
   })
   .refine((request) => request.runId === undefined || request.runId.startsWith(`${request.flow}/`), {
     message: "runId must belong to the flow",
     path: ["runId"],
+  })
+  .refine((request) => request.attempt === undefined || request.runId !== undefined, {
+    message: "attempt needs the runId it belongs to",
+    path: ["attempt"],
   })
   .refine((request) => request.scheduledTime !== undefined || !needsSlot(request.trigger), {
     message: "scheduledTime is required for schedule and backfill triggers",
@@ -57,6 +67,8 @@ export function parseLaunchRequest(input: unknown): LaunchRequest {
 export type LaunchOutcome =
   | { status: "launched"; run: Run; taskArn: string }
   | { status: "duplicate"; run: Run }
+  | { status: "skipped"; run: Run; reason: string }
+  | { status: "retry-scheduled"; run: Run; reason: string }
   | { status: "launch-failed"; run: Run; reason: string };
 
 export interface LaunchRunDeps {
@@ -64,30 +76,59 @@ export interface LaunchRunDeps {
   runs: RunStore;
   tasks: TaskLauncher;
   events: RunEventPublisher;
+  retries: RetryScheduler;
+  retryOptions: RetryOptions;
   clock: Clock;
   nonces: NonceSource;
 }
 
 /**
  * Records a run and starts its first attempt, exactly once per run id: a repeated request finds the run and
- * launches nothing, unless the earlier launcher died between recording and RunTask, in which case it re-drives
- * the launch with the same client token (ECS returns the task it may already have started).
+ * launches nothing, unless the earlier launcher died between recording and RunTask, in which case it re-drives the
+ * launch with the same client token (ECS returns the task it may already have started). A fire later than the
+ * flow's max lateness, or one that would overlap a running run of a `skip` flow, is recorded SKIPPED.
  */
 export function createLaunchRun(deps: LaunchRunDeps) {
   return async function launchRun(request: LaunchRequest): Promise<LaunchOutcome> {
     const flow = deps.registry.require(request.flow);
+    if (request.attempt !== undefined) return startRetry(deps, flow, request.runId!, request.attempt);
     const now = deps.clock.now();
-    const created = await deps.runs.create(newRun(flow, request, now, deps.nonces));
+    const run = newRun(flow, request, now, deps.nonces);
+    const skipReason = lateness(flow, request, now) ?? (await overlap(deps, flow, run));
+    const created = await deps.runs.create(
+      skipReason ? { ...run, state: RunState.SKIPPED, reason: skipReason, holdsLock: false } : run,
+    );
     if (created.created) {
       await deps.events.publish(announce(created.run, null));
+      if (skipReason) return { status: "skipped", run: created.run, reason: skipReason };
     } else if (!(created.run.state === RunState.PENDING && created.run.taskArn === undefined)) {
+      // A late duplicate of a run that has ended must not leave the lock it just re-took.
+      if (run.holdsLock && isTerminal(created.run.state)) await deps.runs.releaseLock(flow.name, run.runId);
       return { status: "duplicate", run: created.run };
     }
-    return startAttempt(deps, created.run);
+    return startAttempt(deps, flow, created.run);
   };
 }
 
-async function startAttempt(deps: LaunchRunDeps, run: Run): Promise<LaunchOutcome> {
+/** Moves a RETRYING run to its next attempt and starts it; a repeated retry request starts nothing more. */
+async function startRetry(deps: LaunchRunDeps, flow: FlowDefinition, runId: string, attempt: number) {
+  const now = deps.clock.now();
+  const moved = await applyTransition(deps, {
+    runId,
+    attempt: attempt - 1,
+    to: RunState.PENDING,
+    at: now.toISOString(),
+    source: "launcher",
+    nextAttempt: { deadline: deadlineFrom(now, flow) },
+  });
+  const run = moved.applied ? moved.run : await deps.runs.get(runId);
+  if (!run) throw new Error(`retry of unknown run ${runId}`);
+  const stranded = run.attempt === attempt && run.state === RunState.PENDING && run.taskArn === undefined;
+  if (!moved.applied && !stranded) return { status: "duplicate" as const, run };
+  return startAttempt(deps, flow, run);
+}
+
+async function startAttempt(deps: LaunchRunDeps, flow: FlowDefinition, run: Run): Promise<LaunchOutcome> {
   const launched = await deps.tasks.runTask({
     flow: run.flow,
     runId: run.runId,
@@ -96,26 +137,65 @@ async function startAttempt(deps: LaunchRunDeps, run: Run): Promise<LaunchOutcom
     clientToken: clientToken(run.runId, run.attempt),
     startedBy: startedBy(run.flow),
   });
-  const at = deps.clock.now().toISOString();
-  const base = { runId: run.runId, attempt: run.attempt, at, source: "launcher" as const };
+  const now = deps.clock.now();
+  const base = { runId: run.runId, attempt: run.attempt, at: now.toISOString(), source: "launcher" as const };
   if (launched.ok) {
     // Version 0 precedes every ECS event, so an event that got here first wins and this changes nothing.
-    const result = await deps.runs.transition({
+    const result = await applyTransition(deps, {
       ...base,
       to: RunState.STARTING,
       task: { taskArn: launched.taskArn, version: 0 },
     });
-    await publishIfApplied(deps, result);
     return { status: "launched", run: result.run ?? run, taskArn: launched.taskArn };
   }
   const reason = launched.detail ? `${launched.reason}: ${launched.detail}` : launched.reason;
-  const result = await deps.runs.transition({ ...base, to: RunState.FAILED, fields: { reason, endedAt: at } });
-  await publishIfApplied(deps, result);
+  const decision = retryDecision(classifyFailure({ reason }), run.attempt, run.maxAttempts, deps.retryOptions);
+  if (decision.retry) {
+    const retryAt = new Date(now.getTime() + decision.delaySeconds * 1000);
+    const result = await applyTransition(deps, {
+      ...base,
+      to: RunState.RETRYING,
+      fields: { reason, retryAt: retryAt.toISOString(), maxAttempts: decision.maxAttempts },
+    });
+    if (result.applied)
+      await deps.retries.schedule({ flow: flow.name, runId: run.runId, attempt: run.attempt + 1 }, retryAt);
+    return { status: "retry-scheduled", run: result.run ?? run, reason };
+  }
+  const result = await applyTransition(deps, { ...base, to: RunState.FAILED, fields: { reason, endedAt: base.at } });
   return { status: "launch-failed", run: result.run ?? run, reason };
 }
 
-async function publishIfApplied(deps: LaunchRunDeps, result: TransitionResult): Promise<void> {
-  if (result.applied) await deps.events.publish(announce(result.run, result.from));
+function lateness(flow: FlowDefinition, request: LaunchRequest, now: Date): string | undefined {
+  if (request.trigger !== Trigger.schedule || !request.scheduledTime) return undefined;
+  const lateMinutes = (now.getTime() - Date.parse(request.scheduledTime)) / 60_000;
+  if (lateMinutes <= flow.maxLatenessMinutes) return undefined;
+  return `late: fired ${Math.round(lateMinutes)} minutes after its slot (max lateness ${flow.maxLatenessMinutes})`;
+}
+
+/**
+ * For a `skip` flow, takes the flow's lock for this run; answers why not when another run holds it. A holder that
+ * has ended (its release was lost) gives the lock up here rather than blocking the flow until the reaper passes.
+ */
+async function overlap(deps: LaunchRunDeps, flow: FlowDefinition, run: NewRun): Promise<string | undefined> {
+  if (flow.overlap !== "skip") return undefined;
+  const at = deps.clock.now().toISOString();
+  let lock = await deps.runs.acquireLock(flow.name, run.runId, at);
+  if (lock.acquired) return mark(run);
+  const holder = await deps.runs.get(lock.holder);
+  if (!holder || isTerminal(holder.state)) {
+    lock = await deps.runs.acquireLock(flow.name, run.runId, at, lock.holder);
+    if (lock.acquired) return mark(run);
+  }
+  return `overlap: ${lock.holder} is still ${holder?.state ?? "running"}`;
+}
+
+function mark(run: NewRun): undefined {
+  run.holdsLock = true;
+  return undefined;
+}
+
+function deadlineFrom(now: Date, flow: FlowDefinition): string {
+  return new Date(now.getTime() + flow.timeoutMinutes * 60_000).toISOString();
 }
 
 function newRun(flow: FlowDefinition, request: LaunchRequest, now: Date, nonces: NonceSource): NewRun {
@@ -137,7 +217,7 @@ function newRun(flow: FlowDefinition, request: LaunchRequest, now: Date, nonces:
     attempt: 1,
     maxAttempts: flow.retries + 1,
     createdAt: now.toISOString(),
-    deadline: new Date(now.getTime() + flow.timeoutMinutes * 60_000).toISOString(),
+    deadline: deadlineFrom(now, flow),
   };
 }
 

@@ -15,7 +15,12 @@ export interface TransitionRequest {
    */
   task?: { taskArn: string; version: number };
   /** Facts to record with the change; the task's ARN comes from `task`. */
-  fields?: Omit<RunOutcomeFields, "taskArn">;
+  fields?: Omit<RunOutcomeFields, "taskArn"> & { maxAttempts?: number };
+  /**
+   * Moves the run to its next attempt (RETRYING → PENDING): `attempt` is the attempt it is leaving; the task and its
+   * outcome are cleared and the new attempt gets its own deadline.
+   */
+  nextAttempt?: { deadline: string };
 }
 
 /** Why a transition was not applied. */
@@ -38,7 +43,18 @@ export interface RunStore {
   listByFlow(flow: string, options: { limit: number; state?: RunState }): Promise<Run[]>;
   /** A flow's runs that are not terminal yet, earliest deadline first. */
   listActive(flow: string, options: { limit: number }): Promise<Run[]>;
+  /**
+   * Takes the flow's overlap lock for a run (or confirms the run holds it). `staleHolder` takes it from a holder
+   * known to have ended, and only from that holder.
+   */
+  acquireLock(flow: string, runId: string, at: string, staleHolder?: string): Promise<LockResult>;
+  /** Releases the lock if `runId` holds it. */
+  releaseLock(flow: string, runId: string): Promise<void>;
+  /** The run holding the flow's lock, and since when, if any. */
+  lockHolder(flow: string): Promise<{ runId: string; acquiredAt: string } | undefined>;
 }
+
+export type LockResult = { acquired: true } | { acquired: false; holder: string };
 
 export interface TaskRequest {
   flow: string;
@@ -127,4 +143,9 @@ export type TaskStatus =
 export interface TaskControl {
   stopTask(taskArn: string, reason: string): Promise<void>;
   describeTasks(taskArns: readonly string[]): Promise<Map<string, TaskStatus>>;
+}
+
+/** Starts a run's next attempt later, without anything waiting in between. */
+export interface RetryScheduler {
+  schedule(request: { flow: string; runId: string; attempt: number }, at: Date): Promise<void>;
 }

@@ -1,9 +1,9 @@
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import type { LaunchRequest } from "./launch-run";
-import type { Clock, RunEventPublisher, RunStore, TaskControl, TaskStatus, TransitionResult } from "./ports";
+import { applyTransition } from "./apply-transition";
+import type { Clock, RunEventPublisher, RunStore, TaskControl, TaskStatus } from "./ports";
 import type { Run } from "./run";
-import { announce } from "./run-events";
-import { RunState } from "./run-state";
+import { isTerminal, RunState } from "./run-state";
 import { stoppedOutcome } from "./task-state-change";
 
 export interface ReapLimits {
@@ -28,9 +28,11 @@ export interface ReapRunsDeps {
 
 export interface ReapReport {
   redriven: string[];
+  retried: string[];
   timedOut: string[];
   lost: string[];
   reconciled: string[];
+  locksReleased: string[];
 }
 
 /**
@@ -40,12 +42,18 @@ export interface ReapReport {
  */
 export function createReapRuns(deps: ReapRunsDeps) {
   return async function reapRuns(): Promise<ReapReport> {
-    const report: ReapReport = { redriven: [], timedOut: [], lost: [], reconciled: [] };
+    const report: ReapReport = { redriven: [], retried: [], timedOut: [], lost: [], reconciled: [], locksReleased: [] };
     const now = deps.clock.now();
     const quiet: Run[] = [];
     for (const flow of deps.registry.flows) {
       for (const run of await deps.runs.listActive(flow.name, { limit: deps.limits.runsPerFlow })) {
-        if (run.state === RunState.PENDING && run.taskArn === undefined) {
+        if (run.state === RunState.RETRYING) {
+          // The one-time schedule that starts the next attempt never fired (or its launch failed for good).
+          if (run.retryAt && ageSeconds(run.retryAt, now) >= deps.limits.pendingGraceSeconds) {
+            await deps.relaunch({ ...relaunchRequest(run), attempt: run.attempt + 1 });
+            report.retried.push(run.runId);
+          }
+        } else if (run.state === RunState.PENDING && run.taskArn === undefined) {
           if (ageSeconds(run.updatedAt, now) >= deps.limits.pendingGraceSeconds) {
             await deps.relaunch(relaunchRequest(run));
             report.redriven.push(run.runId);
@@ -58,6 +66,10 @@ export function createReapRuns(deps: ReapRunsDeps) {
           quiet.push(run);
         }
       }
+    }
+    for (const flow of deps.registry.flows.filter((candidate) => candidate.overlap === "skip")) {
+      const released = await releaseStaleLock(deps, flow.name);
+      if (released) report.locksReleased.push(released);
     }
     const statuses = quiet.length ? await deps.tasks.describeTasks(quiet.map((run) => run.taskArn!)) : new Map();
     for (const run of quiet) {
@@ -89,7 +101,7 @@ async function end(
   fields: { reason?: string; exitCode?: number; stopCode?: string },
 ): Promise<boolean> {
   const at = deps.clock.now().toISOString();
-  const result: TransitionResult = await deps.runs.transition({
+  const result = await applyTransition(deps, {
     runId: run.runId,
     attempt: run.attempt,
     to,
@@ -97,11 +109,22 @@ async function end(
     source: "reaper",
     fields: { ...fields, endedAt: at },
   });
-  if (result.applied) await deps.events.publish(announce(result.run, result.from));
   return result.applied;
 }
 
-function relaunchRequest(run: Run): LaunchRequest {
+/** Releases a lock whose holder has ended or never got recorded (a launcher that died before creating it). */
+async function releaseStaleLock(deps: ReapRunsDeps, flow: string): Promise<string | undefined> {
+  const holder = await deps.runs.lockHolder(flow);
+  if (!holder) return undefined;
+  const run = await deps.runs.get(holder.runId);
+  if (run && !isTerminal(run.state)) return undefined;
+  // A lock just taken may belong to a run its launcher is about to record.
+  if (!run && ageSeconds(holder.acquiredAt, deps.clock.now()) < deps.limits.pendingGraceSeconds) return undefined;
+  await deps.runs.releaseLock(flow, holder.runId);
+  return holder.runId;
+}
+
+function relaunchRequest(run: Run): LaunchRequest & { attempt?: number } {
   return {
     flow: run.flow,
     trigger: run.trigger,

@@ -1,6 +1,10 @@
-import type { Clock, RejectionReason, RunEventPublisher, RunStore } from "./ports";
+import { applyTransition } from "./apply-transition";
+import { classifyFailure } from "./classify-failure";
+import type { Clock, RejectionReason, RetryScheduler, RunEventPublisher, RunStore } from "./ports";
+import type { RetryOptions } from "./retry-policy";
+import { retryDecision } from "./retry-policy";
 import { RunState } from "./run-state";
-import { announce } from "./run-events";
+import type { TaskOutcome } from "./task-state-change";
 import { outcomeOf, parseTaskStateChange, runReferenceOf } from "./task-state-change";
 
 export type IgnoredReason = RejectionReason | "other-cluster" | "not-a-run" | "no-state-change";
@@ -12,6 +16,8 @@ export type RecordOutcome =
 export interface RecordTaskStateDeps {
   runs: RunStore;
   events: RunEventPublisher;
+  retries: RetryScheduler;
+  retryOptions: RetryOptions;
   clock: Clock;
   /** Only events from this cluster move runs; the EventBridge rule filters too, this keeps replays honest. */
   clusterArn: string;
@@ -20,6 +26,7 @@ export interface RecordTaskStateDeps {
 /**
  * Moves a run according to one ECS Task State Change event. Throws MalformedEventError on an event it cannot read
  * (so the platform retries it and then dead-letters it); every other event is either applied or ignored with a reason.
+ * A failed attempt with attempts left becomes RETRYING, and its next attempt is scheduled after the backoff.
  */
 export function createRecordTaskState(deps: RecordTaskStateDeps) {
   return async function recordTaskState(input: unknown): Promise<RecordOutcome> {
@@ -30,11 +37,13 @@ export function createRecordTaskState(deps: RecordTaskStateDeps) {
     const outcome = outcomeOf(event);
     if (!outcome) return { status: "ignored", reason: "no-state-change", ...reference };
 
-    const at = deps.clock.now().toISOString();
+    const now = deps.clock.now();
+    const at = now.toISOString();
     const ended = outcome.state !== RunState.STARTING && outcome.state !== RunState.RUNNING;
-    const result = await deps.runs.transition({
+    const retry = outcome.state === RunState.FAILED ? await plannedRetry(deps, reference, outcome, now) : undefined;
+    const result = await applyTransition(deps, {
       ...reference,
-      to: outcome.state,
+      to: retry ? RunState.RETRYING : outcome.state,
       at,
       source: "recorder",
       task: { taskArn: event.detail.taskArn, version: event.detail.version },
@@ -44,10 +53,30 @@ export function createRecordTaskState(deps: RecordTaskStateDeps) {
         ...(outcome.reason !== undefined && { reason: outcome.reason }),
         ...(event.detail.startedAt !== undefined && { startedAt: event.detail.startedAt }),
         ...(ended && { endedAt: event.detail.stoppedAt ?? at }),
+        ...(retry && { retryAt: retry.at.toISOString(), maxAttempts: retry.maxAttempts }),
       },
     });
     if (!result.applied) return { status: "ignored", reason: result.reason, ...reference };
-    await deps.events.publish(announce(result.run, result.from));
+    if (retry) {
+      await deps.retries.schedule(
+        { flow: result.run.flow, runId: reference.runId, attempt: reference.attempt + 1 },
+        retry.at,
+      );
+    }
     return { status: "applied", ...reference, from: result.from, to: result.run.state };
   };
+}
+
+/** The retry a failed attempt earns, judged against the run's attempt budget. */
+async function plannedRetry(
+  deps: RecordTaskStateDeps,
+  reference: { runId: string; attempt: number },
+  outcome: TaskOutcome,
+  now: Date,
+): Promise<{ at: Date; maxAttempts: number } | undefined> {
+  const run = await deps.runs.get(reference.runId);
+  if (!run || run.attempt !== reference.attempt) return undefined;
+  const decision = retryDecision(classifyFailure(outcome), reference.attempt, run.maxAttempts, deps.retryOptions);
+  if (!decision.retry) return undefined;
+  return { at: new Date(now.getTime() + decision.delaySeconds * 1000), maxAttempts: decision.maxAttempts };
 }

@@ -27,6 +27,8 @@ export interface RunOutcomeFields {
   reason?: string;
   startedAt?: string;
   endedAt?: string;
+  /** When a RETRYING run's next attempt is due. */
+  retryAt?: string;
 }
 
 /** A run of a flow: one schedule fire, manual request or backfill slot, across all its attempts. */
@@ -44,6 +46,8 @@ export interface Run extends RunOutcomeFields {
   updatedAt: string;
   /** When the current attempt must have ended (created/started + the flow's timeout). */
   deadline: string;
+  /** The run holds its flow's overlap lock (policy `skip`) and releases it when it ends. */
+  holdsLock?: boolean;
   history: RunTransition[];
 }
 

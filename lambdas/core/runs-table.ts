@@ -26,3 +26,4 @@ export const runKey = (runId: string) => ({ [RUNS_TABLE.partitionKey]: `RUN#${ru
 export const byFlowPartition = (flow: string) => `FLOW#${flow}`;
 export const byFlowSort = (createdAt: string, runId: string) => `${createdAt}#${runId}`;
 export const activePartition = (flow: string) => `ACTIVE#${flow}`;
+export const lockKey = (flow: string) => ({ [RUNS_TABLE.partitionKey]: `FLOW#${flow}`, [RUNS_TABLE.sortKey]: "LOCK" });

@@ -68,11 +68,14 @@ describe.each(["dev", "prod"] as const)("invariants of the %s stack (50 generate
       expect(statements().every((s) => s.Effect === "Allow")).toBe(true);
     });
 
-    it("conditions every iam:PassRole on the ECS tasks service", () => {
+    it("conditions every iam:PassRole on the one service the roles are for", () => {
       const passRole = statements().filter((s) => s.Action.includes("iam:PassRole"));
       expect(passRole.length).toBeGreaterThan(0);
       for (const statement of passRole) {
-        expect(statement.Condition).toEqual({ StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } });
+        const service = statement.Resource.every((arn) => /scheduler-role/.test(arn))
+          ? "scheduler.amazonaws.com"
+          : "ecs-tasks.amazonaws.com";
+        expect(statement.Condition).toEqual({ StringEquals: { "iam:PassedToService": service } });
       }
     });
 

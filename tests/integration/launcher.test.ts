@@ -8,7 +8,7 @@ import { createLaunchDownstream, createLaunchRun, InvalidLaunchRequestError } fr
 import { RunState } from "../../lambdas/core/run-state";
 import { createLauncherHandler } from "../../lambdas/launcher";
 import { startDynalite } from "../support/dynalite";
-import { fixedClock, RecordingPublisher } from "../support/recording-publisher";
+import { fixedClock, RecordingPublisher, RecordingRetries } from "../support/recording-publisher";
 
 const CLUSTER_ARN = "arn:aws:ecs:eu-west-1:111122223333:cluster/data-flows-dev";
 const TASK_ARN = "arn:aws:ecs:eu-west-1:111122223333:task/data-flows-dev/5b1e0c7d9a8f4e2b8c6d4f1a2b3c4d5e";
@@ -19,6 +19,7 @@ const registry = defineRegistry([
     owner: "@data-eng",
     schedule: { cron: "0 10 * * *" },
     retries: 2,
+    overlap: "allow",
     params: { target: "prod", window: "1d" },
   },
   {
@@ -27,6 +28,7 @@ const registry = defineRegistry([
     owner: "@analytics",
     upstream: ["orders-daily"],
   },
+  { name: "exclusive", description: "Never overlaps", owner: "@o", overlap: "skip", maxLatenessMinutes: 30 },
 ]);
 const scheduled = { flow: "orders-daily", trigger: "schedule", scheduledTime: "2026-03-02T10:00:00Z" };
 
@@ -35,6 +37,7 @@ describe("launcher", () => {
   let dynamo: Awaited<ReturnType<typeof startDynalite>>;
   let runs: DynamoRunStore;
   let events: RecordingPublisher;
+  let retries: RecordingRetries;
   let handler: (event: unknown) => Promise<{ status: string; runId?: string; state?: string; runs?: string[] }>;
 
   beforeAll(async () => {
@@ -47,7 +50,10 @@ describe("launcher", () => {
     ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK_ARN }], failures: [] });
     runs = await dynamo.freshRunStore();
     events = new RecordingPublisher();
+    retries = new RecordingRetries();
     const launchRun = createLaunchRun({
+      retries,
+      retryOptions: { baseDelaySeconds: 60 },
       registry,
       runs,
       tasks: new EcsTaskLauncher({
@@ -187,18 +193,60 @@ describe("launcher", () => {
   });
 
   describe("when ECS cannot start the task", () => {
-    it("records the run FAILED with ECS's reason", async () => {
-      ecs.on(RunTaskCommand).resolves({
-        tasks: [],
-        failures: [
-          {
-            reason: "Capacity is unavailable at this time. Please try again later or in a different availability zone",
-          },
-        ],
-      });
+    const noCapacity = {
+      tasks: [],
+      failures: [
+        { reason: "Capacity is unavailable at this time. Please try again later or in a different availability zone" },
+      ],
+    };
+
+    it("retries a capacity failure after a backoff, keeping ECS's reason", async () => {
+      ecs.on(RunTaskCommand).resolves(noCapacity);
       const result = await handler(scheduled);
-      expect(result).toMatchObject({ status: "launch-failed", state: RunState.FAILED });
+      expect(result).toMatchObject({ status: "retry-scheduled", state: RunState.RETRYING });
       expect((await runs.get("orders-daily/20260302T1000Z"))?.reason).toMatch(/^Capacity is unavailable/);
+      expect(retries.scheduled).toEqual([
+        { flow: "orders-daily", runId: "orders-daily/20260302T1000Z", attempt: 2, at: "2026-03-02T10:01:01.250Z" },
+      ]);
+    });
+
+    it("starts the next attempt with its own client token when the retry fires", async () => {
+      ecs
+        .on(RunTaskCommand)
+        .resolvesOnce(noCapacity)
+        .resolves({ tasks: [{ taskArn: TASK_ARN }] });
+      await handler(scheduled);
+      const retried = await handler({ flow: "orders-daily", runId: "orders-daily/20260302T1000Z", attempt: 2 });
+      expect(retried).toMatchObject({ status: "launched", state: RunState.STARTING });
+      const tokens = ecs.commandCalls(RunTaskCommand).map((call) => call.args[0].input.clientToken);
+      expect(tokens).toEqual(["orders-daily/20260302T1000Z#1", "orders-daily/20260302T1000Z#2"]);
+      const history = (await runs.get("orders-daily/20260302T1000Z"))?.history;
+      expect(history?.map((entry) => `${entry.attempt}:${entry.state}`)).toEqual([
+        "1:PENDING",
+        "1:RETRYING",
+        "2:PENDING",
+        "2:STARTING",
+      ]);
+    });
+
+    it("starts an attempt once when the retry fires twice", async () => {
+      ecs
+        .on(RunTaskCommand)
+        .resolvesOnce(noCapacity)
+        .resolves({ tasks: [{ taskArn: TASK_ARN }] });
+      await handler(scheduled);
+      await handler({ flow: "orders-daily", runId: "orders-daily/20260302T1000Z", attempt: 2 });
+      const again = await handler({ flow: "orders-daily", runId: "orders-daily/20260302T1000Z", attempt: 2 });
+      expect(again).toMatchObject({ status: "duplicate" });
+      expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(2);
+    });
+
+    it("records the run FAILED once capacity retries are spent", async () => {
+      ecs.on(RunTaskCommand).resolves(noCapacity);
+      await handler(scheduled);
+      await handler({ flow: "orders-daily", runId: "orders-daily/20260302T1000Z", attempt: 2 });
+      const last = await handler({ flow: "orders-daily", runId: "orders-daily/20260302T1000Z", attempt: 3 });
+      expect(last).toMatchObject({ status: "launch-failed", state: RunState.FAILED });
     });
 
     it("lets a thrown RunTask error reach the platform so it retries", async () => {
@@ -269,6 +317,67 @@ describe("launcher", () => {
         runs: [],
       });
       expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
+    });
+  });
+
+  describe("max lateness", () => {
+    it("records a fire later than the flow's max lateness as SKIPPED and starts nothing", async () => {
+      const late = { flow: "exclusive", trigger: "schedule", scheduledTime: "2026-03-02T09:00:00Z" };
+      expect(await handler(late)).toMatchObject({ status: "skipped", state: RunState.SKIPPED });
+      expect((await runs.get("exclusive/20260302T0900Z"))?.reason).toBe(
+        "late: fired 60 minutes after its slot (max lateness 30)",
+      );
+      expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
+      expect(events.transitions).toEqual(["∅->SKIPPED"]);
+    });
+
+    it("launches a fire within the max lateness", async () => {
+      const onTime = { flow: "exclusive", trigger: "schedule", scheduledTime: "2026-03-02T09:45:00Z" };
+      expect(await handler(onTime)).toMatchObject({ status: "launched" });
+    });
+  });
+
+  describe("overlap policy skip", () => {
+    const fire = (hhmm: string) => ({
+      flow: "exclusive",
+      trigger: "schedule",
+      scheduledTime: `2026-03-02T${hhmm}:00Z`,
+    });
+
+    it("records a run that would overlap an active one as SKIPPED, naming the active run", async () => {
+      await handler(fire("09:50"));
+      expect(await handler(fire("09:55"))).toMatchObject({ status: "skipped", state: RunState.SKIPPED });
+      expect((await runs.get("exclusive/20260302T0955Z"))?.reason).toBe(
+        "overlap: exclusive/20260302T0950Z is still STARTING",
+      );
+      expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
+    });
+
+    it("lets the next run start once the active one has ended and released the lock", async () => {
+      await handler(fire("09:50"));
+      await runs.transition({
+        runId: "exclusive/20260302T0950Z",
+        attempt: 1,
+        to: RunState.SUCCEEDED,
+        at: "2026-03-02T09:59:00Z",
+        source: "recorder",
+        task: { taskArn: TASK_ARN, version: 6 },
+      });
+      // The recorder normally releases the lock with the ending; here the release was lost: the launcher heals it.
+      expect((await runs.lockHolder("exclusive"))?.runId).toBe("exclusive/20260302T0950Z");
+      expect(await handler(fire("09:55"))).toMatchObject({ status: "launched" });
+      expect((await runs.lockHolder("exclusive"))?.runId).toBe("exclusive/20260302T0955Z");
+    });
+
+    it("keeps the lock with its run when the same fire is delivered twice", async () => {
+      await handler(fire("09:50"));
+      expect(await handler(fire("09:50"))).toMatchObject({ status: "duplicate" });
+      expect((await runs.lockHolder("exclusive"))?.runId).toBe("exclusive/20260302T0950Z");
+    });
+
+    it("never takes a lock for a flow that allows overlap", async () => {
+      await handler(scheduled);
+      expect(await runs.lockHolder("orders-daily")).toBeUndefined();
     });
   });
 });

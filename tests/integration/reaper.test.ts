@@ -5,6 +5,7 @@ import { defineRegistry } from "../../flows/registry/flow-registry";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
 import { EcsTaskControl } from "../../lambdas/adapters/ecs-task-control";
 import type { LaunchRequest } from "../../lambdas/core/launch-run";
+import type { ReapReport } from "../../lambdas/core/reap-runs";
 import { createReapRuns } from "../../lambdas/core/reap-runs";
 import { RunState } from "../../lambdas/core/run-state";
 import { createReaperHandler } from "../../lambdas/reaper";
@@ -15,9 +16,17 @@ import { FIXTURE_TASK_ARN, newRun } from "../support/runs";
 const CLUSTER_ARN = "arn:aws:ecs:eu-west-1:111122223333:cluster/data-flows-dev";
 const registry = defineRegistry([
   { name: "orders-daily", description: "d", owner: "@o", timeoutMinutes: 60 },
-  { name: "idle", description: "d", owner: "@o" },
+  { name: "idle", description: "d", owner: "@o", overlap: "skip" },
 ]);
 const NOW = "2026-03-02T12:00:00.000Z";
+const NOTHING_TO_DO: ReapReport = {
+  redriven: [],
+  retried: [],
+  timedOut: [],
+  lost: [],
+  reconciled: [],
+  locksReleased: [],
+};
 
 describe("reaper", () => {
   const ecs = mockClient(ECSClient);
@@ -25,7 +34,7 @@ describe("reaper", () => {
   let runs: DynamoRunStore;
   let events: RecordingPublisher;
   let relaunched: LaunchRequest[];
-  let reap: () => Promise<{ redriven: string[]; timedOut: string[]; lost: string[]; reconciled: string[] }>;
+  let reap: () => Promise<ReapReport>;
 
   beforeAll(async () => {
     dynamo = await startDynalite();
@@ -128,7 +137,7 @@ describe("reaper", () => {
 
   it("leaves alone a run that is still running, recently heard from and within its timeout", async () => {
     await runningRun("orders-daily/20260302T1150Z", "2026-03-02T11:50:00.000Z", "2026-03-02T11:55:00.000Z");
-    expect(await reap()).toEqual({ redriven: [], timedOut: [], lost: [], reconciled: [] });
+    expect(await reap()).toEqual(NOTHING_TO_DO);
     expect(ecs.calls()).toHaveLength(0);
   });
 
@@ -142,6 +151,41 @@ describe("reaper", () => {
       source: "recorder",
       task: { taskArn: `${FIXTURE_TASK_ARN}-1000Z`, version: 6 },
     });
-    expect(await reap()).toEqual({ redriven: [], timedOut: [], lost: [], reconciled: [] });
+    expect(await reap()).toEqual(NOTHING_TO_DO);
+  });
+
+  it("starts the next attempt of a RETRYING run whose retry schedule never fired", async () => {
+    await runningRun("orders-daily/20260302T1130Z", "2026-03-02T11:30:00.000Z", "2026-03-02T11:31:00.000Z");
+    await runs.transition({
+      runId: "orders-daily/20260302T1130Z",
+      attempt: 1,
+      to: RunState.RETRYING,
+      at: "2026-03-02T11:40:00.000Z",
+      source: "recorder",
+      task: { taskArn: `${FIXTURE_TASK_ARN}-1130Z`, version: 6 },
+      fields: { retryAt: "2026-03-02T11:41:00.000Z", maxAttempts: 2 },
+    });
+    expect((await reap()).retried).toEqual(["orders-daily/20260302T1130Z"]);
+    expect(relaunched).toEqual([expect.objectContaining({ runId: "orders-daily/20260302T1130Z", attempt: 2 })]);
+    expect(ecs.commandCalls(StopTaskCommand)).toHaveLength(0);
+  });
+
+  it("releases a lock whose holder has ended", async () => {
+    await runs.create(newRun({ runId: "idle/20260302T1000Z", flow: "idle", state: RunState.PENDING }));
+    await runs.acquireLock("idle", "idle/20260302T1000Z", "2026-03-02T10:00:00.000Z");
+    await runs.transition({
+      runId: "idle/20260302T1000Z",
+      attempt: 1,
+      to: RunState.FAILED,
+      at: NOW,
+      source: "launcher",
+    });
+    expect((await reap()).locksReleased).toEqual(["idle/20260302T1000Z"]);
+    expect(await runs.lockHolder("idle")).toBeUndefined();
+  });
+
+  it("keeps a lock just taken for a run its launcher has not recorded yet", async () => {
+    await runs.acquireLock("idle", "idle/20260302T1159Z", "2026-03-02T11:59:30.000Z");
+    expect((await reap()).locksReleased).toEqual([]);
   });
 });

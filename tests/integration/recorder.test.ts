@@ -7,13 +7,14 @@ import { createRecorderHandler } from "../../lambdas/recorder";
 import { startDynalite } from "../support/dynalite";
 import type { EcsFixture } from "../support/fixtures";
 import { ecsEvent, FIXTURE_CLUSTER_ARN } from "../support/fixtures";
-import { fixedClock, RecordingPublisher } from "../support/recording-publisher";
+import { fixedClock, RecordingPublisher, RecordingRetries } from "../support/recording-publisher";
 import { newRun } from "../support/runs";
 
 describe("recorder", () => {
   let dynamo: Awaited<ReturnType<typeof startDynalite>>;
   let runs: DynamoRunStore;
   let events: RecordingPublisher;
+  let retries: RecordingRetries;
   let record: (event: unknown) => Promise<{ status: string; reason?: string }>;
 
   beforeAll(async () => {
@@ -24,9 +25,12 @@ describe("recorder", () => {
   beforeEach(async () => {
     runs = await dynamo.freshRunStore();
     events = new RecordingPublisher();
+    retries = new RecordingRetries();
     const recordTaskState = createRecordTaskState({
       runs,
       events,
+      retries,
+      retryOptions: { baseDelaySeconds: 60 },
       clock: fixedClock("2026-03-02T10:20:00Z"),
       clusterArn: FIXTURE_CLUSTER_ARN,
     });
@@ -111,5 +115,47 @@ describe("recorder", () => {
     event.detail.brandNewField = { nested: true };
     expect(await record(event)).toMatchObject({ status: "applied" });
     expect((await current())?.state).toBe(RunState.FAILED);
+  });
+
+  describe("retries", () => {
+    beforeEach(async () => {
+      await runs.create(newRun({ runId: "orders-daily/20260302T1000Z-r", maxAttempts: 3 }));
+    });
+    const forRetriedRun = (name: EcsFixture) => {
+      const event = ecsEvent(name);
+      event.detail.overrides.containerOverrides[0].environment[0].value = "orders-daily/20260302T1000Z-r";
+      return event;
+    };
+
+    it("moves a failed attempt with attempts left to RETRYING and schedules the next attempt after the backoff", async () => {
+      await record(forRetriedRun("task-stopped-exit-1"));
+      expect(await runs.get("orders-daily/20260302T1000Z-r")).toMatchObject({
+        state: RunState.RETRYING,
+        exitCode: 1,
+        retryAt: "2026-03-02T10:21:00.000Z",
+      });
+      expect(retries.scheduled).toEqual([
+        { flow: "orders-daily", runId: "orders-daily/20260302T1000Z-r", attempt: 2, at: "2026-03-02T10:21:00.000Z" },
+      ]);
+    });
+
+    it("schedules one retry when the STOPPED event is delivered twice", async () => {
+      await record(forRetriedRun("task-stopped-exit-1"));
+      await record(forRetriedRun("task-stopped-exit-1"));
+      expect(retries.scheduled).toHaveLength(1);
+    });
+
+    it("never retries a configuration error", async () => {
+      const event = ecsEvent("task-stopped-secrets-pull-failed");
+      event.detail.overrides.containerOverrides[0].environment[0].value = "orders-daily/20260302T1000Z-r";
+      await record(event);
+      expect((await runs.get("orders-daily/20260302T1000Z-r"))?.state).toBe(RunState.FAILED);
+      expect(retries.scheduled).toEqual([]);
+    });
+
+    it("does not retry a succeeded run", async () => {
+      await record(forRetriedRun("task-stopped-exit-0"));
+      expect(retries.scheduled).toEqual([]);
+    });
   });
 });

@@ -12,3 +12,11 @@ export class RecordingPublisher implements RunEventPublisher {
 }
 
 export const fixedClock = (iso: string) => ({ now: () => new Date(iso) });
+
+/** Collects the retries a component schedules instead of scheduling them. */
+export class RecordingRetries {
+  readonly scheduled: { flow: string; runId: string; attempt: number; at: string }[] = [];
+  async schedule(request: { flow: string; runId: string; attempt: number }, at: Date): Promise<void> {
+    this.scheduled.push({ ...request, at: at.toISOString() });
+  }
+}

@@ -11,6 +11,11 @@ describe("function configuration", () => {
     SECURITY_GROUP_IDS: "sg-1",
     TASK_DEFINITION_PREFIX: "data-flows-dev-",
     EVENT_BUS_NAME: "data-flows-dev",
+    RETRY_SCHEDULE_GROUP: "data-flows-dev-retries",
+    RETRY_ROLE_ARN: "arn:aws:iam::111122223333:role/data-flows-dev-scheduler",
+    RETRY_DEAD_LETTER_ARN: "arn:aws:sqs:eu-west-1:111122223333:data-flows-dev-scheduler-dlq",
+    LAUNCHER_ARN: "arn:aws:lambda:eu-west-1:111122223333:function:data-flows-dev-launcher",
+    RETRY_BASE_DELAY_SECONDS: "60",
   };
 
   it("reads and types a complete environment", () => {
