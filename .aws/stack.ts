@@ -217,6 +217,7 @@ export class DataFlowsStack extends TerraformStack {
       "reaper",
       {
         ...runStoreEnvironment,
+        ...retryEnvironment,
         CLUSTER_ARN: tasks.clusterArn,
         EVENT_BUS_NAME: bus.name,
         LAUNCHER_FUNCTION_NAME: launcher.functionName,
@@ -226,6 +227,7 @@ export class DataFlowsStack extends TerraformStack {
         allow(["lambda:InvokeFunction"], [launcher.arn]),
         runStore,
         publishRunEvents,
+        ...scheduleRetries,
       ],
     );
 

@@ -46,6 +46,7 @@ export const recorderConfigSchema = z.object({
 
 export const reaperConfigSchema = z.object({
   ...runStoreVariables,
+  ...retryVariables,
   CLUSTER_ARN: text,
   EVENT_BUS_NAME: text,
   LAUNCHER_FUNCTION_NAME: text,

@@ -147,17 +147,15 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     },
   };
   const retryOptions = { baseDelaySeconds: LOCAL_RETRY_BASE_DELAY_SECONDS };
-  const recorder = createRecorderHandler({
-    logger,
-    recordTaskState: createRecordTaskState({
-      runs,
-      events,
-      retries,
-      retryOptions,
-      clock,
-      clusterArn: clusterArnOf(cluster),
-    }),
+  const recordTaskState = createRecordTaskState({
+    runs,
+    events,
+    retries,
+    retryOptions,
+    clock,
+    clusterArn: clusterArnOf(cluster),
   });
+  const recorder = createRecorderHandler({ logger, recordTaskState });
   const runner = new ProcessTaskRunner({
     registry: options.registry,
     cluster,
@@ -190,6 +188,8 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     tasks: runner,
     relaunch: async (request) => void (await asyncInvoke("launcher", launcher)(request)),
     events,
+    recordTaskState,
+    clusterArn: clusterArnOf(cluster),
     clock,
     limits: { runsPerFlow: 50, pendingGraceSeconds: 30, silenceMinutes: 2 },
   });

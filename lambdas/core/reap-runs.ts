@@ -4,7 +4,8 @@ import { applyTransition } from "./apply-transition";
 import type { Clock, RunEventPublisher, RunStore, TaskControl, TaskStatus } from "./ports";
 import type { Run } from "./run";
 import { isTerminal, RunState } from "./run-state";
-import { stoppedOutcome } from "./task-state-change";
+import type { createRecordTaskState } from "./record-task-state";
+import { taskStateChangeFromStatus } from "./task-state-change";
 
 export interface ReapLimits {
   /** Runs looked at per flow per invocation: work stays bounded however many runs are stuck. */
@@ -22,6 +23,9 @@ export interface ReapRunsDeps {
   /** Invokes the launcher asynchronously with the run's original request and its id. */
   relaunch: (request: LaunchRequest) => Promise<void>;
   events: RunEventPublisher;
+  /** The recorder's use case, for stops whose event was lost. */
+  recordTaskState: ReturnType<typeof createRecordTaskState>;
+  clusterArn: string;
   clock: Clock;
   limits: ReapLimits;
 }
@@ -81,13 +85,12 @@ export function createReapRuns(deps: ReapRunsDeps) {
           report.lost.push(run.runId);
         }
       } else if (status.lastStatus === "STOPPED") {
-        const { state, exitCode, stopCode, reason } = stoppedOutcome(status);
-        const fields = {
-          ...(exitCode !== undefined && { exitCode }),
-          ...(stopCode !== undefined && { stopCode }),
-          ...(reason !== undefined && { reason }),
-        };
-        if (await end(deps, run, state, fields)) report.reconciled.push(run.runId);
+        // The missed STOPPED event, rebuilt from what ECS says now and recorded as the recorder records any event,
+        // so the run ends (or retries) exactly as if the event had arrived.
+        const outcome = await deps.recordTaskState(
+          taskStateChangeFromStatus(run, run.taskArn!, deps.clusterArn, status),
+        );
+        if (outcome.status === "applied") report.reconciled.push(run.runId);
       }
     }
     return report;

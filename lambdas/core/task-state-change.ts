@@ -126,3 +126,47 @@ function stopReason(task: Parameters<typeof stoppedOutcome>[0]): string | undefi
   if (containerReason && taskReason && containerReason !== taskReason) return `${taskReason}: ${containerReason}`;
   return containerReason ?? taskReason;
 }
+
+/**
+ * An ECS Task State Change event rebuilt from a DescribeTasks answer, for a stop whose event never arrived. Without a
+ * version from ECS it ranks after every real event of the task.
+ */
+export function taskStateChangeFromStatus(
+  run: { runId: string; attempt: number },
+  taskArn: string,
+  clusterArn: string,
+  status: {
+    lastStatus: string;
+    version?: number;
+    stopCode?: string;
+    stoppedReason?: string;
+    containers: { name: string; exitCode?: number; reason?: string }[];
+  },
+): TaskStateChange {
+  return {
+    id: `reconciled:${taskArn}`,
+    "detail-type": "ECS Task State Change",
+    source: "aws.ecs",
+    time: new Date(0).toISOString(),
+    detail: {
+      taskArn,
+      clusterArn,
+      lastStatus: status.lastStatus,
+      version: status.version ?? Number.MAX_SAFE_INTEGER,
+      containers: status.containers,
+      overrides: {
+        containerOverrides: [
+          {
+            name: FLOW_CONTAINER_NAME,
+            environment: [
+              { name: RUN_ID_ENV, value: run.runId },
+              { name: ATTEMPT_ENV, value: String(run.attempt) },
+            ],
+          },
+        ],
+      },
+      ...(status.stopCode !== undefined && { stopCode: status.stopCode }),
+      ...(status.stoppedReason !== undefined && { stoppedReason: status.stoppedReason }),
+    },
+  };
+}

@@ -94,7 +94,7 @@ describe("local control plane, end to end", () => {
     const result = await cli("run", "no-such-flow");
     expect(result).toMatchObject({
       code: 2,
-      err: 'data-flows: unknown flow "no-such-flow"; known flows: hello-world, timeout-demo',
+      err: 'data-flows: unknown flow "no-such-flow"; known flows: hello-world, flaky-demo, timeout-demo',
     });
   });
 
@@ -131,6 +131,23 @@ describe("local control plane, end to end", () => {
     expect(result.out).toContain("line 3: rejected:");
     expect(result.out).toContain("replayed: applied 3, rejected 1, ignored:duplicate 1");
     expect(await plane.runs.get(newRun().runId)).toMatchObject({ state: RunState.SUCCEEDED, exitCode: 0 });
+  });
+
+  it("retries a failed attempt and ends SUCCEEDED on attempt 2", async () => {
+    const result = await cli("run", "flaky-demo", "--wait", "--json");
+    expect(result.code).toBe(0);
+    const run = JSON.parse(result.out) as Run;
+    expect(run).toMatchObject({ state: RunState.SUCCEEDED, attempt: 2, maxAttempts: 2 });
+    expect(run.history.map((entry) => `${entry.attempt}:${entry.state}`)).toEqual([
+      "1:PENDING",
+      "1:STARTING",
+      "1:RUNNING",
+      "1:RETRYING",
+      "2:PENDING",
+      "2:STARTING",
+      "2:RUNNING",
+      "2:SUCCEEDED",
+    ]);
   });
 
   it("stops a run past its timeout: TIMED_OUT, and the flow process is gone", async () => {

@@ -7,10 +7,11 @@ import { EcsTaskControl } from "../../lambdas/adapters/ecs-task-control";
 import type { LaunchRequest } from "../../lambdas/core/launch-run";
 import type { ReapReport } from "../../lambdas/core/reap-runs";
 import { createReapRuns } from "../../lambdas/core/reap-runs";
+import { createRecordTaskState } from "../../lambdas/core/record-task-state";
 import { RunState } from "../../lambdas/core/run-state";
 import { createReaperHandler } from "../../lambdas/reaper";
 import { startDynalite } from "../support/dynalite";
-import { fixedClock, RecordingPublisher } from "../support/recording-publisher";
+import { fixedClock, RecordingPublisher, RecordingRetries } from "../support/recording-publisher";
 import { FIXTURE_TASK_ARN, newRun } from "../support/runs";
 
 const CLUSTER_ARN = "arn:aws:ecs:eu-west-1:111122223333:cluster/data-flows-dev";
@@ -55,6 +56,15 @@ describe("reaper", () => {
         tasks: new EcsTaskControl({ client: new ECSClient({ region: "eu-west-1" }), clusterArn: CLUSTER_ARN }),
         relaunch: async (request) => void relaunched.push(request),
         events,
+        recordTaskState: createRecordTaskState({
+          runs,
+          events,
+          retries: new RecordingRetries(),
+          retryOptions: { baseDelaySeconds: 60 },
+          clock: fixedClock(NOW),
+          clusterArn: CLUSTER_ARN,
+        }),
+        clusterArn: CLUSTER_ARN,
         clock: fixedClock(NOW),
         limits: { runsPerFlow: 50, pendingGraceSeconds: 120, silenceMinutes: 15 },
       }),
