@@ -1,0 +1,320 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { defineRegistry } from "../../flows/registry/flow-registry";
+import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
+import { createLaunchDownstream, createLaunchRun } from "../../lambdas/core/launch-run";
+import type { TaskControl, TaskLauncher, TaskLaunchResult, TaskRequest, TaskStatus } from "../../lambdas/core/ports";
+import { createReapRuns } from "../../lambdas/core/reap-runs";
+import { createRecordTaskState } from "../../lambdas/core/record-task-state";
+import type { Run } from "../../lambdas/core/run";
+import { scheduledRunId } from "../../lambdas/core/run-id";
+import { canTransition, isTerminal, RunState } from "../../lambdas/core/run-state";
+import { createLauncherHandler } from "../../lambdas/launcher";
+import fc from "fast-check";
+import { RecordingPublisher } from "./recording-publisher";
+
+/**
+ * A simulated world for the control plane: the real launcher, recorder and reaper against a real run store, with
+ * ECS, EventBridge, Scheduler and Lambda's retries simulated so that a scenario can duplicate, reorder, delay and
+ * lose events, duplicate schedule deliveries, kill the launcher after RunTask and throttle RunTask.
+ */
+export type LauncherFault = "ok" | "throttle" | "crash-after";
+
+export interface Scenario {
+  /** The flow's retries (0-2): its runs get retries + 1 attempts. */
+  retries: number;
+  /** The exit code each attempt's task ends with. */
+  exitCodes: number[];
+  /** How many times EventBridge Scheduler delivers the fire (at least once). */
+  scheduleDeliveries: number;
+  /** What happens on each RunTask call, in order; "ok" once these run out. */
+  launcherFaults: LauncherFault[];
+  /** Decisions: which pending delivery goes next, what is dropped, duplicated or forgotten by ECS. */
+  tape: number[];
+}
+
+export const scenarioArbitrary: fc.Arbitrary<Scenario> = fc.record({
+  retries: fc.integer({ min: 0, max: 2 }),
+  exitCodes: fc.array(fc.constantFrom(0, 1), { minLength: 3, maxLength: 3 }),
+  scheduleDeliveries: fc.integer({ min: 1, max: 3 }),
+  launcherFaults: fc.array(fc.constantFrom<LauncherFault>("ok", "ok", "throttle", "crash-after"), { maxLength: 6 }),
+  tape: fc.array(fc.nat({ max: 9999 }), { minLength: 1, maxLength: 64 }),
+});
+
+export const SIMULATED_CLUSTER = "arn:aws:ecs:eu-west-1:111122223333:cluster/data-flows-sim";
+export const simulationRegistry = defineRegistry(
+  [0, 1, 2].map((retries) => ({
+    name: `sim-r${retries}`,
+    description: "simulated",
+    owner: "@sim",
+    retries,
+    overlap: "allow" as const,
+    timeoutMinutes: 24 * 60,
+    maxLatenessMinutes: 7 * 24 * 60,
+  })),
+);
+
+class Tape {
+  private position = 0;
+  constructor(private readonly values: readonly number[]) {}
+  pick(bound: number): number {
+    if (bound <= 1) return 0;
+    const value = this.values.length ? this.values[this.position++ % this.values.length]! : 0;
+    return value % bound;
+  }
+  percent(threshold: number): boolean {
+    return this.pick(100) < threshold;
+  }
+}
+
+interface SimulatedTask {
+  taskArn: string;
+  token: string;
+  attempt: number;
+  exitCode: number;
+  /** The STOPPED event was lost and ECS has forgotten the task: only LOST can be known. */
+  forgotten: boolean;
+}
+
+type Delivery =
+  { kind: "launch"; payload: unknown } | { kind: "event"; event: unknown } | { kind: "retry"; payload: unknown };
+
+class SimulatedEcs implements TaskLauncher, TaskControl {
+  readonly tasks = new Map<string, SimulatedTask>();
+  runTaskCalls = 0;
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly tape: Tape,
+    private readonly enqueue: (delivery: Delivery) => void,
+  ) {}
+
+  async runTask(request: TaskRequest): Promise<TaskLaunchResult> {
+    const fault = this.scenario.launcherFaults[this.runTaskCalls++] ?? "ok";
+    if (fault === "throttle") throw new Error("ThrottlingException: Rate exceeded");
+    let task = this.tasks.get(request.clientToken);
+    if (!task) {
+      task = {
+        taskArn: `arn:aws:ecs:eu-west-1:111122223333:task/data-flows-sim/${this.tasks.size}-${request.clientToken.replace(/\W/g, "")}`,
+        token: request.clientToken,
+        attempt: request.attempt,
+        exitCode: this.scenario.exitCodes[request.attempt - 1] ?? 0,
+        forgotten: false,
+      };
+      this.tasks.set(request.clientToken, task);
+      this.emitLifecycle(task, request);
+    }
+    if (fault === "crash-after") throw new Error("socket hang up (after RunTask)");
+    return { ok: true, taskArn: task.taskArn };
+  }
+
+  async stopTask(): Promise<void> {
+    throw new Error("no flow in the simulation reaches its timeout");
+  }
+
+  async describeTasks(taskArns: readonly string[]): Promise<Map<string, TaskStatus>> {
+    const byArn = new Map([...this.tasks.values()].map((task) => [task.taskArn, task]));
+    return new Map(
+      taskArns.map((arn) => {
+        const task = byArn.get(arn);
+        const status: TaskStatus =
+          !task || task.forgotten
+            ? { known: false }
+            : {
+                known: true,
+                lastStatus: "STOPPED",
+                version: 6,
+                stopCode: "EssentialContainerExited",
+                containers: [{ name: "flow", exitCode: task.exitCode }],
+              };
+        return [arn, status];
+      }),
+    );
+  }
+
+  /** PROVISIONING (v1), RUNNING (v3), STOPPED (v6): each may be lost or duplicated; the pool reorders them. */
+  private emitLifecycle(task: SimulatedTask, request: TaskRequest) {
+    for (const [lastStatus, version] of [
+      ["PROVISIONING", 1],
+      ["RUNNING", 3],
+      ["STOPPED", 6],
+    ] as const) {
+      if (this.tape.percent(10)) {
+        if (lastStatus === "STOPPED") task.forgotten = this.tape.percent(40);
+        continue;
+      }
+      const event = taskEvent(task, request, lastStatus, version);
+      this.enqueue({ kind: "event", event });
+      if (this.tape.percent(15)) this.enqueue({ kind: "event", event });
+    }
+  }
+}
+
+function taskEvent(task: SimulatedTask, request: TaskRequest, lastStatus: string, version: number) {
+  const stopped = lastStatus === "STOPPED";
+  return {
+    id: `${task.token}-${version}`,
+    "detail-type": "ECS Task State Change",
+    source: "aws.ecs",
+    time: "2026-03-02T10:00:00Z",
+    detail: {
+      taskArn: task.taskArn,
+      clusterArn: SIMULATED_CLUSTER,
+      lastStatus,
+      version,
+      containers: [{ name: "flow", lastStatus, ...(stopped && { exitCode: task.exitCode }) }],
+      overrides: {
+        containerOverrides: [
+          {
+            name: "flow",
+            environment: [
+              { name: "DATA_FLOWS_RUN_ID", value: request.runId },
+              { name: "DATA_FLOWS_ATTEMPT", value: String(request.attempt) },
+            ],
+          },
+        ],
+      },
+      ...(stopped && { stopCode: "EssentialContainerExited", stoppedReason: "Essential container in task exited" }),
+    },
+  };
+}
+
+export interface SimulationResult {
+  run: Run;
+  expected: { state: RunState; attempt: number };
+  violations: string[];
+  deliveries: number;
+}
+
+/** Lambda's asynchronous invocation: the first try and two retries, then the dead-letter queue. */
+const PLATFORM_ATTEMPTS = 3;
+
+/** Plays one scenario for one scheduled run and checks it against the oracle. */
+export async function simulate(scenario: Scenario, runs: DynamoRunStore, index: number): Promise<SimulationResult> {
+  const tape = new Tape(scenario.tape);
+  const flow = `sim-r${scenario.retries}`;
+  const slot = new Date(Date.UTC(2026, 2, 2) + index * 60_000);
+  const runId = scheduledRunId(flow, slot);
+  let now = slot.getTime() + 30_000;
+  const clock = { now: () => new Date(now) };
+  const pool: Delivery[] = [];
+  const enqueue = (delivery: Delivery) => void pool.push(delivery);
+  const ecs = new SimulatedEcs(scenario, tape, enqueue);
+  const events = new RecordingPublisher();
+  const retries = {
+    // A one-time schedule that fires the retry; sometimes it never does, and the reaper must notice.
+    schedule: async (payload: { flow: string; runId: string; attempt: number }) => {
+      if (!tape.percent(15)) enqueue({ kind: "retry", payload });
+    },
+  };
+  const retryOptions = { baseDelaySeconds: 1 };
+  const launchRun = createLaunchRun({
+    registry: simulationRegistry,
+    runs,
+    tasks: ecs,
+    events,
+    retries,
+    retryOptions,
+    clock,
+    nonces: { nonce: () => "sim" },
+  });
+  const launcher = createLauncherHandler({
+    launchRun,
+    launchDownstream: createLaunchDownstream({ registry: simulationRegistry }, launchRun),
+    logger: new Logger({ logLevel: "SILENT" }),
+  });
+  const recordTaskState = createRecordTaskState({
+    runs,
+    events,
+    retries,
+    retryOptions,
+    clock,
+    clusterArn: SIMULATED_CLUSTER,
+  });
+  const reap = createReapRuns({
+    registry: simulationRegistry,
+    runs,
+    tasks: ecs,
+    relaunch: async (payload) => enqueue({ kind: "launch", payload }),
+    events,
+    recordTaskState,
+    clusterArn: SIMULATED_CLUSTER,
+    clock,
+    limits: { runsPerFlow: 1000, pendingGraceSeconds: 120, silenceMinutes: 15 },
+  });
+  const invokeLauncher = async (payload: unknown) => {
+    for (let attempt = 1; attempt <= PLATFORM_ATTEMPTS; attempt += 1) {
+      try {
+        await launcher(payload);
+        return;
+      } catch {
+        now += 1000; // retried by the platform a little later; after the last try the event is dead-lettered
+      }
+    }
+  };
+
+  for (let delivery = 0; delivery < scenario.scheduleDeliveries; delivery += 1) {
+    enqueue({ kind: "launch", payload: { flow, trigger: "schedule", scheduledTime: slot.toISOString() } });
+  }
+  let deliveries = 0;
+  let idlePasses = 0;
+  for (let step = 0; step < 500; step += 1) {
+    if (pool.length === 0) {
+      const run = await runs.get(runId);
+      if (run && isTerminal(run.state)) break;
+      if (++idlePasses > 12) break;
+      now += 16 * 60_000; // long enough for the reaper to call a run quiet or stranded
+      await reap();
+      continue;
+    }
+    const [next] = pool.splice(tape.pick(pool.length), 1) as [Delivery];
+    deliveries += 1;
+    now += 1000;
+    if (next.kind === "event") await recordTaskState(next.event);
+    else await invokeLauncher(next.payload);
+  }
+
+  const run = (await runs.get(runId))!;
+  return { run, expected: truth(scenario, ecs), violations: check(run, ecs, events, scenario), deliveries };
+}
+
+/** What really happened: attempts in order until one succeeds, ECS forgets one, or attempts run out. */
+function truth(scenario: Scenario, ecs: SimulatedEcs): { state: RunState; attempt: number } {
+  const maxAttempts = scenario.retries + 1;
+  const byAttempt = new Map([...ecs.tasks.values()].map((task) => [task.attempt, task]));
+  for (let attempt = 1; ; attempt += 1) {
+    const task = byAttempt.get(attempt);
+    if (!task) return { state: RunState.PENDING, attempt }; // never started: the run must not claim an ending
+    if (task.forgotten) return { state: RunState.LOST, attempt };
+    if (task.exitCode === 0) return { state: RunState.SUCCEEDED, attempt };
+    if (attempt >= maxAttempts) return { state: RunState.FAILED, attempt };
+  }
+}
+
+function check(run: Run, ecs: SimulatedEcs, events: RecordingPublisher, scenario: Scenario): string[] {
+  const violations: string[] = [];
+  const attempts = [...ecs.tasks.values()].map((task) => task.attempt).sort((a, b) => a - b);
+  // Exactly one task per (run, attempt): attempts 1..n each started once, never beyond the run's budget.
+  if (attempts.some((attempt, i) => attempt !== i + 1)) violations.push(`tasks per attempt: ${attempts.join(",")}`);
+  if (attempts.length > scenario.retries + 1)
+    violations.push(`${attempts.length} attempts for ${scenario.retries} retries`);
+  if (attempts.length !== run.attempt)
+    violations.push(`run is on attempt ${run.attempt} but ${attempts.length} tasks started`);
+  // No move the state machine forbids, and nothing after a terminal state.
+  run.history.forEach((entry, i) => {
+    const previous = run.history[i - 1];
+    if (!previous) return;
+    if (isTerminal(previous.state)) violations.push(`history continues after ${previous.state}: ${entry.state}`);
+    else if (!canTransition(previous.state, entry.state))
+      violations.push(`history moves ${previous.state} -> ${entry.state}`);
+  });
+  const terminalAt = events.published.findIndex((change) => isTerminal(change.to));
+  if (terminalAt >= 0 && terminalAt < events.published.length - 1) {
+    violations.push(
+      `published ${events.published
+        .slice(terminalAt + 1)
+        .map((c) => c.to)
+        .join(",")} after ${events.published[terminalAt]!.to}`,
+    );
+  }
+  return violations;
+}
