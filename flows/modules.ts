@@ -2,6 +2,7 @@ import type { FlowMain } from "./runtime/flow-context";
 
 /** The code of each flow, loaded lazily by the runtime inside the container so a flow's dependencies stay its own. */
 export const flowModules: Readonly<Record<string, () => Promise<{ default: FlowMain }>>> = {
+  "dbt-nightly": () => import("./dbt-nightly/main"),
   "flaky-demo": () => import("./flaky-demo/main"),
   "hello-world": () => import("./hello-world/main"),
   "timeout-demo": () => import("./timeout-demo/main"),

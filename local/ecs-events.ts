@@ -30,6 +30,8 @@ export interface LocalTaskState {
   startedAt?: string;
   stoppedAt?: string;
   exitCode?: number;
+  /** The container's own reason (ECS reports e.g. OutOfMemoryError here). */
+  containerReason?: string;
   stopCode?: string;
   stoppedReason?: string;
 }
@@ -58,6 +60,7 @@ export function taskStateChangeEvent(task: LocalTaskFacts, state: LocalTaskState
           name: FLOW_CONTAINER_NAME,
           taskArn,
           ...(state.exitCode !== undefined && { exitCode: state.exitCode }),
+          ...(state.containerReason !== undefined && { reason: state.containerReason }),
           cpu: "0",
         },
       ],

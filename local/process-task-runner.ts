@@ -35,6 +35,8 @@ interface LocalTask {
   version: number;
   /** The last state it reported, for DescribeTasks. */
   last?: Omit<LocalTaskState, "version" | "at">;
+  /** The flow's last ERROR log message: locally it becomes the container's reason (in AWS, read the log). */
+  lastError?: string;
   stopRequested?: string;
   kill?: (signal: NodeJS.Signals) => void;
   done: Promise<void>;
@@ -147,6 +149,7 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
       for (const stream of [child.stdout, child.stderr]) {
         createInterface({ input: stream }).on("line", (text) => {
           log.write(`${text}\n`);
+          task.lastError = errorMessageOf(text) ?? task.lastError;
           this.options.onOutput?.({ flow: request.flow, runId: request.runId, text });
         });
       }
@@ -173,6 +176,7 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
       startedAt,
       stoppedAt,
       exitCode,
+      ...(exitCode !== 0 && task.lastError && { containerReason: task.lastError }),
       stopCode: task.stopRequested ? "UserInitiated" : "EssentialContainerExited",
       stoppedReason: task.stopRequested ?? "Essential container in task exited",
     });
@@ -191,5 +195,16 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     env.DATA_FLOWS_ENV = this.options.environmentName;
     for (const { name, value } of overrides) env[name] = value;
     return env;
+  }
+}
+
+/** The message of a Powertools JSON log line at ERROR level, with its error's message. */
+function errorMessageOf(line: string): string | undefined {
+  try {
+    const parsed = JSON.parse(line) as { level?: string; message?: string; error?: { message?: string } };
+    if (parsed.level !== "ERROR" || !parsed.message) return undefined;
+    return parsed.error?.message ? `${parsed.message}: ${parsed.error.message}` : parsed.message;
+  } catch {
+    return undefined;
   }
 }

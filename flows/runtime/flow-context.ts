@@ -18,3 +18,11 @@ export interface FlowContext {
 
 /** A flow's entry point: resolves on success, rejects on failure. */
 export type FlowMain = (context: FlowContext) => Promise<void>;
+
+/**
+ * Thrown by a flow when its configuration is wrong (a refused credential, a missing parameter): the container exits
+ * 78 and the failure is classified as configuration, which is never retried.
+ */
+export class FlowConfigurationError extends Error {
+  override name = "FlowConfigurationError";
+}

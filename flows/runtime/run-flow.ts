@@ -5,6 +5,7 @@ import { PARAMS_ENV } from "../../lambdas/core/task-overrides";
 import { ATTEMPT_ENV, RUN_ID_ENV } from "../../lambdas/core/task-state-change";
 import { ExitCode } from "./exit-codes";
 import type { FlowMain } from "./flow-context";
+import { FlowConfigurationError } from "./flow-context";
 
 export interface RunFlowOptions {
   env: Readonly<Record<string, string | undefined>>;
@@ -46,7 +47,7 @@ export async function runFlow(options: RunFlowOptions): Promise<ExitCode> {
     logger.info("flow succeeded");
     return ExitCode.success;
   } catch (error) {
-    if (error instanceof ConfigurationError) {
+    if (error instanceof ConfigurationError || error instanceof FlowConfigurationError) {
       logger.error(`configuration error: ${error.message}`);
       return ExitCode.configurationError;
     }

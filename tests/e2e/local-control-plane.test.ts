@@ -7,6 +7,7 @@ import { RunState } from "../../lambdas/core/run-state";
 import type { LocalControlPlane } from "../../local/control-plane";
 import { startLocalControlPlane } from "../../local/control-plane";
 import { runCliCapturing } from "../support/cli";
+import { startDbtCloudServer } from "../support/dbt-cloud-server";
 import { startSlackServer } from "../support/slack-server";
 import { ecsEvent, FIXTURE_CLUSTER_ARN } from "../support/fixtures";
 import { newRun } from "../support/runs";
@@ -17,10 +18,11 @@ describe("local control plane, end to end", () => {
   const console: string[] = [];
   let plane: LocalControlPlane;
   let slack: Awaited<ReturnType<typeof startSlackServer>>;
+  let dbt: Awaited<ReturnType<typeof startDbtCloudServer>>;
   /** The control plane's clock runs this far ahead, to reach a deadline without waiting for it. */
   let aheadMs = 0;
 
-  const start = () =>
+  const start = (extraEnv: Record<string, string> = {}) =>
     startLocalControlPlane({
       registry,
       dataDir,
@@ -31,7 +33,7 @@ describe("local control plane, end to end", () => {
       reaperIntervalMs: 0,
       workdir: resolve(__dirname, "..", ".."),
       // The test setup silences Powertools; flows must log as they do under npm start.
-      hostEnv: { ...process.env, POWERTOOLS_LOG_LEVEL: "INFO", SLACK_WEBHOOK_URL: slack.url },
+      hostEnv: { ...process.env, POWERTOOLS_LOG_LEVEL: "INFO", SLACK_WEBHOOK_URL: slack.url, ...extraEnv },
       now: () => new Date(Date.now() + aheadMs),
       write: (line) => console.push(line),
       colour: false,
@@ -41,11 +43,14 @@ describe("local control plane, end to end", () => {
 
   beforeAll(async () => {
     slack = await startSlackServer();
+    dbt = await startDbtCloudServer({ accountId: "1", token: "local-dbt-token" });
+    dbt.jobs.set("42", { statuses: [3, 10] });
     plane = await start();
   });
   afterAll(async () => {
     await plane.stop();
     await slack.close();
+    await dbt.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -94,7 +99,7 @@ describe("local control plane, end to end", () => {
     const result = await cli("run", "no-such-flow");
     expect(result).toMatchObject({
       code: 2,
-      err: 'data-flows: unknown flow "no-such-flow"; known flows: hello-world, flaky-demo, timeout-demo',
+      err: 'data-flows: unknown flow "no-such-flow"; known flows: hello-world, flaky-demo, timeout-demo, dbt-nightly',
     });
   });
 
@@ -148,6 +153,37 @@ describe("local control plane, end to end", () => {
       "2:RUNNING",
       "2:SUCCEEDED",
     ]);
+  });
+
+  it("fails the dbt flow without credentials, with a configuration error naming the missing parameter", async () => {
+    const result = await cli("run", "dbt-nightly", "--wait", "--json");
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.out)).toMatchObject({
+      state: RunState.FAILED,
+      attempt: 1,
+      exitCode: 78,
+      reason: expect.stringContaining("create SSM parameter /DataFlows/Local/DBT_CLOUD_TOKEN"),
+    });
+  });
+
+  it("runs the dbt flow to success with DBT_CLOUD_* pointing at a dbt Cloud stand-in", async () => {
+    await plane.stop();
+    plane = await start({ DBT_CLOUD_TOKEN: "local-dbt-token", DBT_CLOUD_ACCOUNT_ID: "1" });
+    const result = await cli(
+      "run",
+      "dbt-nightly",
+      "--param",
+      `dbt_cloud_host=${dbt.url}`,
+      "--param",
+      "job_id=42",
+      "--param",
+      "poll_seconds=0.05",
+      "--wait",
+      "--json",
+    );
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.out)).toMatchObject({ state: RunState.SUCCEEDED, exitCode: 0 });
+    expect(dbt.requests[0]).toMatchObject({ method: "POST", path: "/api/v2/accounts/1/jobs/42/run/" });
   });
 
   it("stops a run past its timeout: TIMED_OUT, and the flow process is gone", async () => {
