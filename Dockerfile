@@ -9,15 +9,24 @@ COPY tsconfig.json ./
 COPY flows ./flows
 COPY lambdas ./lambdas
 COPY scripts ./scripts
-RUN npx tsx scripts/bundle-flows.ts
+RUN npx tsx scripts/bundle-flows.ts \
+ && mkdir -p /sql && cd flows && find . -name '*.sql' -exec cp --parents {} /sql/ \;
+
+# Production dependencies only: what the bundle leaves external (the Snowflake driver) is loaded from here.
+FROM node:22-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
 
 FROM node:22-slim
 ENV NODE_ENV=production \
     NODE_OPTIONS=--enable-source-maps \
-    TMPDIR=/tmp
+    TMPDIR=/tmp \
+    DATA_FLOWS_SQL_DIR=/app/sql
 WORKDIR /app
-# The bundle is self-contained; production dependencies would only be needed for packages marked external.
+COPY --from=deps --chown=root:root /app/node_modules /app/node_modules
 COPY --from=build --chown=root:root /src/dist/flows/ /app/
+COPY --from=build --chown=root:root /sql/ /app/sql/
 # A fixed, unprivileged user (the task definition also says 1000:1000); the root filesystem is mounted read-only,
 # so flows write only to /tmp, a task volume.
 USER 1000:1000

@@ -5,5 +5,6 @@ export const flowModules: Readonly<Record<string, () => Promise<{ default: FlowM
   "dbt-nightly": () => import("./dbt-nightly/main"),
   "flaky-demo": () => import("./flaky-demo/main"),
   "hello-world": () => import("./hello-world/main"),
+  "orders-daily": () => import("./orders-daily/main"),
   "timeout-demo": () => import("./timeout-demo/main"),
 };

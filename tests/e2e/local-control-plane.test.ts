@@ -99,7 +99,7 @@ describe("local control plane, end to end", () => {
     const result = await cli("run", "no-such-flow");
     expect(result).toMatchObject({
       code: 2,
-      err: 'data-flows: unknown flow "no-such-flow"; known flows: hello-world, flaky-demo, timeout-demo, dbt-nightly',
+      err: `data-flows: unknown flow "no-such-flow"; known flows: ${registry.names.join(", ")}`,
     });
   });
 
