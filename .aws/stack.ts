@@ -1,6 +1,8 @@
 import { CloudwatchEventBus } from "@cdktf/provider-aws/lib/cloudwatch-event-bus";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
@@ -141,24 +143,30 @@ export class DataFlowsStack extends TerraformStack {
       }),
     ];
 
+    const functions = new Map<ControlPlaneFunctionName, ControlPlaneFunction>();
     const fn = (
       name: ControlPlaneFunctionName,
       environment: Record<string, string>,
       statements: ReturnType<typeof allow>[],
     ) =>
-      new ControlPlaneFunction(this, name, {
-        functionName: `${prefix}-${name}`,
-        bundleDir: props.bundles[name],
-        ...FUNCTION_SIZES[name],
-        environment,
-        statements,
-        logRetentionDays: config.logRetentionDays,
-        alarms: {
-          topicArn: alarmTopic.arn,
-          errorsPerPeriod: config.alarms.functionErrorsPerPeriod,
-          periodSeconds: config.alarms.periodSeconds,
-        },
-      }).function;
+      functions
+        .set(
+          name,
+          new ControlPlaneFunction(this, name, {
+            functionName: `${prefix}-${name}`,
+            bundleDir: props.bundles[name],
+            ...FUNCTION_SIZES[name],
+            environment,
+            statements,
+            logRetentionDays: config.logRetentionDays,
+            alarms: {
+              topicArn: alarmTopic.arn,
+              errorsPerPeriod: config.alarms.functionErrorsPerPeriod,
+              periodSeconds: config.alarms.periodSeconds,
+            },
+          }),
+        )
+        .get(name)!.function;
 
     const launcher = fn(
       "launcher",
@@ -232,6 +240,21 @@ export class DataFlowsStack extends TerraformStack {
     );
 
     // EventBridge Scheduler: one schedule per enabled flow, all sending the launcher the same payload shape.
+    new CloudwatchMetricAlarm(this, "scheduler-dead-letters-alarm", {
+      alarmName: `${prefix}-scheduler-dead-letters`,
+      alarmDescription: `Schedules or retries could not invoke the launcher: inspect ${prefix}-scheduler-dlq`,
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: schedulerDeadLetters.name },
+      statistic: "Maximum",
+      period: config.alarms.periodSeconds,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [alarmTopic.arn],
+      okActions: [alarmTopic.arn],
+    });
     new IamRolePolicy(this, "scheduler-policy", {
       role: schedulerRole.id,
       name: "invoke-launcher",
@@ -283,6 +306,18 @@ export class DataFlowsStack extends TerraformStack {
         detail: { to: ALERTED_STATES },
       },
       description: "Run state changes the on-call channel hears about",
+    });
+    // Events the recorder ignored, counted by reason (other cluster, unknown run, stale, duplicate…) from its logs.
+    new CloudwatchLogMetricFilter(this, "ignored-task-events", {
+      name: `${prefix}-ignored-task-events`,
+      logGroupName: functions.get("recorder")!.logGroupName,
+      pattern: "{ $.ignored = * }",
+      metricTransformation: {
+        name: "IgnoredTaskEvents",
+        namespace: "DataFlows",
+        value: "1",
+        dimensions: { environment: config.environment, reason: "$.ignored" },
+      },
     });
     // Successes of flows that others follow → launcher, which starts the downstream flows.
     const upstreamFlows = [...new Set(registry.flows.flatMap((flow) => flow.upstream))].sort();

@@ -18,7 +18,7 @@ export function createRecorderHandler(deps: {
     const outcome = await deps.recordTaskState(event);
     if (outcome.runId) deps.logger.appendKeys({ runId: outcome.runId, attempt: outcome.attempt });
     if (outcome.status === "applied") deps.logger.info(`run ${outcome.from} -> ${outcome.to}`);
-    // Ignored events are counted by reason in the logs (a metric filter turns them into a graph).
+    // Ignored events are logged with their reason; the stack's metric filter counts them by reason.
     else deps.logger.info("event ignored", { ignored: outcome.reason });
     return outcome;
   };

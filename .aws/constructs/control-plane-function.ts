@@ -32,6 +32,7 @@ export interface ControlPlaneFunctionProps {
 export class ControlPlaneFunction extends Construct {
   readonly function: LambdaFunction;
   readonly deadLetterQueue: SqsQueue;
+  readonly logGroupName: string;
 
   constructor(scope: Construct, id: string, props: ControlPlaneFunctionProps) {
     super(scope, id);
@@ -39,6 +40,7 @@ export class ControlPlaneFunction extends Construct {
       name: `/aws/lambda/${props.functionName}`,
       retentionInDays: props.logRetentionDays,
     });
+    this.logGroupName = logGroup.name;
     this.deadLetterQueue = new SqsQueue(this, "dead-letters", {
       name: `${props.functionName}-dlq`,
       sqsManagedSseEnabled: true,

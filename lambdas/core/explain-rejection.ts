@@ -8,10 +8,18 @@ import { isTerminal } from "./run-state";
  */
 export function explainRejection(run: Run | undefined, request: TransitionRequest): RejectionReason {
   if (!run) return "unknown-run";
+  // The very event that made the latest change, delivered again (it may have ended the run).
+  if (
+    request.task &&
+    run.attempt === request.attempt &&
+    run.taskArn === request.task.taskArn &&
+    run.taskVersion === request.task.version
+  ) {
+    return "duplicate";
+  }
   if (isTerminal(run.state)) return "terminal";
   if (run.attempt !== request.attempt) return "other-attempt";
   if (request.task && run.taskArn !== undefined && run.taskArn !== request.task.taskArn) return "other-task";
-  if (request.task && run.taskVersion !== undefined && run.taskVersion === request.task.version) return "duplicate";
   if (request.task && run.taskVersion !== undefined && run.taskVersion > request.task.version) return "stale";
   return "not-allowed";
 }

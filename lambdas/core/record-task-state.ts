@@ -1,4 +1,5 @@
 import { applyTransition } from "./apply-transition";
+import { announce } from "./run-events";
 import { classifyFailure } from "./classify-failure";
 import type { Clock, RejectionReason, RetryScheduler, RunEventPublisher, RunStore } from "./ports";
 import type { RetryOptions } from "./retry-policy";
@@ -56,7 +57,14 @@ export function createRecordTaskState(deps: RecordTaskStateDeps) {
         ...(retry && { retryAt: retry.at.toISOString(), maxAttempts: retry.maxAttempts }),
       },
     });
-    if (!result.applied) return { status: "ignored", reason: result.reason, ...reference };
+    if (!result.applied) {
+      // A redelivery of the event that made the latest change: announce it again, in case the first announcement
+      // was lost after the write (consumers are idempotent: the alerter keeps one marker per alert).
+      if (result.reason === "duplicate" && result.run && result.run.taskVersion === event.detail.version) {
+        await deps.events.publish(announce(result.run, result.run.history.at(-2)?.state ?? null));
+      }
+      return { status: "ignored", reason: result.reason, ...reference };
+    }
     if (retry) {
       await deps.retries.schedule(
         { flow: result.run.flow, runId: reference.runId, attempt: reference.attempt + 1 },

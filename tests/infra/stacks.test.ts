@@ -349,6 +349,15 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
       expect(target!.arn).toMatch(/launcher_function/);
     });
 
+    it("counts the task events the recorder ignores, by reason", () => {
+      const [filter] = resources(terraform, "aws_cloudwatch_log_metric_filter");
+      expect(filter).toMatchObject({
+        pattern: "{ $.ignored = * }",
+        metric_transformation: { name: "IgnoredTaskEvents", dimensions: { reason: "$.ignored" } },
+      });
+      expect(filter!.log_group_name).toMatch(/recorder_logs/);
+    });
+
     it("runs the reaper every five minutes", () => {
       const rule = resources(terraform, "aws_cloudwatch_event_rule").find((r) => r.name.endsWith("reaper-schedule"));
       expect(rule!.schedule_expression).toBe("rate(5 minutes)");
@@ -360,9 +369,11 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
       expect(permissions.every((permission) => typeof permission.source_arn === "string")).toBe(true);
     });
 
-    it("sends dead letters, errors and throttles of every function to the alarm topic", () => {
+    it("sends dead letters (of every queue), errors and throttles of every function to the alarm topic", () => {
       const alarms = resources(terraform, "aws_cloudwatch_metric_alarm");
-      expect(alarms).toHaveLength(12);
+      expect(alarms).toHaveLength(4 * 3 + 1);
+      const queueAlarms = alarms.filter((alarm) => alarm.dimensions.QueueName !== undefined);
+      expect(queueAlarms).toHaveLength(resources(terraform, "aws_sqs_queue").length);
       expect(alarms.every((alarm) => alarm.alarm_actions[0].includes("aws_sns_topic"))).toBe(true);
       expect(resources(terraform, "aws_sns_topic_subscription")).toEqual([
         expect.objectContaining({ protocol: "lambda" }),

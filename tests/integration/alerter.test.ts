@@ -189,6 +189,65 @@ describe("alerter", () => {
     });
   });
 
+  describe("the message for each kind of failure", () => {
+    it.each([
+      ["flow error", { exitCode: 1 }],
+      [
+        "configuration (secrets)",
+        {
+          exitCode: undefined,
+          stopCode: "TaskFailedToStart",
+          reason:
+            "ResourceInitializationError: unable to pull secrets or registry auth: invalid ssm parameters: /DataFlows/Prod/DBT_CLOUD_TOKEN",
+        },
+      ],
+      ["configuration (exit 78)", { exitCode: 78 }],
+      [
+        "out of memory",
+        {
+          exitCode: 137,
+          reason: "Essential container in task exited: OutOfMemoryError: Container killed due to memory usage",
+        },
+      ],
+      [
+        "capacity",
+        {
+          exitCode: undefined,
+          stopCode: undefined,
+          taskArn: undefined,
+          reason: "Capacity is unavailable at this time. Please try again later or in a different availability zone",
+        },
+      ],
+      ["spot interruption", { exitCode: 143, stopCode: "SpotInterruption", reason: "Your Spot Task was interrupted." }],
+      [
+        "timeout",
+        {
+          to: RunState.TIMED_OUT,
+          exitCode: undefined,
+          reason: "timed out: still RUNNING after the flow's 60-minute timeout",
+        },
+      ],
+      [
+        "lost",
+        { to: RunState.LOST, exitCode: undefined, reason: "ECS no longer knows the task; its stop was never reported" },
+      ],
+      [
+        "late (skipped)",
+        {
+          to: RunState.SKIPPED,
+          from: null,
+          exitCode: undefined,
+          stopCode: undefined,
+          taskArn: undefined,
+          reason: "late: fired 95 minutes after its slot (max lateness 60)",
+        },
+      ],
+    ] as const)("renders %s", async (_, overrides) => {
+      await handle(asEvent({ ...failed, ...overrides } as RunStateChanged));
+      expect(slack.received[0]).toMatchSnapshot();
+    });
+  });
+
   describe("exactly one message per failed attempt", () => {
     it("posts nothing for a duplicate event", async () => {
       await handle(asEvent(failed));

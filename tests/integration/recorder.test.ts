@@ -62,6 +62,21 @@ describe("recorder", () => {
     expect(await current()).toMatchObject({ state: RunState.FAILED, exitCode: 1 });
   });
 
+  it("announces the change again on a duplicate delivery, so a lost announcement is recovered", async () => {
+    await deliver("task-running", "task-running");
+    expect(events.transitions).toEqual(["PENDING->RUNNING", "PENDING->RUNNING"]);
+  });
+
+  it("announces the ending again when the STOPPED event is redelivered", async () => {
+    await deliver("task-stopped-exit-1", "task-stopped-exit-1");
+    expect(events.transitions).toEqual(["PENDING->FAILED", "PENDING->FAILED"]);
+  });
+
+  it("announces nothing for a stale event", async () => {
+    await deliver("task-stopped-exit-0", "task-running");
+    expect(events.transitions).toEqual(["PENDING->SUCCEEDED"]);
+  });
+
   it("changes nothing on a duplicate delivery", async () => {
     const outcomes = await deliver("task-running", "task-running");
     expect(outcomes[1]).toMatchObject({ status: "ignored", reason: "duplicate" });
