@@ -1,5 +1,5 @@
 import type { ECSClient } from "@aws-sdk/client-ecs";
-import { RunTaskCommand } from "@aws-sdk/client-ecs";
+import { ConflictException, RunTaskCommand } from "@aws-sdk/client-ecs";
 import type { TaskLauncher, TaskLaunchResult, TaskRequest } from "../core/ports";
 import { taskOverrideEnvironment } from "../core/task-overrides";
 import { FLOW_CONTAINER_NAME } from "../core/task-state-change";
@@ -18,7 +18,29 @@ export class EcsTaskLauncher implements TaskLauncher {
   constructor(private readonly options: EcsTaskLauncherOptions) {}
 
   async runTask(request: TaskRequest): Promise<TaskLaunchResult> {
-    const response = await this.options.client.send(
+    let response;
+    try {
+      response = await this.send(request);
+    } catch (error) {
+      // The token was already used by a different request (e.g. a task definition revised in between): ECS names
+      // the task that request started, and that task is this attempt's.
+      const adopted = error instanceof ConflictException ? error.resourceIds?.[0] : undefined;
+      if (adopted) return { ok: true, taskArn: adopted };
+      throw error;
+    }
+    const taskArn = response.tasks?.[0]?.taskArn;
+    if (taskArn) return { ok: true, taskArn };
+    // RunTask reports capacity and placement problems as failures[] with HTTP 200 and no task.
+    const failure = response.failures?.[0];
+    return {
+      ok: false,
+      reason: failure?.reason ?? "RunTask returned no task and no failure",
+      ...(failure?.detail && { detail: failure.detail }),
+    };
+  }
+
+  private send(request: TaskRequest) {
+    return this.options.client.send(
       new RunTaskCommand({
         cluster: this.options.clusterArn,
         taskDefinition: `${this.options.taskDefinitionPrefix}${request.flow}`,
@@ -45,14 +67,5 @@ export class EcsTaskLauncher implements TaskLauncher {
         ],
       }),
     );
-    const taskArn = response.tasks?.[0]?.taskArn;
-    if (taskArn) return { ok: true, taskArn };
-    // RunTask reports capacity and placement problems as failures[] with HTTP 200 and no task.
-    const failure = response.failures?.[0];
-    return {
-      ok: false,
-      reason: failure?.reason ?? "RunTask returned no task and no failure",
-      ...(failure?.detail && { detail: failure.detail }),
-    };
   }
 }

@@ -1,4 +1,4 @@
-import { ECSClient, RunTaskCommand } from "@aws-sdk/client-ecs";
+import { ConflictException, ECSClient, RunTaskCommand } from "@aws-sdk/client-ecs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { mockClient } from "aws-sdk-client-mock";
 import { defineRegistry } from "../../flows/registry/flow-registry";
@@ -247,6 +247,20 @@ describe("launcher", () => {
       await handler({ flow: "orders-daily", runId: "orders-daily/20260302T1000Z", attempt: 2 });
       const last = await handler({ flow: "orders-daily", runId: "orders-daily/20260302T1000Z", attempt: 3 });
       expect(last).toMatchObject({ status: "launch-failed", state: RunState.FAILED });
+    });
+
+    it("adopts the task ECS names when the client token was used by a different request", async () => {
+      ecs
+        .on(RunTaskCommand)
+        .rejects(
+          new ConflictException({
+            $metadata: {},
+            message: "The provided clientToken is already in use",
+            resourceIds: [TASK_ARN],
+          }),
+        );
+      expect(await handler(scheduled)).toMatchObject({ status: "launched", state: RunState.STARTING });
+      expect((await runs.get("orders-daily/20260302T1000Z"))?.taskArn).toBe(TASK_ARN);
     });
 
     it("lets a thrown RunTask error reach the platform so it retries", async () => {
