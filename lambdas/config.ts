@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseInput } from "./core/parse-input";
 
 /** Thrown at cold start when the function's environment is incomplete: a deploy problem, named precisely. */
 export class ConfigurationError extends Error {
@@ -65,10 +66,5 @@ export const alerterConfigSchema = z.object({
  * deploy error and fails the cold start with every problem named.
  */
 export function readConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.output<S> {
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new ConfigurationError(`invalid function environment: ${problems.join("; ")}`);
-  }
-  return result.data;
+  return parseInput(schema, env, (problems) => new ConfigurationError(`invalid function environment: ${problems}`));
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import { applyTransition } from "./apply-transition";
+import { parseInput } from "./parse-input";
 import { classifyFailure } from "./classify-failure";
 import type {
   Clock,
@@ -56,12 +57,11 @@ export class InvalidLaunchRequestError extends Error {
 }
 
 export function parseLaunchRequest(input: unknown): LaunchRequest {
-  const result = launchRequestSchema.safeParse(input);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(request)"}: ${issue.message}`);
-    throw new InvalidLaunchRequestError(`invalid launch request: ${problems.join("; ")}`);
-  }
-  return result.data;
+  return parseInput(
+    launchRequestSchema,
+    input,
+    (problems) => new InvalidLaunchRequestError(`invalid launch request: ${problems}`),
+  );
 }
 
 export type LaunchOutcome =

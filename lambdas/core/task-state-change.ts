@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseInput } from "./parse-input";
 import { RunState } from "./run-state";
 
 /** Container name of the flow in every task definition; its exit code is the flow's. */
@@ -56,12 +57,11 @@ export class MalformedEventError extends Error {
 }
 
 export function parseTaskStateChange(event: unknown): TaskStateChange {
-  const result = taskStateChangeSchema.safeParse(event);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(event)"}: ${issue.message}`);
-    throw new MalformedEventError(`not an ECS Task State Change event: ${problems.join("; ")}`);
-  }
-  return result.data;
+  return parseInput(
+    taskStateChangeSchema,
+    event,
+    (problems) => new MalformedEventError(`not an ECS Task State Change event: ${problems}`),
+  );
 }
 
 /** The run and attempt a task belongs to, from the environment overrides the launcher put on it. */

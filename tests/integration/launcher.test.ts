@@ -250,15 +250,13 @@ describe("launcher", () => {
     });
 
     it("adopts the task ECS names when the client token was used by a different request", async () => {
-      ecs
-        .on(RunTaskCommand)
-        .rejects(
-          new ConflictException({
-            $metadata: {},
-            message: "The provided clientToken is already in use",
-            resourceIds: [TASK_ARN],
-          }),
-        );
+      ecs.on(RunTaskCommand).rejects(
+        new ConflictException({
+          $metadata: {},
+          message: "The provided clientToken is already in use",
+          resourceIds: [TASK_ARN],
+        }),
+      );
       expect(await handler(scheduled)).toMatchObject({ status: "launched", state: RunState.STARTING });
       expect((await runs.get("orders-daily/20260302T1000Z"))?.taskArn).toBe(TASK_ARN);
     });
