@@ -24,12 +24,18 @@ export function formatRunChange(change: RunStateChanged, colour: boolean): strin
 
 /** The local stand-in for the EventBridge bus: prints every run change as it is accepted. */
 export class ConsoleReporter implements RunEventPublisher {
+  /** The last change printed per run: a re-announced change (a redelivered event) is printed once. */
+  private readonly printed = new Map<string, string>();
+
   constructor(
     private readonly write: (line: string) => void,
     private readonly colour: boolean,
   ) {}
 
   async publish(change: RunStateChanged): Promise<void> {
+    const key = `${change.attempt}:${change.to}:${change.at}`;
+    if (this.printed.get(change.runId) === key) return;
+    this.printed.set(change.runId, key);
     this.write(formatRunChange(change, this.colour));
   }
 }

@@ -4,10 +4,11 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { bundleLambdas } from "../.aws/bundle-lambdas";
 import { environments, resourcePrefix } from "../.aws/config";
+import { FLOW_IMAGE_REPOSITORY_ID } from "../.aws/constructs/flow-tasks";
 import { synthesize } from "../.aws/main";
 
 const ROOT = resolve(__dirname, "..");
-const USAGE = "usage: npm run deploy -- <dev|prod> --image-tag <commit sha> [--plan-only]";
+const USAGE = "usage: npm run deploy -- <dev|prod> (--image-tag <commit sha> [--plan-only] | --bootstrap)";
 
 class DeployError extends Error {
   override name = "DeployError";
@@ -33,7 +34,11 @@ async function deploy(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { "image-tag": { type: "string" }, "plan-only": { type: "boolean", default: false } },
+    options: {
+      "image-tag": { type: "string" },
+      "plan-only": { type: "boolean", default: false },
+      bootstrap: { type: "boolean", default: false },
+    },
   });
   const [environment] = positionals;
   if (positionals.length !== 1 || !environment) throw new DeployError(USAGE);
@@ -42,7 +47,9 @@ async function deploy(argv: string[]): Promise<void> {
     throw new DeployError(`unknown environment "${environment}"; known: ${Object.keys(environments).join(", ")}`);
   }
   const imageTag = values["image-tag"];
-  if (!imageTag) throw new DeployError(`--image-tag is required (the commit SHA the image was pushed under)\n${USAGE}`);
+  if (!imageTag && !values.bootstrap) {
+    throw new DeployError(`--image-tag is required (the commit SHA the image was pushed under)\n${USAGE}`);
+  }
 
   const account = run("aws", ["sts", "get-caller-identity", "--query", "Account", "--output", "text"], true);
   if (account !== config.accountId) {
@@ -61,6 +68,17 @@ async function deploy(argv: string[]): Promise<void> {
   });
   const chdir = `-chdir=${join(ROOT, "cdktf.out", "stacks", resourcePrefix(config))}`;
   run("terraform", [chdir, "init", "-input=false"]);
+  if (values.bootstrap) {
+    // First deploy of an account: the image repository must exist before the pipeline can push the first image.
+    run("terraform", [
+      chdir,
+      "apply",
+      "-input=false",
+      `-target=aws_ecr_repository.${FLOW_IMAGE_REPOSITORY_ID}`,
+      "-var=image_tag=bootstrap",
+    ]);
+    return;
+  }
   run("terraform", [chdir, "plan", "-input=false", "-out=tfplan", `-var=image_tag=${imageTag}`]);
   const plan = run("terraform", [chdir, "show", "-no-color", "tfplan"], true);
   writeFileSync(join(ROOT, "cdktf.out", `${resourcePrefix(config)}.plan.txt`), `${plan}\n`);

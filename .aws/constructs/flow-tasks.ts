@@ -11,6 +11,9 @@ import { secretParameterName } from "../../flows/registry/secrets";
 import { FLOW_CONTAINER_NAME } from "../../lambdas/core/task-state-change";
 import { allow, assumeRolePolicy, policyDocument } from "../iam";
 
+/** The Terraform name of the flow image repository: `aws_ecr_repository.<this>`. */
+export const FLOW_IMAGE_REPOSITORY_ID = "flow_image_repository";
+
 export interface FlowTasksProps {
   prefix: string;
   /** Flow log groups are `<logGroupPrefix>/flows/<flow>`. */
@@ -50,6 +53,8 @@ export class FlowTasks extends Construct {
       imageScanningConfiguration: { scanOnPush: true },
       encryptionConfiguration: [{ encryptionType: "AES256" }],
     });
+    // A fixed address, so a first deploy can create the repository alone (`npm run deploy -- <env> --bootstrap`).
+    repository.overrideLogicalId(FLOW_IMAGE_REPOSITORY_ID);
     new EcrLifecyclePolicy(this, "repository-lifecycle", {
       repository: repository.name,
       policy: JSON.stringify({

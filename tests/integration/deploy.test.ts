@@ -58,6 +58,16 @@ describe("npm run deploy", () => {
     expect(result.terraform.map((line) => line.split(" ")[2])).toEqual(["init", "plan", "show"]);
   });
 
+  it("creates only the image repository with --bootstrap, for an account's first deploy", () => {
+    const result = deploy(["dev", "--bootstrap"], environments.dev.accountId);
+    expect(result.code).toBe(0);
+    expect(result.terraform.slice(1)).toEqual([
+      `terraform -chdir=${join(ROOT, "cdktf.out", "stacks", "data-flows-dev")} apply -input=false -target=aws_ecr_repository.flow_image_repository -var=image_tag=bootstrap`,
+    ]);
+    const stack = JSON.parse(readFileSync(join(ROOT, "cdktf.out", "stacks", "data-flows-dev", "cdk.tf.json"), "utf8"));
+    expect(stack.resource.aws_ecr_repository).toHaveProperty("flow_image_repository");
+  });
+
   it("refuses an unknown environment before touching anything", () => {
     const result = deploy(["staging", "--image-tag", "3f2a9c1"], environments.dev.accountId);
     expect(result.code).toBe(2);
