@@ -89,12 +89,6 @@ export function nextFireTimes(spec: ScheduleSpec, timezone: string, from: Date, 
   return new Cron(spec.cron, { timezone, paused: true }).nextRuns(count, from);
 }
 
-/** The interval between fires of a rate schedule, in milliseconds. */
-export function ratePeriodMs(rate: string): number {
-  const { value, unit } = parseRate(rate);
-  return value * RATE_UNIT_MS[unit];
-}
-
 function isRestricted(field: string): boolean {
   return field !== "*" && field !== "?";
 }

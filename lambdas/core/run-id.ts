@@ -38,11 +38,6 @@ export function upstreamRunId(flow: string, upstreamRun: string): string {
   return `${flow}/u${upstreamRun.slice(upstreamRun.indexOf("/") + 1)}`;
 }
 
-/** The flow a run id belongs to. */
-export function flowOfRunId(runId: string): string {
-  return runId.slice(0, runId.indexOf("/"));
-}
-
 /**
  * The ECS RunTask `clientToken` of one attempt. A launcher retried after RunTask succeeded sends the same token, and
  * ECS answers with the task it already started instead of starting another.

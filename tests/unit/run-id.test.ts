@@ -1,11 +1,4 @@
-import {
-  backfillRunId,
-  clientToken,
-  flowOfRunId,
-  manualRunId,
-  scheduledRunId,
-  startedBy,
-} from "../../lambdas/core/run-id";
+import { backfillRunId, clientToken, manualRunId, scheduledRunId, startedBy } from "../../lambdas/core/run-id";
 
 const LONGEST_FLOW = "a".repeat(32);
 
@@ -34,10 +27,6 @@ describe("run ids", () => {
     const at = new Date("2026-03-02T10:12:01Z");
     expect(manualRunId("f", at, "abc123")).toBe("f/m20260302T101201Z-abc123");
     expect(manualRunId("f", at, "abc123")).not.toBe(manualRunId("f", at, "def456"));
-  });
-
-  it("recovers the flow from any run id", () => {
-    expect(flowOfRunId("orders-daily/20260302T1000Z")).toBe("orders-daily");
   });
 
   it("keeps the ECS client token within 64 characters for the longest flow name and id", () => {
