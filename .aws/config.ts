@@ -102,3 +102,9 @@ export const resourcePrefix = (config: EnvironmentConfig) => `data-flows-${confi
 /** The image repository of an environment (created by its stack). */
 export const imageRepositoryUri = (config: EnvironmentConfig) =>
   `${config.accountId}.dkr.ecr.${config.region}.amazonaws.com/${resourcePrefix(config)}`;
+
+/** The runs table of an environment. */
+export const runsTableName = (config: EnvironmentConfig) => `${resourcePrefix(config)}-runs`;
+
+/** A control-plane function of an environment, e.g. `data-flows-dev-launcher`. */
+export const functionName = (config: EnvironmentConfig, name: string) => `${resourcePrefix(config)}-${name}`;

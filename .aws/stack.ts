@@ -20,7 +20,7 @@ import { RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE } from "../lambdas/core/run-eve
 import { RunState } from "../lambdas/core/run-state";
 import type { ControlPlaneFunctionName } from "./bundle-lambdas";
 import type { EnvironmentConfig } from "./config";
-import { resourcePrefix, TERRAFORM_VERSION } from "./config";
+import { functionName, resourcePrefix, runsTableName, TERRAFORM_VERSION } from "./config";
 import { ControlPlaneFunction } from "./constructs/control-plane-function";
 import { FlowTasks } from "./constructs/flow-tasks";
 import { Network } from "./constructs/network";
@@ -95,7 +95,7 @@ export class DataFlowsStack extends TerraformStack {
       imageTag: imageTag.stringValue,
     });
     const runs = new RunsTable(this, "runs", {
-      name: `${prefix}-runs`,
+      name: runsTableName(config),
       deletionProtection: config.tableDeletionProtection,
     });
     const bus = new CloudwatchEventBus(this, "run-events", { name: prefix });
@@ -153,7 +153,7 @@ export class DataFlowsStack extends TerraformStack {
         .set(
           name,
           new ControlPlaneFunction(this, name, {
-            functionName: `${prefix}-${name}`,
+            functionName: functionName(config, name),
             bundleDir: props.bundles[name],
             ...FUNCTION_SIZES[name],
             environment,

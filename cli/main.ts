@@ -10,6 +10,8 @@ import { isRunState, RUN_STATES, RunState } from "../lambdas/core/run-state";
 import { formatRunChange } from "../local/console-reporter";
 import { clusterArnOf } from "../local/ecs-events";
 import { LOCAL_ENVIRONMENT } from "../local/local-environment";
+import { environments } from "../.aws/config";
+import { connectAws } from "./aws-target";
 import { runDetails, runRows, table } from "./format";
 import type { Target } from "./local-target";
 import { CliError, connectLocal } from "./local-target";
@@ -33,7 +35,12 @@ export async function runCli(argv: readonly string[], io: CliIo, registry: FlowR
   let exitCode: number = EXIT.ok;
   const targets: Target[] = [];
   const program = new Command("data-flows")
-    .description("Run and inspect data flows. Talks to the local control plane started by `npm start`.")
+    .description("Run and inspect data flows, locally (`npm start`) or in a deployed environment (--env).")
+    .addOption(
+      new Option("--env <env>", "where: the local control plane, or a deployed environment (AWS credentials needed)")
+        .choices(["local", ...Object.keys(environments)])
+        .default("local"),
+    )
     .option(
       "--data-dir <dir>",
       "the local control plane's data folder",
@@ -42,7 +49,9 @@ export async function runCli(argv: readonly string[], io: CliIo, registry: FlowR
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
   const connect = (): Target => {
-    const target = connectLocal(resolve(program.opts<{ dataDir: string }>().dataDir));
+    const { env, dataDir } = program.opts<{ env: string; dataDir: string }>();
+    const target =
+      env === "local" ? connectLocal(resolve(dataDir)) : connectAws(environments[env as keyof typeof environments]);
     targets.push(target);
     return target;
   };
@@ -165,6 +174,9 @@ export async function runCli(argv: readonly string[], io: CliIo, registry: FlowR
     .option("--cluster <arn>", "the cluster whose events may move runs", clusterArnOf(LOCAL_ENVIRONMENT.cluster))
     .option("--json", "print JSON")
     .action(async (file: string, options: { cluster: string; json?: boolean }) => {
+      // Replaying rewrites run history: never against a deployed environment's table.
+      if (program.opts<{ env: string }>().env !== "local")
+        throw new CliError("events replay works on the local control plane only");
       const text = readFileSync(file, "utf8");
       const summary = await replayEvents({
         text,

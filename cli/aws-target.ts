@@ -1,0 +1,37 @@
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import type { EnvironmentConfig } from "../.aws/config";
+import { functionName, runsTableName } from "../.aws/config";
+import { createDocumentClient } from "../lambdas/adapters/dynamo-client";
+import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
+import type { Target } from "./local-target";
+import { CliError } from "./local-target";
+
+/**
+ * A deployed environment, reached with the caller's AWS credentials: runs are read from its table and started by
+ * invoking its launcher function, the same request the local control plane's invoke endpoint takes.
+ */
+export function connectAws(config: EnvironmentConfig, lambda = new LambdaClient({ region: config.region })): Target {
+  const client = createDocumentClient({ region: config.region });
+  return {
+    dynamoEndpoint: `dynamodb.${config.region}.amazonaws.com/${runsTableName(config)}`,
+    runs: new DynamoRunStore({ client, tableName: runsTableName(config), retentionDays: config.runRetentionDays }),
+    async invokeLauncher(payload) {
+      const { Payload, FunctionError } = await lambda.send(
+        new InvokeCommand({
+          FunctionName: functionName(config, "launcher"),
+          InvocationType: "RequestResponse",
+          Payload: Buffer.from(JSON.stringify(payload)),
+        }),
+      );
+      const body = JSON.parse(Buffer.from(Payload ?? []).toString("utf8") || "null") as {
+        errorMessage?: string;
+      } | null;
+      if (FunctionError) throw new CliError(`launcher: ${body?.errorMessage ?? FunctionError}`);
+      return body;
+    },
+    close: () => {
+      client.destroy();
+      lambda.destroy();
+    },
+  };
+}
