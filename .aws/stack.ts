@@ -15,7 +15,7 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Fn, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
-import { toSchedulerExpression } from "../flows/registry/schedule";
+import { scheduleSpecOf, toSchedulerExpression } from "../flows/registry/schedule";
 import { RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE } from "../lambdas/core/run-events";
 import { RunState } from "../lambdas/core/run-state";
 import type { ControlPlaneFunctionName } from "./bundle-lambdas";
@@ -265,12 +265,12 @@ export class DataFlowsStack extends TerraformStack {
     });
     for (const flow of registry.flows) {
       if (!flow.schedule?.enabled) continue;
-      const { cron, rate, timezone } = flow.schedule;
+      const { timezone } = flow.schedule;
       new SchedulerSchedule(this, `schedule-${flow.name}`, {
         name: flow.name,
         groupName: scheduleGroup.name,
         description: flow.description,
-        scheduleExpression: toSchedulerExpression(cron !== undefined ? { cron } : { rate: rate! }),
+        scheduleExpression: toSchedulerExpression(scheduleSpecOf(flow.schedule)),
         scheduleExpressionTimezone: timezone,
         flexibleTimeWindow: { mode: "OFF" },
         state: "ENABLED",

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { registry as defaultRegistry } from "../flows/index";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import { UnknownFlowError } from "../flows/registry/flow-registry";
-import { nextFireTimes } from "../flows/registry/schedule";
+import { nextFireTimes, scheduleSpecOf } from "../flows/registry/schedule";
 import type { Run } from "../lambdas/core/run";
 import { isRunState, RUN_STATES, RunState } from "../lambdas/core/run-state";
 import { formatRunChange } from "../local/console-reporter";
@@ -72,12 +72,7 @@ export async function runCli(argv: readonly string[], io: CliIo, registry: FlowR
         timezone: flow.schedule?.timezone ?? null,
         enabled: flow.schedule?.enabled ?? false,
         nextFire: flow.schedule?.enabled
-          ? nextFireTimes(
-              flow.schedule.cron !== undefined ? { cron: flow.schedule.cron } : { rate: flow.schedule.rate! },
-              flow.schedule.timezone,
-              io.now(),
-              1,
-            )[0]!.toISOString()
+          ? nextFireTimes(scheduleSpecOf(flow.schedule), flow.schedule.timezone, io.now(), 1)[0]!.toISOString()
           : null,
       }));
       print(options.json, flows, () =>

@@ -9,12 +9,8 @@ import { EcsTaskLauncher } from "./adapters/ecs-task-launcher";
 import { awsRetries } from "./adapters/aws-retries";
 import { EventBridgePublisher } from "./adapters/eventbridge-publisher";
 import { lambdaEntry } from "./adapters/lambda-entry";
-import type { createLaunchDownstream, createLaunchRun } from "./core/launch-run";
-import {
-  createLaunchDownstream as buildLaunchDownstream,
-  createLaunchRun as buildLaunchRun,
-  parseLaunchRequest,
-} from "./core/launch-run";
+import type { LaunchRunDeps } from "./core/launch-run";
+import { createLaunchDownstream, createLaunchRun, parseLaunchRequest } from "./core/launch-run";
 import { runStateChangedEventSchema } from "./core/run-events";
 import { launcherConfigSchema, readConfig } from "./config";
 
@@ -22,15 +18,13 @@ import { launcherConfigSchema, readConfig } from "./config";
  * Starts runs. Input: `{ flow, trigger, scheduledTime?, params? }` from Scheduler, the CLI or the reaper; or a
  * `Flow Run State Change` success from the bus, which starts the flows downstream of it.
  */
-export function createLauncherHandler(deps: {
-  launchRun: ReturnType<typeof createLaunchRun>;
-  launchDownstream: ReturnType<typeof createLaunchDownstream>;
-  logger: Logger;
-}) {
+export function createLauncherHandler(deps: LaunchRunDeps & { logger: Logger }) {
+  const launchRun = createLaunchRun(deps);
+  const launchDownstream = createLaunchDownstream(deps, launchRun);
   return async (event: unknown) => {
     const upstream = runStateChangedEventSchema.safeParse(event);
     if (upstream.success) {
-      const outcomes = await deps.launchDownstream(upstream.data.detail);
+      const outcomes = await launchDownstream(upstream.data.detail);
       deps.logger.info("downstream launched", {
         upstream: upstream.data.detail.runId,
         runs: outcomes.map((outcome) => `${outcome.run.runId} ${outcome.status}`),
@@ -39,7 +33,7 @@ export function createLauncherHandler(deps: {
     }
     const request = parseLaunchRequest(event);
     deps.logger.appendKeys({ flow: request.flow, trigger: request.trigger });
-    const outcome = await deps.launchRun(request);
+    const outcome = await launchRun(request);
     const { runId, attempt, state } = outcome.run;
     deps.logger.info(`launch ${outcome.status}`, {
       runId,
@@ -55,7 +49,8 @@ const logger = new Logger({ serviceName: "data-flows-launcher" });
 
 export const handler = lambdaEntry(logger, () => {
   const config = readConfig(launcherConfigSchema, process.env);
-  const launchRun = buildLaunchRun({
+  return createLauncherHandler({
+    logger,
     registry,
     runs: new DynamoRunStore({
       client: createDocumentClient(),
@@ -74,5 +69,4 @@ export const handler = lambdaEntry(logger, () => {
     clock: { now: () => new Date() },
     nonces: { nonce: () => randomUUID().slice(0, 6) },
   });
-  return createLauncherHandler({ logger, launchRun, launchDownstream: buildLaunchDownstream({ registry }, launchRun) });
 });

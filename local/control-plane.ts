@@ -7,7 +7,6 @@ import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
 import { DynamoAlertMarkers } from "../lambdas/adapters/dynamo-alert-markers";
 import { SlackWebhookNotifier } from "../lambdas/adapters/slack-webhook-notifier";
 import { createAlertRun } from "../lambdas/core/alert-run";
-import { createLaunchDownstream, createLaunchRun } from "../lambdas/core/launch-run";
 import type { RetryScheduler, RunEventPublisher } from "../lambdas/core/ports";
 import { createReapRuns } from "../lambdas/core/reap-runs";
 import { RunState } from "../lambdas/core/run-state";
@@ -167,7 +166,8 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     onOutput: ({ runId, text }) => options.write(formatFlowOutput(runId, text)),
     hostEnv: options.hostEnv,
   });
-  const launchRun = createLaunchRun({
+  const launcher = createLauncherHandler({
+    logger,
     registry: options.registry,
     runs,
     tasks: runner,
@@ -176,11 +176,6 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     retryOptions,
     clock,
     nonces: { nonce: () => randomUUID().slice(0, 6) },
-  });
-  const launcher = createLauncherHandler({
-    logger,
-    launchRun,
-    launchDownstream: createLaunchDownstream({ registry: options.registry }, launchRun),
   });
   const reapRuns = createReapRuns({
     registry: options.registry,

@@ -8,6 +8,9 @@ export interface LocalCluster {
   name: string;
 }
 
+export const taskArnOf = (cluster: LocalCluster, taskId: string) =>
+  `arn:aws:ecs:${cluster.region}:${cluster.account}:task/${cluster.name}/${taskId}`;
+
 export const clusterArnOf = (cluster: LocalCluster) =>
   `arn:aws:ecs:${cluster.region}:${cluster.account}:cluster/${cluster.name}`;
 
@@ -39,7 +42,7 @@ export interface LocalTaskState {
 /** An "ECS Task State Change" event with the fields and shapes EventBridge delivers (see tests/fixtures/ecs). */
 export function taskStateChangeEvent(task: LocalTaskFacts, state: LocalTaskState) {
   const { cluster } = task;
-  const taskArn = `arn:aws:ecs:${cluster.region}:${cluster.account}:task/${cluster.name}/${task.taskId}`;
+  const taskArn = taskArnOf(cluster, task.taskId);
   const stopped = state.lastStatus === "STOPPED";
   const started = state.startedAt !== undefined;
   return {

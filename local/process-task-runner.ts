@@ -9,7 +9,7 @@ import type { TaskControl, TaskLauncher, TaskLaunchResult, TaskRequest, TaskStat
 import { taskOverrideEnvironment } from "../lambdas/core/task-overrides";
 import { FLOW_CONTAINER_NAME } from "../lambdas/core/task-state-change";
 import type { LocalCluster, LocalTaskFacts, LocalTaskState } from "./ecs-events";
-import { taskStateChangeEvent } from "./ecs-events";
+import { taskArnOf, taskStateChangeEvent } from "./ecs-events";
 
 export interface ProcessTaskRunnerOptions {
   registry: FlowRegistry;
@@ -62,7 +62,7 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     const flow = this.options.registry.require(request.flow);
     const { cluster } = this.options;
     const taskId = randomBytes(16).toString("hex");
-    const taskArn = `arn:aws:ecs:${cluster.region}:${cluster.account}:task/${cluster.name}/${taskId}`;
+    const taskArn = taskArnOf(cluster, taskId);
     const facts: LocalTaskFacts = {
       cluster,
       taskId,

@@ -1,6 +1,6 @@
 import type { FlowDefinition } from "../flows/registry/flow-definition";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
-import { nextFireTimes } from "../flows/registry/schedule";
+import { nextFireTimes, scheduleSpecOf } from "../flows/registry/schedule";
 
 /** The payload EventBridge Scheduler sends the launcher: the stack configures the same input template. */
 export interface ScheduledLaunch {
@@ -43,8 +43,7 @@ export class LocalScheduler {
 
   private arm(flow: FlowDefinition, after: Date = this.now()): Date {
     const schedule = flow.schedule!;
-    const spec = schedule.cron !== undefined ? { cron: schedule.cron } : { rate: schedule.rate! };
-    const [next] = nextFireTimes(spec, schedule.timezone, after, 1) as [Date];
+    const [next] = nextFireTimes(scheduleSpecOf(schedule), schedule.timezone, after, 1) as [Date];
     const wait = () => {
       const remaining = next.getTime() - this.now().getTime();
       if (remaining > 0) {

@@ -15,6 +15,11 @@ export class ScheduleError extends Error {
   override name = "ScheduleError";
 }
 
+/** The cron-or-rate part of a flow's schedule. */
+export function scheduleSpecOf(schedule: { cron?: string; rate?: string }): ScheduleSpec {
+  return schedule.cron !== undefined ? { cron: schedule.cron } : { rate: schedule.rate! };
+}
+
 /** Parses `"15 minutes"` into its value and singular unit. */
 export function parseRate(rate: string): { value: number; unit: keyof typeof RATE_UNIT_MS } {
   const match = RATE_PATTERN.exec(rate.trim());

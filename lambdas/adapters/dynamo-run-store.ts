@@ -34,14 +34,14 @@ export class DynamoRunStore implements RunStore {
   }
 
   async create(run: NewRun): Promise<CreateResult> {
-    const { reason, ...fields } = run;
-    const first: RunTransition = { at: run.createdAt, state: run.state, attempt: run.attempt, source: "launcher" };
-    const stored: Run = {
-      ...fields,
-      ...(reason && { reason }),
-      updatedAt: run.createdAt,
-      history: [{ ...first, ...(reason && { reason }) }],
+    const first: RunTransition = {
+      at: run.createdAt,
+      state: run.state,
+      attempt: run.attempt,
+      source: "launcher",
+      ...(run.reason && { reason: run.reason }),
     };
+    const stored: Run = { ...run, updatedAt: run.createdAt, history: [first] };
     try {
       await this.options.client.send(
         new PutCommand({

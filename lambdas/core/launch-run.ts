@@ -93,11 +93,14 @@ export function createLaunchRun(deps: LaunchRunDeps) {
     const flow = deps.registry.require(request.flow);
     if (request.attempt !== undefined) return startRetry(deps, flow, request.runId!, request.attempt);
     const now = deps.clock.now();
-    const run = newRun(flow, request, now, deps.nonces);
-    const skipReason = lateness(flow, request, now) ?? (await overlap(deps, flow, run));
-    const created = await deps.runs.create(
-      skipReason ? { ...run, state: RunState.SKIPPED, reason: skipReason, holdsLock: false } : run,
-    );
+    const planned = newRun(flow, request, now, deps.nonces);
+    const late = lateness(flow, request, now);
+    const lock = late ? { holdsLock: false } : await overlap(deps, flow, planned.runId);
+    const skipReason = late ?? lock.skipReason;
+    const run: NewRun = skipReason
+      ? { ...planned, state: RunState.SKIPPED, reason: skipReason }
+      : { ...planned, ...(lock.holdsLock && { holdsLock: true }) };
+    const created = await deps.runs.create(run);
     if (created.created) {
       await deps.events.publish(announce(created.run, null));
       if (skipReason) return { status: "skipped", run: created.run, reason: skipReason };
@@ -173,25 +176,24 @@ function lateness(flow: FlowDefinition, request: LaunchRequest, now: Date): stri
 }
 
 /**
- * For a `skip` flow, takes the flow's lock for this run; answers why not when another run holds it. A holder that
+ * For a `skip` flow, takes the flow's lock for this run, or says why not when another run holds it. A holder that
  * has ended (its release was lost) gives the lock up here rather than blocking the flow until the reaper passes.
  */
-async function overlap(deps: LaunchRunDeps, flow: FlowDefinition, run: NewRun): Promise<string | undefined> {
-  if (flow.overlap !== "skip") return undefined;
+async function overlap(
+  deps: LaunchRunDeps,
+  flow: FlowDefinition,
+  runId: string,
+): Promise<{ holdsLock: boolean; skipReason?: string }> {
+  if (flow.overlap !== "skip") return { holdsLock: false };
   const at = deps.clock.now().toISOString();
-  let lock = await deps.runs.acquireLock(flow.name, run.runId, at);
-  if (lock.acquired) return mark(run);
+  let lock = await deps.runs.acquireLock(flow.name, runId, at);
+  if (lock.acquired) return { holdsLock: true };
   const holder = await deps.runs.get(lock.holder);
   if (!holder || isTerminal(holder.state)) {
-    lock = await deps.runs.acquireLock(flow.name, run.runId, at, lock.holder);
-    if (lock.acquired) return mark(run);
+    lock = await deps.runs.acquireLock(flow.name, runId, at, lock.holder);
+    if (lock.acquired) return { holdsLock: true };
   }
-  return `overlap: ${lock.holder} is still ${holder?.state ?? "running"}`;
-}
-
-function mark(run: NewRun): undefined {
-  run.holdsLock = true;
-  return undefined;
+  return { holdsLock: false, skipReason: `overlap: ${lock.holder} is still ${holder?.state ?? "running"}` };
 }
 
 function deadlineFrom(now: Date, flow: FlowDefinition): string {

@@ -4,7 +4,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
 import { EcsTaskLauncher } from "../../lambdas/adapters/ecs-task-launcher";
-import { createLaunchDownstream, createLaunchRun, InvalidLaunchRequestError } from "../../lambdas/core/launch-run";
+import { InvalidLaunchRequestError } from "../../lambdas/core/launch-run";
 import { RunState } from "../../lambdas/core/run-state";
 import { createLauncherHandler } from "../../lambdas/launcher";
 import { startDynalite } from "../support/dynalite";
@@ -51,7 +51,7 @@ describe("launcher", () => {
     runs = await dynamo.freshRunStore();
     events = new RecordingPublisher();
     retries = new RecordingRetries();
-    const launchRun = createLaunchRun({
+    handler = createLauncherHandler({
       retries,
       retryOptions: { baseDelaySeconds: 60 },
       registry,
@@ -66,10 +66,6 @@ describe("launcher", () => {
       events,
       clock: fixedClock("2026-03-02T10:00:01.250Z"),
       nonces: { nonce: () => "abc123" },
-    });
-    handler = createLauncherHandler({
-      launchRun,
-      launchDownstream: createLaunchDownstream({ registry }, launchRun),
       logger: new Logger({ logLevel: "SILENT" }),
     });
   });

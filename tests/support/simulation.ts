@@ -1,7 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
-import { createLaunchDownstream, createLaunchRun } from "../../lambdas/core/launch-run";
 import type { TaskControl, TaskLauncher, TaskLaunchResult, TaskRequest, TaskStatus } from "../../lambdas/core/ports";
 import { createReapRuns } from "../../lambdas/core/reap-runs";
 import { createRecordTaskState } from "../../lambdas/core/record-task-state";
@@ -10,6 +9,9 @@ import { scheduledRunId } from "../../lambdas/core/run-id";
 import { canTransition, isTerminal, RunState } from "../../lambdas/core/run-state";
 import { createLauncherHandler } from "../../lambdas/launcher";
 import fc from "fast-check";
+import { taskOverrideEnvironment } from "../../lambdas/core/task-overrides";
+import type { LocalCluster } from "../../local/ecs-events";
+import { clusterArnOf, taskArnOf, taskStateChangeEvent } from "../../local/ecs-events";
 import { RecordingPublisher } from "./recording-publisher";
 
 /**
@@ -40,7 +42,8 @@ export const scenarioArbitrary: fc.Arbitrary<Scenario> = fc.record({
   tape: fc.array(fc.nat({ max: 9999 }), { minLength: 1, maxLength: 64 }),
 });
 
-export const SIMULATED_CLUSTER = "arn:aws:ecs:eu-west-1:111122223333:cluster/data-flows-sim";
+const CLUSTER: LocalCluster = { region: "eu-west-1", account: "111122223333", name: "data-flows-sim" };
+export const SIMULATED_CLUSTER = clusterArnOf(CLUSTER);
 export const simulationRegistry = defineRegistry(
   [0, 1, 2].map((retries) => ({
     name: `sim-r${retries}`,
@@ -67,7 +70,7 @@ class Tape {
 }
 
 interface SimulatedTask {
-  taskArn: string;
+  taskId: string;
   token: string;
   attempt: number;
   exitCode: number;
@@ -94,7 +97,7 @@ class SimulatedEcs implements TaskLauncher, TaskControl {
     let task = this.tasks.get(request.clientToken);
     if (!task) {
       task = {
-        taskArn: `arn:aws:ecs:eu-west-1:111122223333:task/data-flows-sim/${this.tasks.size}-${request.clientToken.replace(/\W/g, "")}`,
+        taskId: `${this.tasks.size}-${request.clientToken.replace(/\W/g, "")}`,
         token: request.clientToken,
         attempt: request.attempt,
         exitCode: this.scenario.exitCodes[request.attempt - 1] ?? 0,
@@ -104,7 +107,7 @@ class SimulatedEcs implements TaskLauncher, TaskControl {
       this.emitLifecycle(task, request);
     }
     if (fault === "crash-after") throw new Error("socket hang up (after RunTask)");
-    return { ok: true, taskArn: task.taskArn };
+    return { ok: true, taskArn: taskArnOf(CLUSTER, task.taskId) };
   }
 
   async stopTask(): Promise<void> {
@@ -112,7 +115,7 @@ class SimulatedEcs implements TaskLauncher, TaskControl {
   }
 
   async describeTasks(taskArns: readonly string[]): Promise<Map<string, TaskStatus>> {
-    const byArn = new Map([...this.tasks.values()].map((task) => [task.taskArn, task]));
+    const byArn = new Map([...this.tasks.values()].map((task) => [taskArnOf(CLUSTER, task.taskId), task]));
     return new Map(
       taskArns.map((arn) => {
         const task = byArn.get(arn);
@@ -142,40 +145,33 @@ class SimulatedEcs implements TaskLauncher, TaskControl {
         if (lastStatus === "STOPPED") task.forgotten = this.tape.percent(40);
         continue;
       }
-      const event = taskEvent(task, request, lastStatus, version);
+      const stopped = lastStatus === "STOPPED";
+      const event = taskStateChangeEvent(
+        {
+          cluster: CLUSTER,
+          taskId: task.taskId,
+          family: `data-flows-sim-${request.flow}`,
+          cpu: 256,
+          memoryMiB: 512,
+          startedBy: request.startedBy,
+          environment: taskOverrideEnvironment(request),
+          createdAt: "2026-03-02T10:00:00.000Z",
+        },
+        {
+          lastStatus,
+          version,
+          at: "2026-03-02T10:00:00.000Z",
+          ...(stopped && {
+            exitCode: task.exitCode,
+            stopCode: "EssentialContainerExited",
+            stoppedReason: "Essential container in task exited",
+          }),
+        },
+      );
       this.enqueue({ kind: "event", event });
       if (this.tape.percent(15)) this.enqueue({ kind: "event", event });
     }
   }
-}
-
-function taskEvent(task: SimulatedTask, request: TaskRequest, lastStatus: string, version: number) {
-  const stopped = lastStatus === "STOPPED";
-  return {
-    id: `${task.token}-${version}`,
-    "detail-type": "ECS Task State Change",
-    source: "aws.ecs",
-    time: "2026-03-02T10:00:00Z",
-    detail: {
-      taskArn: task.taskArn,
-      clusterArn: SIMULATED_CLUSTER,
-      lastStatus,
-      version,
-      containers: [{ name: "flow", lastStatus, ...(stopped && { exitCode: task.exitCode }) }],
-      overrides: {
-        containerOverrides: [
-          {
-            name: "flow",
-            environment: [
-              { name: "DATA_FLOWS_RUN_ID", value: request.runId },
-              { name: "DATA_FLOWS_ATTEMPT", value: String(request.attempt) },
-            ],
-          },
-        ],
-      },
-      ...(stopped && { stopCode: "EssentialContainerExited", stoppedReason: "Essential container in task exited" }),
-    },
-  };
 }
 
 export interface SimulationResult {
@@ -207,7 +203,7 @@ export async function simulate(scenario: Scenario, runs: DynamoRunStore, index: 
     },
   };
   const retryOptions = { baseDelaySeconds: 1 };
-  const launchRun = createLaunchRun({
+  const launcher = createLauncherHandler({
     registry: simulationRegistry,
     runs,
     tasks: ecs,
@@ -216,10 +212,6 @@ export async function simulate(scenario: Scenario, runs: DynamoRunStore, index: 
     retryOptions,
     clock,
     nonces: { nonce: () => "sim" },
-  });
-  const launcher = createLauncherHandler({
-    launchRun,
-    launchDownstream: createLaunchDownstream({ registry: simulationRegistry }, launchRun),
     logger: new Logger({ logLevel: "SILENT" }),
   });
   const recordTaskState = createRecordTaskState({
