@@ -3,6 +3,7 @@ const js = require("@eslint/js");
 const tseslint = require("typescript-eslint");
 const jest = require("eslint-plugin-jest");
 const { builtinModules } = require("node:module");
+const { boundaries } = require("./eslint.boundaries");
 
 module.exports = tseslint.config(
   { ignores: ["node_modules/", "cdktf.out/", "dist/", ".data/", "coverage/", "**/*.js"] },
@@ -19,6 +20,7 @@ module.exports = tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  boundaries,
   {
     // The domain stays pure so it can be tested exhaustively and reused by every edge (Lambda, local, CLI).
     files: ["lambdas/core/**/*.ts"],
@@ -34,6 +36,11 @@ module.exports = tseslint.config(
             {
               group: ["node:*", ...builtinModules],
               message: "lambdas/core is pure: no Node built-ins; take I/O through a port.",
+            },
+            {
+              group: ["zod"],
+              importNames: ["z"],
+              message: 'Import zod as a namespace (import * as z from "zod") so bundles drop what they do not use.',
             },
           ],
         },

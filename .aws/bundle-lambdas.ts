@@ -1,13 +1,11 @@
 import { join, resolve } from "node:path";
+import type { ControlPlaneFunctionName } from "../contracts/control-plane";
+import { CONTROL_PLANE_FUNCTIONS } from "../contracts/control-plane";
 import { bundleEntry } from "../scripts/esbuild-bundle";
-
-/** The control-plane functions; each is `lambdas/<name>.ts` exporting `handler`. */
-export const CONTROL_PLANE_FUNCTIONS = ["launcher", "recorder", "alerter", "reaper"] as const;
-export type ControlPlaneFunctionName = (typeof CONTROL_PLANE_FUNCTIONS)[number];
 
 const REPOSITORY_ROOT = resolve(__dirname, "..");
 
-/** Bundles each function into `<outDir>/<name>/index.js` (+ source map) and returns each bundle's folder. */
+/** Bundles each function (`lambdas/<name>.ts`, exporting `handler`) into `<outDir>/<name>/index.js` (+ source map) and returns each bundle's folder. */
 export async function bundleLambdas(outDir: string): Promise<Record<ControlPlaneFunctionName, string>> {
   const dirs = {} as Record<ControlPlaneFunctionName, string>;
   await Promise.all(

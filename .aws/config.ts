@@ -1,3 +1,6 @@
+import type { EnvironmentNames } from "../contracts/resource-names";
+import { environmentNames } from "../contracts/resource-names";
+
 /**
  * One typed configuration per environment. Every difference between dev and prod lives here, never as an
  * `if (env === "prod")` inside a construct.
@@ -97,14 +100,10 @@ export const environments: Record<EnvironmentConfig["environment"], EnvironmentC
   },
 };
 
-export const resourcePrefix = (config: EnvironmentConfig) => `data-flows-${config.environment}`;
+/** The names of an environment's resources: what the stack creates and what the CLI and functions look up. */
+export const namesOf = (config: EnvironmentConfig): EnvironmentNames =>
+  environmentNames(config.environment, config.ssmEnvironment);
 
 /** The image repository of an environment (created by its stack). */
 export const imageRepositoryUri = (config: EnvironmentConfig) =>
-  `${config.accountId}.dkr.ecr.${config.region}.amazonaws.com/${resourcePrefix(config)}`;
-
-/** The runs table of an environment. */
-export const runsTableName = (config: EnvironmentConfig) => `${resourcePrefix(config)}-runs`;
-
-/** A control-plane function of an environment, e.g. `data-flows-dev-launcher`. */
-export const functionName = (config: EnvironmentConfig, name: string) => `${resourcePrefix(config)}-${name}`;
+  `${config.accountId}.dkr.ecr.${config.region}.amazonaws.com/${namesOf(config).imageRepository}`;

@@ -1,6 +1,6 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { EnvironmentConfig } from "../.aws/config";
-import { functionName, runsTableName } from "../.aws/config";
+import { namesOf } from "../.aws/config";
 import { createDocumentClient } from "../lambdas/adapters/dynamo-client";
 import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
 import type { Target } from "./local-target";
@@ -11,14 +11,15 @@ import { CliError } from "./local-target";
  * invoking its launcher function, the same request the local control plane's invoke endpoint takes.
  */
 export function connectAws(config: EnvironmentConfig, lambda = new LambdaClient({ region: config.region })): Target {
+  const names = namesOf(config);
   const client = createDocumentClient({ region: config.region });
   return {
-    dynamoEndpoint: `dynamodb.${config.region}.amazonaws.com/${runsTableName(config)}`,
-    runs: new DynamoRunStore({ client, tableName: runsTableName(config), retentionDays: config.runRetentionDays }),
+    dynamoEndpoint: `dynamodb.${config.region}.amazonaws.com/${names.runsTable}`,
+    runs: new DynamoRunStore({ client, tableName: names.runsTable, retentionDays: config.runRetentionDays }),
     async invokeLauncher(payload) {
       const { Payload, FunctionError } = await lambda.send(
         new InvokeCommand({
-          FunctionName: functionName(config, "launcher"),
+          FunctionName: names.functionName("launcher"),
           InvocationType: "RequestResponse",
           Payload: Buffer.from(JSON.stringify(payload)),
         }),

@@ -26,7 +26,7 @@ export function connectLocal(dataDir: string): Target {
     dynamoEndpoint: endpoints.dynamoEndpoint,
     runs: new DynamoRunStore({
       client,
-      tableName: LOCAL_ENVIRONMENT.tableName,
+      tableName: LOCAL_ENVIRONMENT.names.runsTable,
       retentionDays: LOCAL_ENVIRONMENT.retentionDays,
     }),
     async invokeLauncher(payload) {

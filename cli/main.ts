@@ -1,9 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { registry as defaultRegistry } from "../flows/index";
+import { loadRegistry } from "../flows/index";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
-import { UnknownFlowError } from "../flows/registry/flow-registry";
+import { loadRegistryOrReport, UnknownFlowError } from "../flows/registry/flow-registry";
 import { nextFireTimes, scheduleSpecOf } from "../flows/registry/schedule";
 import type { Run } from "../lambdas/core/run";
 import { isRunState, RUN_STATES, RunState } from "../lambdas/core/run-state";
@@ -26,12 +26,17 @@ export interface CliIo {
   sleep: (ms: number) => Promise<void>;
 }
 
-/** Exit codes: 0 done, 1 a waited-for run did not succeed (or replayed events were rejected), 2 usage or error. */
+/**
+ * Exit codes: 0 done; 1 a waited-for run did not succeed, replayed events were rejected, or the flow definitions are
+ * invalid; 2 usage or an error the command reports in one line.
+ */
 const EXIT = { ok: 0, runNotSucceeded: 1, error: 2 } as const;
 const REPOSITORY_ROOT = resolve(__dirname, "..");
 
 /** Runs the `data-flows` command with `argv` (the words after the command name) and returns its exit code. */
-export async function runCli(argv: readonly string[], io: CliIo, registry: FlowRegistry): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo, load: () => FlowRegistry): Promise<number> {
+  const registry = loadRegistryOrReport(load, io.err);
+  if (!registry) return EXIT.runNotSucceeded;
   let exitCode: number = EXIT.ok;
   const targets: Target[] = [];
   const program = new Command("data-flows")
@@ -99,7 +104,7 @@ export async function runCli(argv: readonly string[], io: CliIo, registry: FlowR
     .action(async (flowName: string, options: { param: Record<string, string>; wait?: boolean; json?: boolean }) => {
       const flow = registry.require(flowName);
       const target = connect();
-      const started = (await target.invokeLauncher({ flow: flow.name, trigger: "manual", params: options.param })) as {
+      const started = (await target.invokeLauncher({ kind: "manual", flow: flow.name, params: options.param })) as {
         runId: string;
         state: string;
       };
@@ -175,6 +180,7 @@ export async function runCli(argv: readonly string[], io: CliIo, registry: FlowR
       const text = readFileSync(file, "utf8");
       const summary = await replayEvents({
         text,
+        registry,
         runs: connect().runs,
         clusterArn: options.cluster,
         events: { publish: async (change) => void (options.json || io.out(formatRunChange(change, false))) },
@@ -236,7 +242,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       now: () => new Date(),
       sleep: (ms) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms)),
     },
-    defaultRegistry,
+    loadRegistry,
   );
 }
 

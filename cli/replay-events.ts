@@ -1,8 +1,9 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import type { FlowRegistry } from "../flows/registry/flow-registry";
+import { composeControlPlane, onlyPorts } from "../lambdas/composition-root";
+import type { RetryCommand } from "../lambdas/core/launch-command";
 import type { RunEventPublisher, RunStore } from "../lambdas/core/ports";
 import type { RecordOutcome } from "../lambdas/core/record-task-state";
-import { createRecordTaskState } from "../lambdas/core/record-task-state";
-import { createRecorderHandler } from "../lambdas/recorder";
 
 export interface ReplaySummary {
   outcomes: { line: number; outcome?: RecordOutcome; error?: string }[];
@@ -16,30 +17,35 @@ export interface ReplaySummary {
  */
 export async function replayEvents(options: {
   text: string;
+  registry: FlowRegistry;
   runs: RunStore;
   clusterArn: string;
   events: RunEventPublisher;
-  onRetry?: (retry: { runId: string; attempt: number }, at: Date) => void;
+  onRetry?: (retry: RetryCommand, at: Date) => void;
 }): Promise<ReplaySummary> {
-  const recorder = createRecorderHandler({
+  // Replays move runs but start no tasks: a retry the recorder plans is reported, not scheduled. The recorder uses
+  // nothing else; every other port is refused, so a replay can never reach ECS, Slack or a deployed environment.
+  const ports = onlyPorts("events replay", {
+    registry: options.registry,
+    runs: options.runs,
+    events: options.events,
+    retries: { schedule: async (retry, at) => options.onRetry?.(retry, at) },
+    clock: { now: () => new Date() },
     logger: new Logger({ serviceName: "data-flows-cli", logLevel: "SILENT" }),
-    recordTaskState: createRecordTaskState({
-      runs: options.runs,
-      events: options.events,
-      // Replays move runs but start no tasks: a retry the recorder plans is reported, not scheduled.
-      retries: { schedule: async (retry, at) => options.onRetry?.(retry, at) },
-      retryOptions: { baseDelaySeconds: 60 },
-      clock: { now: () => new Date() },
-      clusterArn: options.clusterArn,
-    }),
   });
+  const recorder = composeControlPlane(ports, {
+    environment: "replay",
+    clusterArn: options.clusterArn,
+    retryBaseDelaySeconds: 60,
+    reapLimits: { runsPerFlow: 0, pendingGraceSeconds: 0, silenceMinutes: 0 },
+  }).recorder();
   const summary: ReplaySummary = { outcomes: [], counts: {} };
   const lines = options.text.split("\n");
   for (const [index, raw] of lines.entries()) {
     if (!raw.trim()) continue;
     const line = index + 1;
     try {
-      const outcome = await recorder(JSON.parse(raw));
+      const outcome = (await recorder(JSON.parse(raw))) as RecordOutcome;
       const key = outcome.status === "applied" ? "applied" : `ignored:${outcome.reason}`;
       summary.counts[key] = (summary.counts[key] ?? 0) + 1;
       summary.outcomes.push({ line, outcome });

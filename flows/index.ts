@@ -1,3 +1,4 @@
+import type { FlowRegistry } from "./registry/flow-registry";
 import { defineRegistry } from "./registry/flow-registry";
 import dbtNightly from "./dbt-nightly/flow";
 import flakyDemo from "./flaky-demo/flow";
@@ -5,8 +6,14 @@ import helloWorld from "./hello-world/flow";
 import ordersDaily from "./orders-daily/flow";
 import timeoutDemo from "./timeout-demo/flow";
 
+/** Every flow definition. Adding a flow here gives it its task definition, schedule, IAM, local runs and CLI entry. */
+export const FLOW_DEFINITIONS = [helloWorld, flakyDemo, timeoutDemo, dbtNightly, ordersDaily];
+
 /**
- * The flow registry. Adding a flow here is all it takes to get its task definition, schedule, IAM, local runs and CLI
- * entry. Definitions only: flow code is loaded inside the container (see `flows/modules.ts`), never by the Lambdas.
+ * The validated flow registry: definitions only, so the Lambdas never bundle flow code (the runtime loads that inside
+ * the container, see `flows/modules.ts`). Throws FlowDefinitionError naming every bad flow and field; nothing is
+ * validated at import, so each entry point (npm start, synth, the CLI, a Lambda cold start) reports it its own way.
  */
-export const registry = defineRegistry([helloWorld, flakyDemo, timeoutDemo, dbtNightly, ordersDaily]);
+export function loadRegistry(): FlowRegistry {
+  return defineRegistry(FLOW_DEFINITIONS);
+}

@@ -3,18 +3,16 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
-import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
 import { DynamoAlertMarkers } from "../lambdas/adapters/dynamo-alert-markers";
+import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
 import { SlackWebhookNotifier } from "../lambdas/adapters/slack-webhook-notifier";
-import { createAlertRun } from "../lambdas/core/alert-run";
+import type { ControlPlane } from "../lambdas/composition-root";
+import { composeControlPlane } from "../lambdas/composition-root";
+import { ALERTED_STATES } from "../lambdas/core/alert-run";
 import type { RetryScheduler, RunEventPublisher } from "../lambdas/core/ports";
-import { createReapRuns } from "../lambdas/core/reap-runs";
+import type { ReapReport } from "../lambdas/core/reap-runs";
 import { RunState } from "../lambdas/core/run-state";
-import { createRecordTaskState } from "../lambdas/core/record-task-state";
-import { createAlerterHandler } from "../lambdas/alerter";
-import { createLauncherHandler } from "../lambdas/launcher";
-import { createRecorderHandler } from "../lambdas/recorder";
-import { RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE } from "../lambdas/core/run-events";
+import { runStateChangedEnvelope } from "../lambdas/handlers/run-change-event";
 import { ConsoleReporter, formatFlowOutput } from "./console-reporter";
 import { DeadLetterFile } from "./dead-letters";
 import { startDynaliteServer } from "./dynalite-server";
@@ -22,6 +20,7 @@ import { clusterArnOf } from "./ecs-events";
 import { startInvokeApi } from "./invoke-api";
 import { ConsoleNotifier, LocalTaskLogs } from "./local-alerts";
 import { LOCAL_ENVIRONMENT, writeLocalEndpoints } from "./local-environment";
+import { LocalInvoker } from "./local-invoker";
 import { ProcessTaskRunner } from "./process-task-runner";
 import { LocalScheduler } from "./scheduler";
 
@@ -48,46 +47,62 @@ export interface LocalControlPlaneOptions {
 /** Backoff before a retried attempt: 60 s in AWS, shorter locally so a retry shows within seconds. */
 const LOCAL_RETRY_BASE_DELAY_SECONDS = 3;
 
-/** Lambda's asynchronous invocation: the first try and two retries, then the dead-letter queue. */
-const ASYNC_ATTEMPTS = 3;
-
 /**
- * The whole control plane on one machine: the same launcher and recorder handlers as in AWS, wired to dynalite
- * instead of DynamoDB, a process runner instead of ECS, a timer scheduler instead of EventBridge Scheduler and the
- * console instead of the event bus.
+ * The whole control plane on one machine: the handlers AWS runs, composed by the same composition root, with local
+ * ports: dynalite instead of DynamoDB, a process runner instead of ECS, timers instead of EventBridge Scheduler and the
+ * console (plus local deliveries to the alerter and launcher) instead of the event bus.
  */
 export async function startLocalControlPlane(options: LocalControlPlaneOptions) {
   mkdirSync(options.dataDir, { recursive: true });
-  const { cluster, tableName, retentionDays, environmentName, taskDefinitionPrefix } = LOCAL_ENVIRONMENT;
+  const { names, cluster, retentionDays } = LOCAL_ENVIRONMENT;
   const dynamo = await startDynaliteServer({
     port: options.dynamoPort,
-    tableName,
+    tableName: names.runsTable,
     ...(options.persist && { path: join(options.dataDir, "dynamodb") }),
   });
-  const runs = new DynamoRunStore({ client: dynamo.client, tableName, retentionDays });
   const console = new ConsoleReporter(options.write, options.colour);
   const deadLetters = new DeadLetterFile(join(options.dataDir, "dead-letters.jsonl"));
-  const logger = new Logger({ serviceName: "data-flows-local", logLevel: "WARN" });
   const clock = { now: options.now ?? (() => new Date()) };
   const logsDir = join(options.dataDir, "logs");
-  const inFlight = new Set<Promise<void>>();
+  // Deliveries reach the plane composed below; nothing is delivered before it exists.
+  const invoker = new LocalInvoker(() => plane, deadLetters, options.write);
 
-  const asyncInvoke = (name: string, handler: (event: unknown) => Promise<unknown>) => async (event: unknown) => {
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= ASYNC_ATTEMPTS; attempt += 1) {
-      try {
-        await handler(event);
-        return;
-      } catch (error) {
-        lastError = error;
+  // The local event bus: every accepted change is printed and delivered as the stack's rules deliver it
+  // (asynchronously, so a slow Slack never holds up the recorder).
+  const events: RunEventPublisher = {
+    async publish(change) {
+      await console.publish(change);
+      const envelope = runStateChangedEnvelope(change);
+      if (ALERTED_STATES.includes(change.to)) invoker.deliverLater("alerter", envelope);
+      if (change.to === RunState.SUCCEEDED && options.registry.downstreamOf(change.flow).length > 0) {
+        invoker.deliverLater("launcher", envelope);
       }
-    }
-    deadLetters.add(name, event, lastError);
-    options.write(
-      `${name} rejected an event ${ASYNC_ATTEMPTS} times: ${String(lastError)} (kept in ${deadLetters.path})`,
-    );
+    },
   };
-
+  // Retries: a timer stands in for the one-time EventBridge Scheduler schedule that invokes the launcher.
+  const retryTimers = new Set<NodeJS.Timeout>();
+  const retries: RetryScheduler = {
+    async schedule(command, at) {
+      const timer = setTimeout(
+        () => {
+          retryTimers.delete(timer);
+          invoker.deliverLater("launcher", command);
+        },
+        Math.max(at.getTime() - clock.now().getTime(), 0),
+      );
+      retryTimers.add(timer);
+    },
+  };
+  const runner = new ProcessTaskRunner({
+    registry: options.registry,
+    cluster,
+    names,
+    workdir: options.workdir,
+    logsDir,
+    deliver: (event) => invoker.deliver("recorder", event),
+    onOutput: ({ runId, text }) => options.write(formatFlowOutput(runId, text)),
+    hostEnv: options.hostEnv,
+  });
   const slackWebhookUrl = options.hostEnv.SLACK_WEBHOOK_URL;
   const notifier = slackWebhookUrl
     ? new SlackWebhookNotifier({
@@ -97,105 +112,48 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       })
     : new ConsoleNotifier(options.write);
-  const alerter = asyncInvoke(
-    "alerter",
-    createAlerterHandler({
-      logger,
-      notifier,
-      environment: environmentName,
-      alertRun: createAlertRun({
-        registry: options.registry,
-        runs,
-        markers: new DynamoAlertMarkers({ client: dynamo.client, tableName, retentionDays, now: clock.now }),
-        notifier,
-        logs: new LocalTaskLogs(logsDir),
-        environment: environmentName,
-      }),
-    }),
-  );
-  // The local event bus: every accepted change is printed, and delivered to the alerter as EventBridge would
-  // (asynchronously, so a slow Slack never holds up the recorder).
-  const deliverLater = (delivery: Promise<void>) => {
-    inFlight.add(delivery);
-    void delivery.finally(() => inFlight.delete(delivery));
-  };
-  const events: RunEventPublisher = {
-    async publish(change) {
-      await console.publish(change);
-      const envelope = { source: RUN_EVENT_SOURCE, "detail-type": RUN_EVENT_DETAIL_TYPE, detail: change };
-      deliverLater(alerter(envelope));
-      // The bus rule for successes: flows downstream of this one start.
-      if (change.to === RunState.SUCCEEDED && options.registry.downstreamOf(change.flow).length > 0) {
-        deliverLater(asyncInvoke("launcher", (event) => launcher(event))(envelope));
-      }
-    },
-  };
 
-  // Retries: a timer stands in for the one-time EventBridge Scheduler schedule that invokes the launcher.
-  const retryTimers = new Set<NodeJS.Timeout>();
-  const retries: RetryScheduler = {
-    async schedule(request, at) {
-      const timer = setTimeout(
-        () => {
-          retryTimers.delete(timer);
-          deliverLater(asyncInvoke("launcher", (event) => launcher(event))(request));
-        },
-        Math.max(at.getTime() - clock.now().getTime(), 0),
-      );
-      retryTimers.add(timer);
+  const plane: ControlPlane = composeControlPlane(
+    {
+      registry: options.registry,
+      runs: new DynamoRunStore({ client: dynamo.client, tableName: names.runsTable, retentionDays }),
+      tasks: runner,
+      taskControl: runner,
+      events,
+      retries,
+      // The reaper's hand-offs are awaited locally, so a pass has finished its work when it returns.
+      launches: { send: (command) => invoker.deliver("launcher", command) },
+      markers: new DynamoAlertMarkers({
+        client: dynamo.client,
+        tableName: names.runsTable,
+        retentionDays,
+        now: clock.now,
+      }),
+      notifier,
+      taskLogs: new LocalTaskLogs(logsDir),
+      clock,
+      nonces: { nonce: () => randomUUID().slice(0, 6) },
+      logger: new Logger({ serviceName: "data-flows-local", logLevel: "WARN" }),
     },
-  };
-  const retryOptions = { baseDelaySeconds: LOCAL_RETRY_BASE_DELAY_SECONDS };
-  const recordTaskState = createRecordTaskState({
-    runs,
-    events,
-    retries,
-    retryOptions,
-    clock,
-    clusterArn: clusterArnOf(cluster),
-  });
-  const recorder = createRecorderHandler({ logger, recordTaskState });
-  const runner = new ProcessTaskRunner({
-    registry: options.registry,
-    cluster,
-    environmentName,
-    taskDefinitionPrefix,
-    workdir: options.workdir,
-    logsDir,
-    deliver: asyncInvoke("recorder", recorder),
-    onOutput: ({ runId, text }) => options.write(formatFlowOutput(runId, text)),
-    hostEnv: options.hostEnv,
-  });
-  const launcher = createLauncherHandler({
-    logger,
-    registry: options.registry,
-    runs,
-    tasks: runner,
-    events,
-    retries,
-    retryOptions,
-    clock,
-    nonces: { nonce: () => randomUUID().slice(0, 6) },
-  });
-  const reapRuns = createReapRuns({
-    registry: options.registry,
-    runs,
-    tasks: runner,
-    relaunch: async (request) => void (await asyncInvoke("launcher", launcher)(request)),
-    events,
-    recordTaskState,
-    clusterArn: clusterArnOf(cluster),
-    clock,
-    limits: { runsPerFlow: 50, pendingGraceSeconds: 30, silenceMinutes: 2 },
-  });
+    {
+      environment: names.environment,
+      clusterArn: clusterArnOf(cluster),
+      retryBaseDelaySeconds: LOCAL_RETRY_BASE_DELAY_SECONDS,
+      reapLimits: { runsPerFlow: 50, pendingGraceSeconds: 30, silenceMinutes: 2 },
+    },
+  );
+  const reapRuns = () => plane.reaper()(undefined) as Promise<ReapReport>;
   const reaper = options.reaperIntervalMs
     ? setInterval(
         () => void reapRuns().catch((error: unknown) => options.write(`reaper failed: ${String(error)}`)),
         options.reaperIntervalMs,
       )
     : undefined;
-  const api = await startInvokeApi({ launcher }, options.apiPort);
-  const scheduler = new LocalScheduler({ registry: options.registry, send: asyncInvoke("launcher", launcher) });
+  const api = await startInvokeApi({ launcher: (event) => invoker.invoke("launcher", event) }, options.apiPort);
+  const scheduler = new LocalScheduler({
+    registry: options.registry,
+    send: (payload) => invoker.deliver("launcher", payload),
+  });
   const scheduled = options.schedule ? scheduler.start() : [];
   const endpointsFile = writeLocalEndpoints(options.dataDir, {
     apiUrl: api.url,
@@ -206,7 +164,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
   return {
     apiUrl: api.url,
     dynamoEndpoint: dynamo.endpoint,
-    runs,
+    runs: new DynamoRunStore({ client: dynamo.client, tableName: names.runsTable, retentionDays }),
     runner,
     scheduled,
     deadLetters: deadLetters.path,
@@ -218,7 +176,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
       retryTimers.forEach((timer) => clearTimeout(timer));
       await api.close();
       await runner.close();
-      await Promise.all([...inFlight]);
+      await invoker.settled();
       await dynamo.close();
       rmSync(endpointsFile, { force: true });
     },

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { FLOW_CONTAINER_NAME } from "../lambdas/core/task-state-change";
+import { FLOW_CONTAINER_NAME } from "../contracts/task-environment";
 
 /** Where a local task runs, in the ARN shapes ECS uses, so local events read like the real ones. */
 export interface LocalCluster {

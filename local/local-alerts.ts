@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { taskIdOf } from "../contracts/resource-names";
 import type { Notifier, TaskLogs } from "../lambdas/core/ports";
 
 /** Without SLACK_WEBHOOK_URL, the local alerter prints the message it would have posted. */
@@ -25,6 +26,6 @@ export class LocalTaskLogs implements TaskLogs {
   }
 
   private path(flow: string, taskArn: string): string {
-    return join(this.logsDir, flow, `${taskArn.slice(taskArn.lastIndexOf("/") + 1)}.log`);
+    return join(this.logsDir, flow, `${taskIdOf(taskArn)}.log`);
   }
 }

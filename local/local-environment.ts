@@ -1,13 +1,14 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { environmentNames } from "../contracts/resource-names";
 import type { LocalCluster } from "./ecs-events";
 
-/** The local environment's names, the counterpart of one stack's config. */
+const names = environmentNames("local", "Local");
+
+/** The local environment: the counterpart of one stack's config, with the same resource names an AWS one has. */
 export const LOCAL_ENVIRONMENT = {
-  environmentName: "Local",
-  cluster: { region: "local", account: "000000000000", name: "data-flows-local" } satisfies LocalCluster,
-  tableName: "data-flows-local-runs",
-  taskDefinitionPrefix: "data-flows-local-",
+  names,
+  cluster: { region: "local", account: "000000000000", name: names.cluster } satisfies LocalCluster,
   retentionDays: 90,
   defaultApiPort: 4710,
 } as const;

@@ -1,7 +1,8 @@
 import { join, resolve } from "node:path";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
-import { FlowDefinitionError } from "../flows/registry/flow-registry";
+import { loadRegistryOrReport } from "../flows/registry/flow-registry";
 import { describeSchedule } from "../flows/registry/schedule";
+import { loadRegistry } from "../flows/index";
 import { startLocalControlPlane } from "./control-plane";
 import { LOCAL_ENVIRONMENT } from "./local-environment";
 
@@ -22,16 +23,9 @@ export interface LocalMainIo {
  * `npm start`: validates the registry, starts the local control plane and runs until Ctrl-C.
  * Returns the process exit code: 1 when the flow definitions are invalid or a port is taken.
  */
-export async function runLocal(io: LocalMainIo, loadRegistry: () => Promise<FlowRegistry>): Promise<number> {
-  let registry: FlowRegistry;
-  try {
-    registry = await loadRegistry();
-  } catch (error) {
-    if (!(error instanceof FlowDefinitionError)) throw error;
-    io.err(`data-flows: ${error.message}`);
-    io.err("Fix the flow definitions under flows/ and start again.");
-    return 1;
-  }
+export async function runLocal(io: LocalMainIo, load: () => FlowRegistry): Promise<number> {
+  const registry = loadRegistryOrReport(load, io.err);
+  if (!registry) return 1;
   const apiPort = Number(io.env.DATA_FLOWS_PORT ?? LOCAL_ENVIRONMENT.defaultApiPort);
   const dataDir = resolve(io.env.DATA_FLOWS_DATA_DIR ?? join(REPOSITORY_ROOT, ".data"));
   let plane: Awaited<ReturnType<typeof startLocalControlPlane>>;
@@ -86,7 +80,7 @@ if (require.main === module) {
       colour: process.stdout.isTTY === true,
       stopRequested,
     },
-    async () => (await import("../flows/index")).registry,
+    loadRegistry,
   ).then(
     (code) => process.exit(code),
     (error: unknown) => {

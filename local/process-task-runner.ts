@@ -3,21 +3,19 @@ import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { FLOW_SECRET_NAMES } from "../contracts/flow-secrets";
+import type { EnvironmentNames } from "../contracts/resource-names";
+import { FLOW_CONTAINER_NAME, runOverrides, runReferenceOf, TaskEnv } from "../contracts/task-environment";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
-import { FLOW_SECRET_NAMES } from "../flows/registry/secrets";
-import type { TaskControl, TaskLauncher, TaskLaunchResult, TaskRequest, TaskStatus } from "../lambdas/core/ports";
-import { taskOverrideEnvironment } from "../lambdas/core/task-overrides";
-import { FLOW_CONTAINER_NAME } from "../lambdas/core/task-state-change";
+import type { TaskControl, TaskLauncher, TaskLaunchResult, TaskLookup, TaskRequest } from "../lambdas/core/ports";
 import type { LocalCluster, LocalTaskFacts, LocalTaskState } from "./ecs-events";
-import { taskArnOf, taskStateChangeEvent } from "./ecs-events";
+import { clusterArnOf, taskArnOf, taskStateChangeEvent } from "./ecs-events";
 
 export interface ProcessTaskRunnerOptions {
   registry: FlowRegistry;
   cluster: LocalCluster;
-  /** Environment name the flows see as DATA_FLOWS_ENV (and in the SSM parameter names they report). */
-  environmentName: string;
-  /** Family prefix, as in AWS: `<prefix><flow>`. */
-  taskDefinitionPrefix: string;
+  /** The environment's names: task families, and the SSM segment flows see as DATA_FLOWS_ENV. */
+  names: Pick<EnvironmentNames, "taskFamily" | "ssmEnvironment">;
   /** Repository root: the working directory of every flow process. */
   workdir: string;
   /** One log file per task, like one CloudWatch stream per task. */
@@ -66,11 +64,11 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     const facts: LocalTaskFacts = {
       cluster,
       taskId,
-      family: `${this.options.taskDefinitionPrefix}${flow.name}`,
+      family: this.options.names.taskFamily(flow.name),
       cpu: flow.cpu,
       memoryMiB: flow.memoryMiB,
       startedBy: request.startedBy,
-      environment: taskOverrideEnvironment(request),
+      environment: runOverrides(request),
       createdAt: new Date().toISOString(),
     };
     const task: LocalTask = { facts, version: 0, done: Promise.resolve() };
@@ -89,26 +87,39 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
   }
 
   /** What `DescribeTasks` would say: the last reported state of each task this runner started. */
-  async describeTasks(taskArns: readonly string[]): Promise<Map<string, TaskStatus>> {
-    const statuses = new Map<string, TaskStatus>();
+  async describeTasks(taskArns: readonly string[]): Promise<Map<string, TaskLookup>> {
+    const lookups = new Map<string, TaskLookup>();
     for (const taskArn of taskArns) {
-      const last = this.tasks.get(taskArn)?.last;
-      statuses.set(
-        taskArn,
-        last
-          ? {
-              known: true,
-              lastStatus: last.lastStatus,
-              ...(last.stopCode && { stopCode: last.stopCode }),
-              ...(last.stoppedReason && { stoppedReason: last.stoppedReason }),
-              containers: [
-                { name: FLOW_CONTAINER_NAME, ...(last.exitCode !== undefined && { exitCode: last.exitCode }) },
-              ],
-            }
-          : { known: false }, // started by an earlier `npm start`: gone, as ECS forgets old tasks
-      );
+      const task = this.tasks.get(taskArn);
+      const last = task?.last;
+      if (!task || !last) {
+        lookups.set(taskArn, { found: false }); // started by an earlier `npm start`: gone, as ECS forgets old tasks
+        continue;
+      }
+      const run = runReferenceOf([{ name: FLOW_CONTAINER_NAME, environment: task.facts.environment }]);
+      lookups.set(taskArn, {
+        found: true,
+        task: {
+          taskArn,
+          clusterArn: clusterArnOf(task.facts.cluster),
+          ...(run && { run }),
+          version: task.version,
+          lastStatus: last.lastStatus,
+          containers: [
+            {
+              name: FLOW_CONTAINER_NAME,
+              ...(last.exitCode !== undefined && { exitCode: last.exitCode }),
+              ...(last.containerReason !== undefined && { reason: last.containerReason }),
+            },
+          ],
+          ...(last.stopCode && { stopCode: last.stopCode }),
+          ...(last.stoppedReason && { stoppedReason: last.stoppedReason }),
+          ...(last.startedAt && { startedAt: last.startedAt }),
+          ...(last.stoppedAt && { stoppedAt: last.stoppedAt }),
+        },
+      });
     }
-    return statuses;
+    return lookups;
   }
 
   /** Stops every running task and waits until each has reported STOPPED. */
@@ -191,8 +202,8 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     const env: NodeJS.ProcessEnv = { ...this.options.hostEnv };
     for (const name of FLOW_SECRET_NAMES) delete env[name];
     for (const name of secrets) if (this.options.hostEnv[name]) env[name] = this.options.hostEnv[name];
-    env.DATA_FLOWS_FLOW = request.flow;
-    env.DATA_FLOWS_ENV = this.options.environmentName;
+    env[TaskEnv.flow] = request.flow;
+    env[TaskEnv.environment] = this.options.names.ssmEnvironment;
     for (const { name, value } of overrides) env[name] = value;
     return env;
   }

@@ -1,13 +1,10 @@
 import type { FlowDefinition } from "../flows/registry/flow-definition";
+import type { LaunchCommand } from "../lambdas/core/launch-command";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import { nextFireTimes, scheduleSpecOf } from "../flows/registry/schedule";
 
 /** The payload EventBridge Scheduler sends the launcher: the stack configures the same input template. */
-export interface ScheduledLaunch {
-  flow: string;
-  trigger: "schedule";
-  scheduledTime: string;
-}
+export type ScheduledLaunch = Extract<LaunchCommand, { kind: "schedule" }>;
 
 export interface LocalSchedulerOptions {
   registry: FlowRegistry;
@@ -52,8 +49,8 @@ export class LocalScheduler {
       }
       this.arm(flow, next);
       void this.options.send({
+        kind: "schedule",
         flow: flow.name,
-        trigger: "schedule",
         scheduledTime: `${next.toISOString().slice(0, 19)}Z`,
       });
     };

@@ -3,9 +3,10 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { bundleLambdas } from "../.aws/bundle-lambdas";
-import { environments, resourcePrefix } from "../.aws/config";
+import { environments, namesOf } from "../.aws/config";
 import { FLOW_IMAGE_REPOSITORY_ID } from "../.aws/constructs/flow-tasks";
 import { synthesize } from "../.aws/main";
+import { loadRegistry } from "../flows/index";
 
 const ROOT = resolve(__dirname, "..");
 const USAGE = "usage: npm run deploy -- <dev|prod> (--image-tag <commit sha> [--plan-only] | --bootstrap)";
@@ -59,14 +60,14 @@ async function deploy(argv: string[]): Promise<void> {
   }
 
   process.env.CHECKPOINT_DISABLE = "1";
-  const { registry } = await import("../flows/index");
+  const registry = loadRegistry();
   synthesize({
     outdir: join(ROOT, "cdktf.out"),
     registry,
     environments: [config],
     bundles: await bundleLambdas(join(ROOT, "dist", "lambdas")),
   });
-  const chdir = `-chdir=${join(ROOT, "cdktf.out", "stacks", resourcePrefix(config))}`;
+  const chdir = `-chdir=${join(ROOT, "cdktf.out", "stacks", namesOf(config).prefix)}`;
   run("terraform", [chdir, "init", "-input=false"]);
   if (values.bootstrap) {
     // First deploy of an account: the image repository must exist before the pipeline can push the first image.
@@ -81,9 +82,9 @@ async function deploy(argv: string[]): Promise<void> {
   }
   run("terraform", [chdir, "plan", "-input=false", "-out=tfplan", `-var=image_tag=${imageTag}`]);
   const plan = run("terraform", [chdir, "show", "-no-color", "tfplan"], true);
-  writeFileSync(join(ROOT, "cdktf.out", `${resourcePrefix(config)}.plan.txt`), `${plan}\n`);
+  writeFileSync(join(ROOT, "cdktf.out", `${namesOf(config).prefix}.plan.txt`), `${plan}\n`);
   if (values["plan-only"]) {
-    console.log(`plan only: nothing applied (plan in cdktf.out/${resourcePrefix(config)}.plan.txt)`);
+    console.log(`plan only: nothing applied (plan in cdktf.out/${namesOf(config).prefix}.plan.txt)`);
     return;
   }
   run("terraform", [chdir, "apply", "-input=false", "tfplan"]);

@@ -5,64 +5,75 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { AssetType, TerraformAsset } from "cdktf";
+import { AssetType, Lazy, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
+import type { ControlPlaneFunctionName, FunctionEnvName } from "../../contracts/control-plane";
+import { FunctionEnv } from "../../contracts/control-plane";
+import type { EnvironmentNames } from "../../contracts/resource-names";
 import type { PolicyStatement } from "../iam";
 import { allow, assumeRolePolicy, policyDocument } from "../iam";
 
 export interface ControlPlaneFunctionProps {
-  functionName: string;
+  name: ControlPlaneFunctionName;
+  names: EnvironmentNames;
   /** Folder holding the esbuild bundle (`index.js` and its source map). */
   bundleDir: string;
   memoryMiB: number;
   timeoutSeconds: number;
   reservedConcurrency: number;
-  environment: Record<string, string>;
-  /** What this function calls, beyond writing its own logs, traces and dead letters. */
-  statements: PolicyStatement[];
   logRetentionDays: number;
   alarms: { topicArn: string; errorsPerPeriod: number; periodSeconds: number };
 }
 
 /**
- * One control-plane Lambda: arm64 on nodejs22.x, X-Ray traced, its own role with only what it calls, its own log
- * group with retention, and an encrypted dead-letter queue where asynchronous events go after their retries.
- * Errors, throttles and dead letters raise alarms.
+ * One control-plane Lambda: arm64 on nodejs22.x, X-Ray traced, its own role, its own log group with retention, and an
+ * encrypted dead-letter queue where asynchronous events go after their retries. Errors, throttles and dead letters
+ * raise alarms. It starts knowing only its environment's names; each resource it uses is bound to it with that
+ * resource's `grant*`/`bind*` call, which adds the environment variables and the IAM statements together.
  */
 export class ControlPlaneFunction extends Construct {
+  readonly name: ControlPlaneFunctionName;
   readonly function: LambdaFunction;
   readonly deadLetterQueue: SqsQueue;
   readonly logGroupName: string;
+  private readonly environment: Partial<Record<FunctionEnvName, string>> = {};
+  private readonly statements: PolicyStatement[] = [];
 
   constructor(scope: Construct, id: string, props: ControlPlaneFunctionProps) {
     super(scope, id);
+    this.name = props.name;
+    const functionName = props.names.functionName(props.name);
     const logGroup = new CloudwatchLogGroup(this, "logs", {
-      name: `/aws/lambda/${props.functionName}`,
+      name: `/aws/lambda/${functionName}`,
       retentionInDays: props.logRetentionDays,
     });
     this.logGroupName = logGroup.name;
     this.deadLetterQueue = new SqsQueue(this, "dead-letters", {
-      name: `${props.functionName}-dlq`,
+      name: `${functionName}-dlq`,
       sqsManagedSseEnabled: true,
       messageRetentionSeconds: 14 * 24 * 3600,
     });
     const role = new IamRole(this, "role", {
-      name: props.functionName,
+      name: functionName,
       assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
     });
-    new IamRolePolicy(this, "policy", {
+    this.addToRolePolicy(
+      allow(["logs:CreateLogStream", "logs:PutLogEvents"], [`${logGroup.arn}:log-stream:*`]),
+      allow(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]),
+      allow(["sqs:SendMessage"], [this.deadLetterQueue.arn]),
+    );
+    const policy = new IamRolePolicy(this, "policy", {
       role: role.id,
       name: "least-privilege",
-      policy: policyDocument([
-        allow(["logs:CreateLogStream", "logs:PutLogEvents"], [`${logGroup.arn}:log-stream:*`]),
-        allow(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]),
-        allow(["sqs:SendMessage"], [this.deadLetterQueue.arn]),
-        ...props.statements,
-      ]),
+      policy: Lazy.stringValue({ produce: () => policyDocument(this.statements) }),
+    });
+    this.addEnvironment({
+      [FunctionEnv.environment]: props.names.environment,
+      [FunctionEnv.ssmEnvironment]: props.names.ssmEnvironment,
     });
     const code = new TerraformAsset(this, "code", { path: props.bundleDir, type: AssetType.ARCHIVE });
     this.function = new LambdaFunction(this, "function", {
-      functionName: props.functionName,
+      functionName,
       role: role.arn,
       runtime: "nodejs22.x",
       architectures: ["arm64"],
@@ -76,20 +87,55 @@ export class ControlPlaneFunction extends Construct {
       deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
       loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
       environment: {
-        variables: {
-          NODE_OPTIONS: "--enable-source-maps",
-          POWERTOOLS_SERVICE_NAME: props.functionName,
-          ...props.environment,
-        },
+        variables: Lazy.anyValue({
+          produce: () => ({
+            NODE_OPTIONS: "--enable-source-maps",
+            POWERTOOLS_SERVICE_NAME: functionName,
+            ...this.environment,
+          }),
+        }) as unknown as Record<string, string>,
       },
-      dependsOn: [logGroup],
+      // The first apply must not create the function before it may write logs and dead letters.
+      dependsOn: [logGroup, policy],
     });
     new LambdaFunctionEventInvokeConfig(this, "async-retries", {
       functionName: this.function.functionName,
       maximumRetryAttempts: 2,
       maximumEventAgeInSeconds: 6 * 3600,
     });
+    this.addAlarms(functionName, props.alarms);
+  }
 
+  get arn(): string {
+    return this.function.arn;
+  }
+
+  get functionName(): string {
+    return this.function.functionName;
+  }
+
+  /** Sets environment variables the function reads at cold start (see `contracts/control-plane.ts`). */
+  addEnvironment(variables: Partial<Record<FunctionEnvName, string>>): void {
+    for (const [name, value] of Object.entries(variables) as [FunctionEnvName, string][]) {
+      const set = this.environment[name];
+      if (set !== undefined && set !== value)
+        throw new Error(`${this.name}: ${name} is bound twice with different values`);
+      this.environment[name] = value;
+    }
+  }
+
+  /** Allows the function to call what these statements name, beyond its own logs, traces and dead letters. */
+  addToRolePolicy(...statements: PolicyStatement[]): void {
+    this.statements.push(...statements);
+  }
+
+  /** Lets `grantee` hand this function work asynchronously (the launch queue): its name and the invoke permission. */
+  grantInvoke(grantee: ControlPlaneFunction): void {
+    grantee.addEnvironment({ [FunctionEnv.launcherFunctionName]: this.functionName });
+    grantee.addToRolePolicy(allow(["lambda:InvokeFunction"], [this.arn]));
+  }
+
+  private addAlarms(functionName: string, alarms: ControlPlaneFunctionProps["alarms"]): void {
     const alarm = (
       name: string,
       metric: { namespace: string; metricName: string; dimensions: Record<string, string> },
@@ -97,32 +143,32 @@ export class ControlPlaneFunction extends Construct {
       description: string,
     ) =>
       new CloudwatchMetricAlarm(this, `${name}-alarm`, {
-        alarmName: `${props.functionName}-${name}`,
+        alarmName: `${functionName}-${name}`,
         alarmDescription: description,
         namespace: metric.namespace,
         metricName: metric.metricName,
         dimensions: metric.dimensions,
         statistic: metric.metricName === "ApproximateNumberOfMessagesVisible" ? "Maximum" : "Sum",
-        period: props.alarms.periodSeconds,
+        period: alarms.periodSeconds,
         evaluationPeriods: 1,
         threshold,
         comparisonOperator: "GreaterThanThreshold",
         treatMissingData: "notBreaching",
-        alarmActions: [props.alarms.topicArn],
-        okActions: [props.alarms.topicArn],
+        alarmActions: [alarms.topicArn],
+        okActions: [alarms.topicArn],
       });
-    const fn = { FunctionName: props.functionName };
+    const fn = { FunctionName: functionName };
     alarm(
       "errors",
       { namespace: "AWS/Lambda", metricName: "Errors", dimensions: fn },
-      props.alarms.errorsPerPeriod,
-      `${props.functionName} failed invocations`,
+      alarms.errorsPerPeriod,
+      `${functionName} failed invocations`,
     );
     alarm(
       "throttles",
       { namespace: "AWS/Lambda", metricName: "Throttles", dimensions: fn },
       0,
-      `${props.functionName} was throttled`,
+      `${functionName} was throttled`,
     );
     alarm(
       "dead-letters",
@@ -132,7 +178,7 @@ export class ControlPlaneFunction extends Construct {
         dimensions: { QueueName: this.deadLetterQueue.name },
       },
       0,
-      `${props.functionName} dead-lettered events: inspect and redrive ${props.functionName}-dlq`,
+      `${functionName} dead-lettered events: inspect and redrive ${functionName}-dlq`,
     );
   }
 }

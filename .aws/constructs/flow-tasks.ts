@@ -5,22 +5,25 @@ import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Fn } from "cdktf";
 import { Construct } from "constructs";
+import { FunctionEnv } from "../../contracts/control-plane";
+import type { EnvironmentNames } from "../../contracts/resource-names";
+import { FLOW_CONTAINER_NAME, TaskEnv } from "../../contracts/task-environment";
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
-import { secretParameterName } from "../../flows/registry/secrets";
-import { FLOW_CONTAINER_NAME } from "../../lambdas/core/task-state-change";
 import { allow, assumeRolePolicy, policyDocument } from "../iam";
+import type { ControlPlaneFunction } from "./control-plane-function";
+import type { Network } from "./network";
 
 /** The Terraform name of the flow image repository: `aws_ecr_repository.<this>`. */
 export const FLOW_IMAGE_REPOSITORY_ID = "flow_image_repository";
 
 export interface FlowTasksProps {
-  prefix: string;
-  /** Flow log groups are `<logGroupPrefix>/flows/<flow>`. */
-  logGroupPrefix: string;
+  names: EnvironmentNames;
   region: string;
   accountId: string;
-  ssmEnvironment: string;
+  /** Where the tasks run: private subnets and the task security group. */
+  network: Network;
   flows: readonly FlowDefinition[];
   logRetentionDays: number;
   keepImages: number;
@@ -34,21 +37,26 @@ export class FlowTasks extends Construct {
   readonly clusterArn: string;
   readonly clusterName: string;
   readonly repositoryUrl: string;
-  /** Per flow: the names and ARNs the control plane's policies refer to. */
+  /** Per flow: the resources the control plane's policies refer to. */
   readonly flows: {
     name: string;
-    family: string;
-    logGroupName: string;
+    taskDefinitionArnWithoutRevision: string;
     logGroupArn: string;
     executionRoleArn: string;
     taskRoleArn: string;
   }[] = [];
+  private readonly network: Network;
+  private readonly region: string;
+  private readonly accountId: string;
 
   constructor(scope: Construct, id: string, props: FlowTasksProps) {
     super(scope, id);
-    const { prefix } = props;
+    const { names } = props;
+    this.network = props.network;
+    this.region = props.region;
+    this.accountId = props.accountId;
     const repository = new EcrRepository(this, "repository", {
-      name: prefix,
+      name: names.imageRepository,
       imageTagMutability: "IMMUTABLE",
       imageScanningConfiguration: { scanOnPush: true },
       encryptionConfiguration: [{ encryptionType: "AES256" }],
@@ -75,7 +83,7 @@ export class FlowTasks extends Construct {
       }),
     });
     const cluster = new EcsCluster(this, "cluster", {
-      name: prefix,
+      name: names.cluster,
       setting: [{ name: "containerInsights", value: "enabled" }],
     });
     this.clusterArn = cluster.arn;
@@ -83,14 +91,14 @@ export class FlowTasks extends Construct {
     this.repositoryUrl = repository.repositoryUrl;
 
     for (const flow of props.flows) {
-      const family = `${prefix}-${flow.name}`;
+      const family = names.taskFamily(flow.name);
       const logGroup = new CloudwatchLogGroup(this, `${flow.name}-logs`, {
-        name: `${props.logGroupPrefix}/flows/${flow.name}`,
+        name: names.flowLogGroup(flow.name),
         retentionInDays: props.logRetentionDays,
       });
+      // Parameters are made by operators, not by this stack: their ARNs can only be written out.
       const parameterArns = flow.secrets.map(
-        (secret) =>
-          `arn:aws:ssm:${props.region}:${props.accountId}:parameter${secretParameterName(props.ssmEnvironment, secret)}`,
+        (secret) => `arn:aws:ssm:${props.region}:${props.accountId}:parameter${names.secretParameter(secret)}`,
       );
       const executionRole = new IamRole(this, `${flow.name}-execution-role`, {
         name: `${family}-exec`,
@@ -127,7 +135,7 @@ export class FlowTasks extends Construct {
           StringEquals: { "aws:SourceAccount": props.accountId },
         }),
       });
-      new EcsTaskDefinition(this, `${flow.name}-task-definition`, {
+      const taskDefinition = new EcsTaskDefinition(this, `${flow.name}-task-definition`, {
         family,
         requiresCompatibilities: ["FARGATE"],
         networkMode: "awsvpc",
@@ -147,9 +155,9 @@ export class FlowTasks extends Construct {
             user: "1000:1000",
             stopTimeout: stopTimeoutSeconds(flow.timeoutMinutes),
             environment: [
-              { name: "DATA_FLOWS_FLOW", value: flow.name },
-              { name: "DATA_FLOWS_ENV", value: props.ssmEnvironment },
-              { name: "DATA_FLOWS_STOP_TIMEOUT_SECONDS", value: String(stopTimeoutSeconds(flow.timeoutMinutes)) },
+              { name: TaskEnv.flow, value: flow.name },
+              { name: TaskEnv.environment, value: names.ssmEnvironment },
+              { name: TaskEnv.stopTimeoutSeconds, value: String(stopTimeoutSeconds(flow.timeoutMinutes)) },
               { name: "TMPDIR", value: "/tmp" },
             ],
             secrets: flow.secrets.map((secret, index) => ({ name: secret, valueFrom: parameterArns[index] })),
@@ -159,7 +167,7 @@ export class FlowTasks extends Construct {
               options: {
                 "awslogs-group": logGroup.name,
                 "awslogs-region": props.region,
-                "awslogs-stream-prefix": flow.name,
+                "awslogs-stream-prefix": names.flowLogStreamPrefix(flow.name),
               },
             },
           },
@@ -167,13 +175,64 @@ export class FlowTasks extends Construct {
       });
       this.flows.push({
         name: flow.name,
-        family,
-        logGroupName: logGroup.name,
+        taskDefinitionArnWithoutRevision: taskDefinition.arnWithoutRevision,
         logGroupArn: logGroup.arn,
         executionRoleArn: executionRole.arn,
         taskRoleArn: taskRole.arn,
       });
     }
+  }
+
+  /** Every task of this cluster, as an IAM resource. Tasks are not Terraform resources: their ARN follows the cluster's. */
+  get taskArns(): string {
+    return `arn:aws:ecs:${this.region}:${this.accountId}:task/${this.clusterName}/*`;
+  }
+
+  /** Lets a function start flow tasks (the `tasks` port): where they run, RunTask, tagging and passing their roles. */
+  grantRunTasks(fn: ControlPlaneFunction): void {
+    fn.addEnvironment({
+      [FunctionEnv.clusterArn]: this.clusterArn,
+      [FunctionEnv.subnetIds]: Fn.join(",", this.network.privateSubnetIds),
+      [FunctionEnv.securityGroupIds]: this.network.taskSecurityGroupId,
+    });
+    fn.addToRolePolicy(
+      allow(
+        ["ecs:RunTask"],
+        this.flows.map((flow) => `${flow.taskDefinitionArnWithoutRevision}:*`),
+        this.inThisCluster,
+      ),
+      allow(["ecs:TagResource"], [this.taskArns], { StringEquals: { "ecs:CreateAction": "RunTask" } }),
+      allow(
+        ["iam:PassRole"],
+        this.flows.flatMap((flow) => [flow.executionRoleArn, flow.taskRoleArn]),
+        { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+      ),
+    );
+  }
+
+  /** Lets a function stop and describe flow tasks (the `taskControl` port). */
+  grantControlTasks(fn: ControlPlaneFunction): void {
+    fn.addEnvironment({ [FunctionEnv.clusterArn]: this.clusterArn });
+    fn.addToRolePolicy(allow(["ecs:StopTask", "ecs:DescribeTasks"], [this.taskArns], this.inThisCluster));
+  }
+
+  /** Tells a function which cluster's tasks are ours (the recorder ignores every other cluster's events). */
+  bindTaskEvents(fn: ControlPlaneFunction): void {
+    fn.addEnvironment({ [FunctionEnv.clusterArn]: this.clusterArn });
+  }
+
+  /** Lets a function read flow tasks' log lines (the `taskLogs` port, for the alert's log excerpt). */
+  grantReadLogs(fn: ControlPlaneFunction): void {
+    fn.addToRolePolicy(
+      allow(
+        ["logs:GetLogEvents"],
+        this.flows.map((flow) => `${flow.logGroupArn}:log-stream:*`),
+      ),
+    );
+  }
+
+  private get inThisCluster() {
+    return { ArnEquals: { "ecs:cluster": this.clusterArn } };
   }
 }
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { FARGATE_MEMORY_BY_CPU, fargateSizeHint, isFargateSize } from "./fargate";
 import { isKnownTimezone, parseCron, parseRate, ScheduleError } from "./schedule";
-import { FLOW_SECRET_NAMES } from "./secrets";
+import { FLOW_SECRET_NAMES } from "../../contracts/flow-secrets";
 
 /** Flow names become ECS family names, log groups, schedule names and run-id prefixes, so they stay short and plain. */
 export const FLOW_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;

@@ -18,6 +18,27 @@ export class FlowDefinitionError extends Error {
   }
 }
 
+/**
+ * Loads the registry for an entry point (npm start, synth, the CLI). Invalid definitions are reported as a person
+ * reads them, every problem once, each naming the flow and the field, then what to do, and the result is undefined
+ * (the caller exits 1, with no stack trace). Any other error is thrown as it is.
+ */
+export function loadRegistryOrReport(
+  load: () => FlowRegistry,
+  report: (line: string) => void,
+): FlowRegistry | undefined {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof FlowDefinitionError)) throw error;
+    report(`data-flows: ${error.message}`);
+    report(
+      "Fix the flow definitions under flows/ (each problem names the flow and the field) and run the command again.",
+    );
+    return undefined;
+  }
+}
+
 /** The validated set of flows: the one source of truth for the stacks, the control plane and the CLI. */
 export class FlowRegistry {
   private readonly byName: ReadonlyMap<string, FlowDefinition>;

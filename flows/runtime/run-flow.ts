@@ -1,9 +1,8 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { FlowRegistry } from "../registry/flow-registry";
-import { secretParameterName } from "../registry/secrets";
-import { PARAMS_ENV } from "../../lambdas/core/task-overrides";
-import { ATTEMPT_ENV, RUN_ID_ENV } from "../../lambdas/core/task-state-change";
-import { ExitCode } from "./exit-codes";
+import { ExitCode } from "../../contracts/exit-codes";
+import { secretParameterName } from "../../contracts/resource-names";
+import { parseAttempt, TaskEnv } from "../../contracts/task-environment";
 import type { FlowMain } from "./flow-context";
 import { FlowConfigurationError } from "./flow-context";
 
@@ -61,15 +60,14 @@ export async function runFlow(options: RunFlowOptions): Promise<ExitCode> {
 }
 
 function readTaskEnvironment(env: RunFlowOptions["env"], registry: FlowRegistry) {
-  const flowName = required(env, "DATA_FLOWS_FLOW");
+  const flowName = required(env, TaskEnv.flow);
   const flow = registry.get(flowName);
-  if (!flow) throw new ConfigurationError(`DATA_FLOWS_FLOW names unknown flow "${flowName}"`);
-  const runId = required(env, RUN_ID_ENV);
-  const attempt = Number(required(env, ATTEMPT_ENV));
-  if (!Number.isInteger(attempt) || attempt < 1)
-    throw new ConfigurationError(`${ATTEMPT_ENV} must be a positive integer`);
-  const params = { ...flow.params, ...parseParams(env[PARAMS_ENV]) };
-  const environment = required(env, "DATA_FLOWS_ENV");
+  if (!flow) throw new ConfigurationError(`${TaskEnv.flow} names unknown flow "${flowName}"`);
+  const runId = required(env, TaskEnv.runId);
+  const attempt = parseAttempt(required(env, TaskEnv.attempt));
+  if (attempt === undefined) throw new ConfigurationError(`${TaskEnv.attempt} must be a positive integer`);
+  const params = { ...flow.params, ...parseParams(env[TaskEnv.params]) };
+  const environment = required(env, TaskEnv.environment);
   const secrets: Record<string, string> = {};
   for (const name of flow.secrets) {
     const value = env[name];
@@ -95,10 +93,10 @@ function parseParams(raw: string | undefined): Record<string, string> {
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new ConfigurationError(`${PARAMS_ENV} is not JSON`);
+    throw new ConfigurationError(`${TaskEnv.params} is not JSON`);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigurationError(`${PARAMS_ENV} must be a JSON object of strings`);
+    throw new ConfigurationError(`${TaskEnv.params} must be a JSON object of strings`);
   }
   return Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, String(value)]));
 }

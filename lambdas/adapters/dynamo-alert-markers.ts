@@ -2,7 +2,8 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { AlertMarkers } from "../core/ports";
-import { RUNS_TABLE } from "../core/runs-table";
+import { RUNS_TABLE } from "../../contracts/runs-table";
+import { alertMarkerKey, expiresAt } from "./runs-table-keys";
 
 /** Alert markers as items beside their run (`RUN#<runId>` / `ALERT#<key>`), expiring with it. */
 export class DynamoAlertMarkers implements AlertMarkers {
@@ -21,10 +22,9 @@ export class DynamoAlertMarkers implements AlertMarkers {
         new PutCommand({
           TableName: this.options.tableName,
           Item: {
-            ...this.key(runId, key),
+            ...alertMarkerKey(runId, key),
             claimedAt: this.options.now().toISOString(),
-            [RUNS_TABLE.ttlAttribute]:
-              Math.floor(this.options.now().getTime() / 1000) + this.options.retentionDays * 86_400,
+            [RUNS_TABLE.ttlAttribute]: expiresAt(this.options.now(), this.options.retentionDays),
           },
           ConditionExpression: "attribute_not_exists(#pk)",
           ExpressionAttributeNames: { "#pk": RUNS_TABLE.partitionKey },
@@ -38,10 +38,8 @@ export class DynamoAlertMarkers implements AlertMarkers {
   }
 
   async release(runId: string, key: string): Promise<void> {
-    await this.options.client.send(new DeleteCommand({ TableName: this.options.tableName, Key: this.key(runId, key) }));
-  }
-
-  private key(runId: string, key: string) {
-    return { [RUNS_TABLE.partitionKey]: `RUN#${runId}`, [RUNS_TABLE.sortKey]: `ALERT#${key}` };
+    await this.options.client.send(
+      new DeleteCommand({ TableName: this.options.tableName, Key: alertMarkerKey(runId, key) }),
+    );
   }
 }

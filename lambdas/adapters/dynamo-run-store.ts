@@ -6,7 +6,8 @@ import type { CreateResult, LockResult, RunStore, TransitionRequest, TransitionR
 import type { NewRun, Run, RunTransition } from "../core/run";
 import type { RunState } from "../core/run-state";
 import { isTerminal, predecessorsOf } from "../core/run-state";
-import { activePartition, byFlowPartition, byFlowSort, lockKey, RUNS_TABLE, runKey } from "../core/runs-table";
+import { RUNS_TABLE } from "../../contracts/runs-table";
+import { activePartition, byFlowPartition, byFlowSort, expiresAt, lockKey, runKey } from "./runs-table-keys";
 
 export interface DynamoRunStoreOptions {
   client: DynamoDBDocumentClient;
@@ -55,8 +56,7 @@ export class DynamoRunStore implements RunStore {
               [RUNS_TABLE.indexes.active.partitionKey]: activePartition(run.flow),
               [RUNS_TABLE.indexes.active.sortKey]: run.deadline,
             }),
-            [RUNS_TABLE.ttlAttribute]:
-              Math.floor(Date.parse(run.createdAt) / 1000) + this.options.retentionDays * 86_400,
+            [RUNS_TABLE.ttlAttribute]: expiresAt(run.createdAt, this.options.retentionDays),
           },
           ConditionExpression: "attribute_not_exists(#pk)",
           ExpressionAttributeNames: { "#pk": RUNS_TABLE.partitionKey },

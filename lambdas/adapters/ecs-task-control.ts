@@ -1,6 +1,9 @@
-import type { ECSClient } from "@aws-sdk/client-ecs";
+import type { ECSClient, Task } from "@aws-sdk/client-ecs";
 import { DescribeTasksCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
-import type { TaskControl, TaskStatus } from "../core/ports";
+import { runReferenceOf } from "../../contracts/task-environment";
+import type { TaskControl, TaskLookup } from "../core/ports";
+import type { TaskObservation } from "../core/task-observation";
+import { UNVERSIONED } from "../core/task-observation";
 
 const DESCRIBE_BATCH = 100; // DescribeTasks takes at most 100 tasks per call.
 
@@ -15,8 +18,8 @@ export class EcsTaskControl implements TaskControl {
     );
   }
 
-  async describeTasks(taskArns: readonly string[]): Promise<Map<string, TaskStatus>> {
-    const statuses = new Map<string, TaskStatus>();
+  async describeTasks(taskArns: readonly string[]): Promise<Map<string, TaskLookup>> {
+    const lookups = new Map<string, TaskLookup>();
     for (let start = 0; start < taskArns.length; start += DESCRIBE_BATCH) {
       const { tasks = [], failures = [] } = await this.options.client.send(
         new DescribeTasksCommand({
@@ -25,24 +28,34 @@ export class EcsTaskControl implements TaskControl {
         }),
       );
       for (const task of tasks) {
-        if (!task.taskArn) continue;
-        statuses.set(task.taskArn, {
-          known: true,
-          lastStatus: task.lastStatus ?? "UNKNOWN",
-          ...(task.version !== undefined && { version: task.version }),
-          ...(task.stopCode && { stopCode: task.stopCode }),
-          ...(task.stoppedReason && { stoppedReason: task.stoppedReason }),
-          containers: (task.containers ?? []).map((container) => ({
-            name: container.name ?? "",
-            ...(container.exitCode !== undefined && { exitCode: container.exitCode }),
-            ...(container.reason && { reason: container.reason }),
-          })),
-        });
+        if (task.taskArn)
+          lookups.set(task.taskArn, { found: true, task: observationOf(task, this.options.clusterArn) });
       }
-      // ECS forgets stopped tasks after about an hour and answers MISSING.
+      // ECS forgets stopped tasks after about an hour and answers MISSING; other failures are no answer at all.
       for (const failure of failures)
-        if (failure.arn && failure.reason === "MISSING") statuses.set(failure.arn, { known: false });
+        if (failure.arn && failure.reason === "MISSING") lookups.set(failure.arn, { found: false });
     }
-    return statuses;
+    return lookups;
   }
+}
+
+/** A DescribeTasks task as the same observation an ECS Task State Change event gives. */
+function observationOf(task: Task, clusterArn: string): TaskObservation {
+  const run = runReferenceOf(task.overrides?.containerOverrides);
+  return {
+    taskArn: task.taskArn!,
+    clusterArn: task.clusterArn ?? clusterArn,
+    ...(run && { run }),
+    version: task.version ?? UNVERSIONED,
+    lastStatus: task.lastStatus ?? "UNKNOWN",
+    containers: (task.containers ?? []).map((container) => ({
+      name: container.name ?? "",
+      ...(container.exitCode !== undefined && { exitCode: container.exitCode }),
+      ...(container.reason && { reason: container.reason }),
+    })),
+    ...(task.stopCode && { stopCode: task.stopCode }),
+    ...(task.stoppedReason && { stoppedReason: task.stoppedReason }),
+    ...(task.startedAt && { startedAt: task.startedAt.toISOString() }),
+    ...(task.stoppedAt && { stoppedAt: task.stoppedAt.toISOString() }),
+  };
 }

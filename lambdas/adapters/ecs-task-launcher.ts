@@ -1,16 +1,16 @@
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import { ConflictException, RunTaskCommand } from "@aws-sdk/client-ecs";
+import type { EnvironmentNames } from "../../contracts/resource-names";
+import { FLOW_CONTAINER_NAME, runOverrides } from "../../contracts/task-environment";
 import type { TaskLauncher, TaskLaunchResult, TaskRequest } from "../core/ports";
-import { taskOverrideEnvironment } from "../core/task-overrides";
-import { FLOW_CONTAINER_NAME } from "../core/task-state-change";
 
 export interface EcsTaskLauncherOptions {
   client: ECSClient;
   clusterArn: string;
   subnetIds: readonly string[];
   securityGroupIds: readonly string[];
-  /** Flow task-definition families are `<prefix><flow>`, e.g. `data-flows-dev-orders-daily`. */
-  taskDefinitionPrefix: string;
+  /** Where each flow's task-definition family is found. */
+  names: Pick<EnvironmentNames, "taskFamily">;
 }
 
 /** {@link TaskLauncher} on ECS Fargate: private subnets, no public IP, idempotent on the client token. */
@@ -43,7 +43,7 @@ export class EcsTaskLauncher implements TaskLauncher {
     return this.options.client.send(
       new RunTaskCommand({
         cluster: this.options.clusterArn,
-        taskDefinition: `${this.options.taskDefinitionPrefix}${request.flow}`,
+        taskDefinition: this.options.names.taskFamily(request.flow),
         launchType: "FARGATE",
         count: 1,
         clientToken: request.clientToken,
@@ -56,7 +56,7 @@ export class EcsTaskLauncher implements TaskLauncher {
           },
         },
         overrides: {
-          containerOverrides: [{ name: FLOW_CONTAINER_NAME, environment: taskOverrideEnvironment(request) }],
+          containerOverrides: [{ name: FLOW_CONTAINER_NAME, environment: runOverrides(request) }],
         },
         enableECSManagedTags: true,
         propagateTags: "TASK_DEFINITION",

@@ -1,7 +1,7 @@
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import type { RunEventPublisher, RunStateChanged } from "../core/ports";
-import { RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE } from "../core/run-events";
+import { RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE } from "../../contracts/run-events";
 
 /** Publishes run changes to the environment's custom bus, where rules route failures to the alerter. */
 export class EventBridgePublisher implements RunEventPublisher {

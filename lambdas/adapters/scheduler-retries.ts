@@ -1,5 +1,6 @@
 import type { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { ConflictException, CreateScheduleCommand } from "@aws-sdk/client-scheduler";
+import type { RetryCommand } from "../core/launch-command";
 import type { RetryScheduler } from "../core/ports";
 
 export interface SchedulerRetriesOptions {
@@ -17,11 +18,11 @@ export interface SchedulerRetriesOptions {
 export class SchedulerRetries implements RetryScheduler {
   constructor(private readonly options: SchedulerRetriesOptions) {}
 
-  async schedule(request: { flow: string; runId: string; attempt: number }, at: Date): Promise<void> {
+  async schedule(command: RetryCommand, at: Date): Promise<void> {
     try {
       await this.options.client.send(
         new CreateScheduleCommand({
-          Name: `${request.runId.replace(/[^0-9A-Za-z_.-]/g, "_")}-a${request.attempt}`.slice(0, 64),
+          Name: `${command.runId.replace(/[^0-9A-Za-z_.-]/g, "_")}-a${command.attempt}`.slice(0, 64),
           GroupName: this.options.groupName,
           ScheduleExpression: `at(${at.toISOString().slice(0, 19)})`,
           ScheduleExpressionTimezone: "UTC",
@@ -30,7 +31,7 @@ export class SchedulerRetries implements RetryScheduler {
           Target: {
             Arn: this.options.launcherArn,
             RoleArn: this.options.roleArn,
-            Input: JSON.stringify(request),
+            Input: JSON.stringify(command),
             RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
             DeadLetterConfig: { Arn: this.options.deadLetterArn },
           },

@@ -23,6 +23,9 @@ const PAGED: ReadonlySet<RunState> = new Set<RunState>([
   RunState.RETRYING,
   RunState.SKIPPED,
 ]);
+/** The states the alerter hears about (the stack's bus rule routes exactly these): failures page, SKIPPED warns, and
+ * SUCCEEDED may post a "recovered" note. */
+export const ALERTED_STATES: readonly RunState[] = [...PAGED, RunState.SUCCEEDED];
 const FAILED_ENDINGS: ReadonlySet<RunState> = new Set<RunState>([RunState.FAILED, RunState.TIMED_OUT, RunState.LOST]);
 const LOG_TAIL_LINES = 20;
 

@@ -1,3 +1,5 @@
+import { ExitCode } from "../../contracts/exit-codes";
+
 /**
  * What kind of failure ended an attempt, read from what ECS reported: RunTask `failures[]`, the task's `stopCode`
  * and `stoppedReason`, and the flow container's exit code. The class tells on-call where to look (and is what a
@@ -32,10 +34,10 @@ export function classifyFailure(facts: FailureFacts): FailureClass {
   if (/ResourceInitializationError|unable to pull secrets|invalid ssm parameters/i.test(reason)) {
     return FailureClass.configuration;
   }
-  if (facts.exitCode === 137 || /OutOfMemoryError/i.test(reason)) return FailureClass.outOfMemory;
+  if (facts.exitCode === ExitCode.killed || /OutOfMemoryError/i.test(reason)) return FailureClass.outOfMemory;
   if (facts.stopCode === "SpotInterruption") return FailureClass.spotInterruption;
-  if (facts.exitCode === 78) return FailureClass.configuration;
+  if (facts.exitCode === ExitCode.configurationError) return FailureClass.configuration;
   if (facts.stopCode === "UserInitiated") return FailureClass.stopped;
-  if (facts.exitCode !== undefined && facts.exitCode !== 0) return FailureClass.flowError;
+  if (facts.exitCode !== undefined && facts.exitCode !== ExitCode.success) return FailureClass.flowError;
   return FailureClass.unknown;
 }

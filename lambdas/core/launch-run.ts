@@ -1,9 +1,8 @@
-import { z } from "zod";
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import { applyTransition } from "./apply-transition";
-import { parseInput } from "./parse-input";
 import { classifyFailure } from "./classify-failure";
+import type { LaunchCommand, NewRunCommand, RetryCommand } from "./launch-command";
 import type {
   Clock,
   NonceSource,
@@ -20,49 +19,6 @@ import { backfillRunId, clientToken, manualRunId, scheduledRunId, startedBy, ups
 import { isTerminal, RunState } from "./run-state";
 import type { RetryOptions } from "./retry-policy";
 import { retryDecision } from "./retry-policy";
-
-/** What EventBridge Scheduler, the CLI, upstream successes, retries and the reaper send the launcher. */
-export const launchRequestSchema = z
-  .object({
-    flow: z.string().min(1),
-    trigger: z.enum(Object.values(Trigger) as [Trigger, ...Trigger[]]).default(Trigger.manual),
-    scheduledTime: z.iso.datetime({ offset: true }).optional(),
-    params: z.record(z.string(), z.string()).default({}),
-    /** An existing run: the reaper re-driving a stranded launch, or a retry. */
-    runId: z.string().optional(),
-    /** With `runId`: start this attempt of the run (a scheduled retry). */
-    attempt: z.number().int().min(2).optional(),
-  })
-  .refine((request) => request.runId === undefined || request.runId.startsWith(`${request.flow}/`), {
-    message: "runId must belong to the flow",
-    path: ["runId"],
-  })
-  .refine((request) => request.attempt === undefined || request.runId !== undefined, {
-    message: "attempt needs the runId it belongs to",
-    path: ["attempt"],
-  })
-  .refine((request) => request.scheduledTime !== undefined || !needsSlot(request.trigger), {
-    message: "scheduledTime is required for schedule and backfill triggers",
-    path: ["scheduledTime"],
-  });
-export type LaunchRequest = z.output<typeof launchRequestSchema>;
-
-function needsSlot(trigger: Trigger): boolean {
-  return trigger === Trigger.schedule || trigger === Trigger.backfill;
-}
-
-/** A launch request that does not match {@link launchRequestSchema}. */
-export class InvalidLaunchRequestError extends Error {
-  override name = "InvalidLaunchRequestError";
-}
-
-export function parseLaunchRequest(input: unknown): LaunchRequest {
-  return parseInput(
-    launchRequestSchema,
-    input,
-    (problems) => new InvalidLaunchRequestError(`invalid launch request: ${problems}`),
-  );
-}
 
 export type LaunchOutcome =
   | { status: "launched"; run: Run; taskArn: string }
@@ -83,18 +39,36 @@ export interface LaunchRunDeps {
 }
 
 /**
- * Records a run and starts its first attempt, exactly once per run id: a repeated request finds the run and
- * launches nothing, unless the earlier launcher died between recording and RunTask, in which case it re-drives the
- * launch with the same client token (ECS returns the task it may already have started). A fire later than the
- * flow's max lateness, or one that would overlap a running run of a `skip` flow, is recorded SKIPPED.
+ * The launcher's use cases, one per command kind. A new run is recorded and its first attempt started exactly once per
+ * run id: a repeated command finds the run and launches nothing, unless the earlier launcher died between recording
+ * and RunTask, in which case the launch is re-driven with the same client token (ECS returns the task it may already
+ * have started). A fire later than the flow's max lateness, or one that would overlap an active run of a `skip` flow,
+ * is recorded SKIPPED.
  */
-export function createLaunchRun(deps: LaunchRunDeps) {
-  return async function launchRun(request: LaunchRequest): Promise<LaunchOutcome> {
-    const flow = deps.registry.require(request.flow);
-    if (request.attempt !== undefined) return startRetry(deps, flow, request.runId!, request.attempt);
+export function createLauncher(deps: LaunchRunDeps) {
+  const launchNew = createLaunchNew(deps);
+  return async function launch(command: LaunchCommand): Promise<LaunchOutcome[]> {
+    switch (command.kind) {
+      case "schedule":
+      case "manual":
+      case "backfill":
+        return [await launchNew(command)];
+      case "retry":
+        return [await startRetry(deps, command)];
+      case "redrive":
+        return [await redrive(deps, command.flow, command.runId)];
+      case "upstream":
+        return launchDownstream(deps, launchNew, command.change);
+    }
+  };
+}
+
+function createLaunchNew(deps: LaunchRunDeps) {
+  return async function launchNew(command: NewRunCommand | UpstreamRunCommand): Promise<LaunchOutcome> {
+    const flow = deps.registry.require(command.flow);
     const now = deps.clock.now();
-    const planned = newRun(flow, request, now, deps.nonces);
-    const late = lateness(flow, request, now);
+    const planned = newRun(flow, command, now, deps.nonces);
+    const late = lateness(flow, command, now);
     const lock = late ? { holdsLock: false } : await overlap(deps, flow, planned.runId);
     const skipReason = late ?? lock.skipReason;
     const run: NewRun = skipReason
@@ -104,7 +78,7 @@ export function createLaunchRun(deps: LaunchRunDeps) {
     if (created.created) {
       await deps.events.publish(announce(created.run, null));
       if (skipReason) return { status: "skipped", run: created.run, reason: skipReason };
-    } else if (!(created.run.state === RunState.PENDING && created.run.taskArn === undefined)) {
+    } else if (!isStranded(created.run, created.run.attempt)) {
       // A late duplicate of a run that has ended must not leave the lock it just re-took.
       if (run.holdsLock && isTerminal(created.run.state)) await deps.runs.releaseLock(flow.name, run.runId);
       return { status: "duplicate", run: created.run };
@@ -113,8 +87,24 @@ export function createLaunchRun(deps: LaunchRunDeps) {
   };
 }
 
+/** A run whose launcher died between recording it and RunTask: PENDING on this attempt, with no task. */
+function isStranded(run: Run, attempt: number): boolean {
+  return run.attempt === attempt && run.state === RunState.PENDING && run.taskArn === undefined;
+}
+
+/** Starts the launch of a stranded run again, with the same client token; anything else is left as it is. */
+async function redrive(deps: LaunchRunDeps, flowName: string, runId: string): Promise<LaunchOutcome> {
+  const flow = deps.registry.require(flowName);
+  const run = await deps.runs.get(runId);
+  if (!run) throw new Error(`re-drive of unknown run ${runId}`);
+  if (!isStranded(run, run.attempt)) return { status: "duplicate", run };
+  return startAttempt(deps, flow, run);
+}
+
 /** Moves a RETRYING run to its next attempt and starts it; a repeated retry request starts nothing more. */
-async function startRetry(deps: LaunchRunDeps, flow: FlowDefinition, runId: string, attempt: number) {
+async function startRetry(deps: LaunchRunDeps, command: RetryCommand): Promise<LaunchOutcome> {
+  const flow = deps.registry.require(command.flow);
+  const { runId, attempt } = command;
   const now = deps.clock.now();
   const moved = await applyTransition(deps, {
     runId,
@@ -126,8 +116,7 @@ async function startRetry(deps: LaunchRunDeps, flow: FlowDefinition, runId: stri
   });
   const run = moved.applied ? moved.run : await deps.runs.get(runId);
   if (!run) throw new Error(`retry of unknown run ${runId}`);
-  const stranded = run.attempt === attempt && run.state === RunState.PENDING && run.taskArn === undefined;
-  if (!moved.applied && !stranded) return { status: "duplicate" as const, run };
+  if (!moved.applied && !isStranded(run, attempt)) return { status: "duplicate", run };
   return startAttempt(deps, flow, run);
 }
 
@@ -161,16 +150,19 @@ async function startAttempt(deps: LaunchRunDeps, flow: FlowDefinition, run: Run)
       fields: { reason, retryAt: retryAt.toISOString(), maxAttempts: decision.maxAttempts },
     });
     if (result.applied)
-      await deps.retries.schedule({ flow: flow.name, runId: run.runId, attempt: run.attempt + 1 }, retryAt);
+      await deps.retries.schedule(
+        { kind: "retry", flow: flow.name, runId: run.runId, attempt: run.attempt + 1 },
+        retryAt,
+      );
     return { status: "retry-scheduled", run: result.run ?? run, reason };
   }
   const result = await applyTransition(deps, { ...base, to: RunState.FAILED, fields: { reason, endedAt: base.at } });
   return { status: "launch-failed", run: result.run ?? run, reason };
 }
 
-function lateness(flow: FlowDefinition, request: LaunchRequest, now: Date): string | undefined {
-  if (request.trigger !== Trigger.schedule || !request.scheduledTime) return undefined;
-  const lateMinutes = (now.getTime() - Date.parse(request.scheduledTime)) / 60_000;
+function lateness(flow: FlowDefinition, command: NewRunCommand | UpstreamRunCommand, now: Date): string | undefined {
+  if (command.kind !== "schedule") return undefined;
+  const lateMinutes = (now.getTime() - Date.parse(command.scheduledTime)) / 60_000;
   if (lateMinutes <= flow.maxLatenessMinutes) return undefined;
   return `late: fired ${Math.round(lateMinutes)} minutes after its slot (max lateness ${flow.maxLatenessMinutes})`;
 }
@@ -200,21 +192,42 @@ function deadlineFrom(now: Date, flow: FlowDefinition): string {
   return new Date(now.getTime() + flow.timeoutMinutes * 60_000).toISOString();
 }
 
-function newRun(flow: FlowDefinition, request: LaunchRequest, now: Date, nonces: NonceSource): NewRun {
-  const slot = request.scheduledTime === undefined ? undefined : new Date(request.scheduledTime);
+/** A downstream flow's run, started by an upstream run's success: one per upstream run. */
+interface UpstreamRunCommand {
+  kind: "upstream-run";
+  flow: string;
+  upstreamRunId: string;
+}
+
+const TRIGGER_OF = {
+  schedule: Trigger.schedule,
+  manual: Trigger.manual,
+  backfill: Trigger.backfill,
+  "upstream-run": Trigger.upstream,
+} as const satisfies Record<(NewRunCommand | UpstreamRunCommand)["kind"], Trigger>;
+
+function newRun(
+  flow: FlowDefinition,
+  command: NewRunCommand | UpstreamRunCommand,
+  now: Date,
+  nonces: NonceSource,
+): NewRun {
+  const slot = "scheduledTime" in command ? new Date(command.scheduledTime) : undefined;
   const runId =
-    request.runId ??
-    (request.trigger === Trigger.schedule && slot
-      ? scheduledRunId(flow.name, slot)
-      : request.trigger === Trigger.backfill && slot
-        ? backfillRunId(flow.name, slot)
-        : manualRunId(flow.name, now, nonces.nonce()));
+    command.kind === "schedule"
+      ? scheduledRunId(flow.name, slot!)
+      : command.kind === "backfill"
+        ? backfillRunId(flow.name, slot!)
+        : command.kind === "upstream-run"
+          ? upstreamRunId(flow.name, command.upstreamRunId)
+          : manualRunId(flow.name, now, nonces.nonce());
+  const params = "params" in command ? command.params : {};
   return {
     runId,
     flow: flow.name,
-    trigger: request.trigger,
+    trigger: TRIGGER_OF[command.kind],
     ...(slot ? { scheduledFor: slot.toISOString() } : {}),
-    params: { ...flow.params, ...request.params },
+    params: { ...flow.params, ...params },
     state: RunState.PENDING,
     attempt: 1,
     maxAttempts: flow.retries + 1,
@@ -227,23 +240,15 @@ function newRun(flow: FlowDefinition, request: LaunchRequest, now: Date, nonces:
  * Starts the flows that follow `change.flow` when it succeeds, each once per upstream run (a redelivered success
  * finds the downstream run recorded and launches nothing).
  */
-export function createLaunchDownstream(
+async function launchDownstream(
   deps: Pick<LaunchRunDeps, "registry">,
-  launchRun: ReturnType<typeof createLaunchRun>,
-) {
-  return async function launchDownstream(change: RunStateChanged): Promise<LaunchOutcome[]> {
-    if (change.to !== RunState.SUCCEEDED) return [];
-    const outcomes: LaunchOutcome[] = [];
-    for (const flow of deps.registry.downstreamOf(change.flow)) {
-      outcomes.push(
-        await launchRun({
-          flow: flow.name,
-          trigger: Trigger.upstream,
-          params: {},
-          runId: upstreamRunId(flow.name, change.runId),
-        }),
-      );
-    }
-    return outcomes;
-  };
+  launchNew: ReturnType<typeof createLaunchNew>,
+  change: RunStateChanged,
+): Promise<LaunchOutcome[]> {
+  if (change.to !== RunState.SUCCEEDED) return [];
+  const outcomes: LaunchOutcome[] = [];
+  for (const flow of deps.registry.downstreamOf(change.flow)) {
+    outcomes.push(await launchNew({ kind: "upstream-run", flow: flow.name, upstreamRunId: change.runId }));
+  }
+  return outcomes;
 }

@@ -1,5 +1,7 @@
+import type { LaunchCommand, RetryCommand } from "./launch-command";
 import type { ChangeSource, NewRun, Run, RunOutcomeFields } from "./run";
 import type { RunState } from "./run-state";
+import type { TaskObservation } from "./task-observation";
 
 /** A request to move one attempt of a run to a new state. */
 export interface TransitionRequest {
@@ -127,25 +129,22 @@ export interface TaskLogs {
   tail(flow: string, taskArn: string, lines: number): Promise<string[]>;
 }
 
-/** What ECS knows of a task now (DescribeTasks), or that it no longer knows it. */
-export type TaskStatus =
-  | { known: false }
-  | {
-      known: true;
-      lastStatus: string;
-      version?: number;
-      stopCode?: string;
-      stoppedReason?: string;
-      containers: { name: string; exitCode?: number; reason?: string }[];
-    };
+/** What DescribeTasks said of one task: how it is now, or that ECS no longer knows it (it forgets stopped tasks). */
+export type TaskLookup = { found: true; task: TaskObservation } | { found: false };
 
 /** Stops and inspects running tasks: what the reaper needs of ECS. */
 export interface TaskControl {
   stopTask(taskArn: string, reason: string): Promise<void>;
-  describeTasks(taskArns: readonly string[]): Promise<Map<string, TaskStatus>>;
+  /** What ECS says of each task; a task it gave no answer for (a transient failure) is absent from the map. */
+  describeTasks(taskArns: readonly string[]): Promise<Map<string, TaskLookup>>;
 }
 
 /** Starts a run's next attempt later, without anything waiting in between. */
 export interface RetryScheduler {
-  schedule(request: { flow: string; runId: string; attempt: number }, at: Date): Promise<void>;
+  schedule(command: RetryCommand, at: Date): Promise<void>;
+}
+
+/** Hands the launcher a command to carry out asynchronously (Lambda's Event invocation in AWS). */
+export interface LaunchQueue {
+  send(command: LaunchCommand): Promise<void>;
 }

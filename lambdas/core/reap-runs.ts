@@ -1,11 +1,9 @@
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
-import type { LaunchRequest } from "./launch-run";
 import { applyTransition } from "./apply-transition";
-import type { Clock, RunEventPublisher, RunStore, TaskControl, TaskStatus } from "./ports";
+import type { Clock, LaunchQueue, RunEventPublisher, RunStore, TaskControl } from "./ports";
 import type { Run } from "./run";
 import { isTerminal, RunState } from "./run-state";
 import type { createRecordTaskState } from "./record-task-state";
-import { taskStateChangeFromStatus } from "./task-state-change";
 
 export interface ReapLimits {
   /** Runs looked at per flow per invocation: work stays bounded however many runs are stuck. */
@@ -20,12 +18,11 @@ export interface ReapRunsDeps {
   registry: FlowRegistry;
   runs: RunStore;
   tasks: TaskControl;
-  /** Invokes the launcher asynchronously with the run's original request and its id. */
-  relaunch: (request: LaunchRequest) => Promise<void>;
+  /** Hands the launcher a retry or a re-drive, asynchronously. */
+  launches: LaunchQueue;
   events: RunEventPublisher;
   /** The recorder's use case, for stops whose event was lost. */
   recordTaskState: ReturnType<typeof createRecordTaskState>;
-  clusterArn: string;
   clock: Clock;
   limits: ReapLimits;
 }
@@ -54,12 +51,12 @@ export function createReapRuns(deps: ReapRunsDeps) {
         if (run.state === RunState.RETRYING) {
           // The one-time schedule that starts the next attempt never fired (or its launch failed for good).
           if (run.retryAt && ageSeconds(run.retryAt, now) >= deps.limits.pendingGraceSeconds) {
-            await deps.relaunch({ ...relaunchRequest(run), attempt: run.attempt + 1 });
+            await deps.launches.send({ kind: "retry", flow: run.flow, runId: run.runId, attempt: run.attempt + 1 });
             report.retried.push(run.runId);
           }
         } else if (run.state === RunState.PENDING && run.taskArn === undefined) {
           if (ageSeconds(run.updatedAt, now) >= deps.limits.pendingGraceSeconds) {
-            await deps.relaunch(relaunchRequest(run));
+            await deps.launches.send({ kind: "redrive", flow: run.flow, runId: run.runId });
             report.redriven.push(run.runId);
           }
         } else if (run.taskArn !== undefined && Date.parse(run.deadline) <= now.getTime()) {
@@ -77,19 +74,21 @@ export function createReapRuns(deps: ReapRunsDeps) {
     }
     const statuses = quiet.length ? await deps.tasks.describeTasks(quiet.map((run) => run.taskArn!)) : new Map();
     for (const run of quiet) {
-      const status: TaskStatus | undefined = statuses.get(run.taskArn!);
-      if (!status || !status.known) {
+      const lookup = statuses.get(run.taskArn!);
+      if (!lookup) continue; // no answer this time: ask again next pass
+      if (!lookup.found) {
         if (
           await end(deps, run, RunState.LOST, { reason: "ECS no longer knows the task; its stop was never reported" })
         ) {
           report.lost.push(run.runId);
         }
-      } else if (status.lastStatus === "STOPPED") {
-        // The missed STOPPED event, rebuilt from what ECS says now and recorded as the recorder records any event,
-        // so the run ends (or retries) exactly as if the event had arrived.
-        const outcome = await deps.recordTaskState(
-          taskStateChangeFromStatus(run, run.taskArn!, deps.clusterArn, status),
-        );
+      } else if (lookup.task.lastStatus === "STOPPED") {
+        // The missed STOPPED event: what ECS says now is recorded as the recorder records any observation, so the
+        // run ends (or retries) exactly as if the event had arrived.
+        const outcome = await deps.recordTaskState({
+          ...lookup.task,
+          run: lookup.task.run ?? { runId: run.runId, attempt: run.attempt },
+        });
         if (outcome.status === "applied") report.reconciled.push(run.runId);
       }
     }
@@ -125,16 +124,6 @@ async function releaseStaleLock(deps: ReapRunsDeps, flow: string): Promise<strin
   if (!run && ageSeconds(holder.acquiredAt, deps.clock.now()) < deps.limits.pendingGraceSeconds) return undefined;
   await deps.runs.releaseLock(flow, holder.runId);
   return holder.runId;
-}
-
-function relaunchRequest(run: Run): LaunchRequest & { attempt?: number } {
-  return {
-    flow: run.flow,
-    trigger: run.trigger,
-    params: run.params,
-    runId: run.runId,
-    ...(run.scheduledFor && { scheduledTime: run.scheduledFor }),
-  };
 }
 
 function ageSeconds(iso: string, now: Date): number {

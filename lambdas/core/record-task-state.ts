@@ -5,8 +5,8 @@ import type { Clock, RejectionReason, RetryScheduler, RunEventPublisher, RunStor
 import type { RetryOptions } from "./retry-policy";
 import { retryDecision } from "./retry-policy";
 import { RunState } from "./run-state";
-import type { TaskOutcome } from "./task-state-change";
-import { outcomeOf, parseTaskStateChange, runReferenceOf } from "./task-state-change";
+import type { TaskObservation, TaskOutcome } from "./task-observation";
+import { outcomeOf } from "./task-observation";
 
 export type IgnoredReason = RejectionReason | "other-cluster" | "not-a-run" | "no-state-change";
 
@@ -20,22 +20,21 @@ export interface RecordTaskStateDeps {
   retries: RetryScheduler;
   retryOptions: RetryOptions;
   clock: Clock;
-  /** Only events from this cluster move runs; the EventBridge rule filters too, this keeps replays honest. */
+  /** Only tasks of this cluster move runs; the EventBridge rule filters too, this keeps replays honest. */
   clusterArn: string;
 }
 
 /**
- * Moves a run according to one ECS Task State Change event. Throws MalformedEventError on an event it cannot read
- * (so the platform retries it and then dead-letters it); every other event is either applied or ignored with a reason.
- * A failed attempt with attempts left becomes RETRYING, and its next attempt is scheduled after the backoff.
+ * Moves a run according to one observation of its task (an ECS event, or a DescribeTasks answer for a stop whose event
+ * was lost): applied, or ignored with a reason. A failed attempt with attempts left becomes RETRYING, and its next
+ * attempt is scheduled after the backoff.
  */
 export function createRecordTaskState(deps: RecordTaskStateDeps) {
-  return async function recordTaskState(input: unknown): Promise<RecordOutcome> {
-    const event = parseTaskStateChange(input);
-    if (event.detail.clusterArn !== deps.clusterArn) return { status: "ignored", reason: "other-cluster" };
-    const reference = runReferenceOf(event);
+  return async function recordTaskState(task: TaskObservation): Promise<RecordOutcome> {
+    if (task.clusterArn !== deps.clusterArn) return { status: "ignored", reason: "other-cluster" };
+    const reference = task.run;
     if (!reference) return { status: "ignored", reason: "not-a-run" };
-    const outcome = outcomeOf(event);
+    const outcome = outcomeOf(task);
     if (!outcome) return { status: "ignored", reason: "no-state-change", ...reference };
 
     const now = deps.clock.now();
@@ -47,27 +46,27 @@ export function createRecordTaskState(deps: RecordTaskStateDeps) {
       to: retry ? RunState.RETRYING : outcome.state,
       at,
       source: "recorder",
-      task: { taskArn: event.detail.taskArn, version: event.detail.version },
+      task: { taskArn: task.taskArn, version: task.version },
       fields: {
         ...(outcome.exitCode !== undefined && { exitCode: outcome.exitCode }),
         ...(outcome.stopCode !== undefined && { stopCode: outcome.stopCode }),
         ...(outcome.reason !== undefined && { reason: outcome.reason }),
-        ...(event.detail.startedAt !== undefined && { startedAt: event.detail.startedAt }),
-        ...(ended && { endedAt: event.detail.stoppedAt ?? at }),
+        ...(task.startedAt !== undefined && { startedAt: task.startedAt }),
+        ...(ended && { endedAt: task.stoppedAt ?? at }),
         ...(retry && { retryAt: retry.at.toISOString(), maxAttempts: retry.maxAttempts }),
       },
     });
     if (!result.applied) {
-      // A redelivery of the event that made the latest change: announce it again, in case the first announcement
-      // was lost after the write (consumers are idempotent: the alerter keeps one marker per alert).
-      if (result.reason === "duplicate" && result.run && result.run.taskVersion === event.detail.version) {
+      // A redelivery of the observation that made the latest change: announce it again, in case the first
+      // announcement was lost after the write (consumers are idempotent: the alerter keeps one marker per alert).
+      if (result.reason === "duplicate" && result.run && result.run.taskVersion === task.version) {
         await deps.events.publish(announce(result.run, result.run.history.at(-2)?.state ?? null));
       }
       return { status: "ignored", reason: result.reason, ...reference };
     }
     if (retry) {
       await deps.retries.schedule(
-        { flow: result.run.flow, runId: reference.runId, attempt: reference.attempt + 1 },
+        { kind: "retry", flow: result.run.flow, runId: reference.runId, attempt: reference.attempt + 1 },
         retry.at,
       );
     }

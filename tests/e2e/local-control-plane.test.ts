@@ -1,7 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { registry } from "../../flows/index";
+import { loadRegistry } from "../../flows/index";
+
+const registry = loadRegistry();
 import type { Run } from "../../lambdas/core/run";
 import { RunState } from "../../lambdas/core/run-state";
 import type { LocalControlPlane } from "../../local/control-plane";
@@ -85,7 +87,7 @@ describe("local control plane, end to end", () => {
 
   it("posts exactly one Slack message for the failed attempt, and none for the success", () => {
     expect(slack.received.map((message) => message.text)).toEqual([
-      expect.stringMatching(/^:red_circle: hello-world failed in Local, run hello-world\/m\S+, attempt 1 of 1, exit 1/),
+      expect.stringMatching(/^:red_circle: hello-world failed in local, run hello-world\/m\S+, attempt 1 of 1, exit 1/),
     ]);
   });
 
@@ -194,13 +196,16 @@ describe("local control plane, end to end", () => {
     expect((await plane.reapRuns()).timedOut).toEqual([runId]);
     const run = (await plane.runs.get(runId))!;
     expect(run).toMatchObject({ state: RunState.TIMED_OUT, reason: expect.stringContaining("1-minute timeout") });
-    const taskStatus = async () => (await plane.runner.describeTasks([run.taskArn!])).get(run.taskArn!);
-    await waitFor(async () => {
-      const status = await taskStatus();
-      return status?.known === true && status.lastStatus === "STOPPED";
+    const taskStatus = async () => {
+      const lookup = (await plane.runner.describeTasks([run.taskArn!])).get(run.taskArn!);
+      return lookup?.found ? lookup.task : undefined;
+    };
+    await waitFor(async () => (await taskStatus())?.lastStatus === "STOPPED");
+    expect(await taskStatus()).toMatchObject({
+      lastStatus: "STOPPED",
+      stopCode: "UserInitiated",
+      containers: [{ exitCode: 143 }],
     });
-    const status = await taskStatus();
-    expect(status).toMatchObject({ lastStatus: "STOPPED", stopCode: "UserInitiated", containers: [{ exitCode: 143 }] });
     expect((await plane.runs.get(runId))?.state).toBe(RunState.TIMED_OUT);
     aheadMs = 0;
   });

@@ -1,7 +1,7 @@
 import { environments } from "../../.aws/config";
 import { ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS } from "../../.aws/iam";
 import type { FlowInput } from "../../flows/registry/flow-definition";
-import { FLOW_SECRET_NAMES } from "../../flows/registry/secrets";
+import { FLOW_SECRET_NAMES } from "../../contracts/flow-secrets";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import type { TerraformJson } from "../support/synth";
 import { policyDocuments, resources, synthesizeStack } from "../support/synth";
@@ -171,7 +171,11 @@ describe.each(["dev", "prod"] as const)("invariants of the %s stack (50 generate
     it("lets the launcher run, and pass the roles of, every flow", () => {
       const launcher = policyDocuments(terraform).find((policy) => policy.name.startsWith("launcher_policy"))!.document;
       const runTask = launcher.Statement.find((s) => s.Action.includes("ecs:RunTask"))!;
-      const passRole = launcher.Statement.find((s) => s.Action.includes("iam:PassRole"))!;
+      const passRole = launcher.Statement.find(
+        (s) =>
+          s.Action.includes("iam:PassRole") &&
+          s.Condition?.StringEquals?.["iam:PassedToService"] === "ecs-tasks.amazonaws.com",
+      )!;
       expect(runTask.Resource).toHaveLength(GENERATED.length);
       expect(passRole.Resource).toHaveLength(GENERATED.length * 2);
     });

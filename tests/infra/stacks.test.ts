@@ -6,12 +6,14 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Testing } from "cdktf";
 import { environments } from "../../.aws/config";
-import { registry } from "../../flows/index";
+import { loadRegistry } from "../../flows/index";
+
+const registry = loadRegistry();
 import type { FlowInput } from "../../flows/registry/flow-definition";
 import { defineRegistry } from "../../flows/registry/flow-registry";
-import { RUNS_TABLE } from "../../lambdas/core/runs-table";
+import { RUNS_TABLE } from "../../contracts/runs-table";
 import type { TerraformJson } from "../support/synth";
-import { policyDocuments, resources, synthesizeStack } from "../support/synth";
+import { policyDocuments, referencedResource, resources, synthesizeStack } from "../support/synth";
 
 const flows: FlowInput[] = [
   {
@@ -262,11 +264,10 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
     it("lets the launcher run only this environment's flow families, in this cluster", () => {
       const launcher = policyDocuments(terraform).find((policy) => policy.name.startsWith("launcher_policy"));
       const runTask = launcher!.document.Statement.find((statement) => statement.Action.includes("ecs:RunTask"));
-      expect(runTask!.Resource.sort()).toEqual(
-        ["after-orders", "dbt-nightly", "orders-daily", "paused"].map(
-          (flow) =>
-            `arn:aws:ecs:${config.region}:${config.accountId}:task-definition/data-flows-${environment}-${flow}:*`,
-        ),
+      // Each resource is a task definition's own ARN (without revision) with every revision: `…:*`.
+      expect(runTask!.Resource.every((arn) => arn.endsWith(".arn_without_revision}:*"))).toBe(true);
+      expect(runTask!.Resource.map((arn) => referencedResource(terraform, arn)?.family).sort()).toEqual(
+        ["after-orders", "dbt-nightly", "orders-daily", "paused"].map((flow) => `data-flows-${environment}-${flow}`),
       );
       expect(runTask!.Condition).toEqual({ ArnEquals: { "ecs:cluster": expect.stringMatching(/aws_ecs_cluster/) } });
     });
@@ -307,8 +308,8 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
     it("sends the launcher the scheduled time, retries and dead-letters undeliverable fires", () => {
       const [schedule] = resources(terraform, "aws_scheduler_schedule");
       expect(JSON.parse(schedule!.target.input)).toEqual({
+        kind: "schedule",
         flow: schedule!.name,
-        trigger: "schedule",
         scheduledTime: "<aws.scheduler.scheduled-time>",
       });
       expect(schedule!.target.retry_policy.maximum_retry_attempts).toBeGreaterThan(0);
@@ -316,7 +317,9 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
     });
 
     it("lets the scheduler role invoke only the launcher", () => {
-      const scheduler = policyDocuments(terraform).find((policy) => policy.name === "scheduler-policy");
+      const scheduler = policyDocuments(terraform).find((policy) =>
+        policy.name.startsWith("scheduling_scheduler-policy"),
+      );
       const invoke = scheduler!.document.Statement.find((statement) =>
         statement.Action.includes("lambda:InvokeFunction"),
       );

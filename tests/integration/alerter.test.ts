@@ -4,13 +4,14 @@ import { mockClient } from "aws-sdk-client-mock";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import { CloudWatchTaskLogs } from "../../lambdas/adapters/cloudwatch-task-logs";
 import { DynamoAlertMarkers } from "../../lambdas/adapters/dynamo-alert-markers";
-import { lambdaEntry } from "../../lambdas/adapters/lambda-entry";
+import { environmentNames } from "../../contracts/resource-names";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
 import { PermanentSlackError, SlackWebhookNotifier } from "../../lambdas/adapters/slack-webhook-notifier";
-import { createAlerterHandler, MalformedAlertInputError } from "../../lambdas/alerter";
-import { createAlertRun } from "../../lambdas/core/alert-run";
+import { lambdaEntry } from "../../lambdas/aws/lambda-entry";
 import type { RunStateChanged } from "../../lambdas/core/ports";
 import { RunState } from "../../lambdas/core/run-state";
+import { MalformedAlertInputError } from "../../lambdas/handlers/alerter";
+import { composeForTest } from "../support/control-plane";
 import { startDynalite } from "../support/dynalite";
 import { FIXTURE_TASK_ARN, newRun } from "../support/runs";
 import { startSlackServer } from "../support/slack-server";
@@ -88,11 +89,9 @@ describe("alerter", () => {
       sleep: async (ms) => void sleeps.push(ms),
     });
     buildHandler = (logger) =>
-      createAlerterHandler({
-        logger,
-        notifier,
-        environment: "prod",
-        alertRun: createAlertRun({
+      composeForTest(
+        {
+          logger,
           registry,
           runs,
           markers: new DynamoAlertMarkers({
@@ -102,14 +101,14 @@ describe("alerter", () => {
             now: () => new Date(),
           }),
           notifier,
-          logs: new CloudWatchTaskLogs({
+          taskLogs: new CloudWatchTaskLogs({
             client: new CloudWatchLogsClient({ region: "eu-west-1" }),
             region: "eu-west-1",
-            logGroupPrefix: "/data-flows/prod/flows/",
+            names: environmentNames("prod", "Prod"),
           }),
-          environment: "prod",
-        }),
-      });
+        },
+        { environment: "prod" },
+      ).alerter() as (event: unknown) => Promise<{ outcome: string }>;
     handle = buildHandler(new Logger({ logLevel: "SILENT" }));
   });
 
@@ -301,9 +300,13 @@ describe("alerter", () => {
       const logger = new Logger({ logLevel: "DEBUG" });
       slack.respond({ status: 410, body: "channel_is_archived" });
       // As deployed: the entry point logs every failed invocation with its event and error.
-      await expect(lambdaEntry(logger, () => buildHandler(logger))(asEvent(failed))).rejects.toThrow(
-        PermanentSlackError,
+      const entry = lambdaEntry(
+        () => logger,
+        () => buildHandler(logger),
       );
+      await expect(
+        entry(asEvent(failed), { invokedFunctionArn: "arn:aws:lambda:eu-west-1:1:function:a" }),
+      ).rejects.toThrow(PermanentSlackError);
       spies.forEach((spy) => spy.mockRestore());
       expect(written.join("")).toContain("channel_is_archived");
       expect(written.join("")).not.toContain("XXXXSECRETXXXX");

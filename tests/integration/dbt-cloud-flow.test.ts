@@ -1,7 +1,9 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { registry } from "../../flows/index";
+import { loadRegistry } from "../../flows/index";
+
+const registry = loadRegistry();
 import { flowModules } from "../../flows/modules";
-import { ExitCode } from "../../flows/runtime/exit-codes";
+import { ExitCode } from "../../contracts/exit-codes";
 import { runFlow } from "../../flows/runtime/run-flow";
 import { startDbtCloudServer } from "../support/dbt-cloud-server";
 

@@ -1,12 +1,12 @@
 import { ConflictException, ECSClient, RunTaskCommand } from "@aws-sdk/client-ecs";
-import { Logger } from "@aws-lambda-powertools/logger";
 import { mockClient } from "aws-sdk-client-mock";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
 import { EcsTaskLauncher } from "../../lambdas/adapters/ecs-task-launcher";
-import { InvalidLaunchRequestError } from "../../lambdas/core/launch-run";
+import { environmentNames } from "../../contracts/resource-names";
 import { RunState } from "../../lambdas/core/run-state";
-import { createLauncherHandler } from "../../lambdas/launcher";
+import { InvalidLaunchRequestError } from "../../lambdas/handlers/launch-command-schema";
+import { composeForTest } from "../support/control-plane";
 import { startDynalite } from "../support/dynalite";
 import { fixedClock, RecordingPublisher, RecordingRetries } from "../support/recording-publisher";
 
@@ -30,7 +30,13 @@ const registry = defineRegistry([
   },
   { name: "exclusive", description: "Never overlaps", owner: "@o", overlap: "skip", maxLatenessMinutes: 30 },
 ]);
-const scheduled = { flow: "orders-daily", trigger: "schedule", scheduledTime: "2026-03-02T10:00:00Z" };
+const scheduled = { kind: "schedule", flow: "orders-daily", scheduledTime: "2026-03-02T10:00:00Z" };
+const retry = (attempt: number) => ({
+  kind: "retry",
+  flow: "orders-daily",
+  runId: "orders-daily/20260302T1000Z",
+  attempt,
+});
 
 describe("launcher", () => {
   const ecs = mockClient(ECSClient);
@@ -51,9 +57,8 @@ describe("launcher", () => {
     runs = await dynamo.freshRunStore();
     events = new RecordingPublisher();
     retries = new RecordingRetries();
-    handler = createLauncherHandler({
+    handler = composeForTest({
       retries,
-      retryOptions: { baseDelaySeconds: 60 },
       registry,
       runs,
       tasks: new EcsTaskLauncher({
@@ -61,13 +66,12 @@ describe("launcher", () => {
         clusterArn: CLUSTER_ARN,
         subnetIds: ["subnet-0a1b2c3d", "subnet-0e1f2a3b"],
         securityGroupIds: ["sg-0123"],
-        taskDefinitionPrefix: "data-flows-dev-",
+        names: environmentNames("dev", "Dev"),
       }),
       events,
       clock: fixedClock("2026-03-02T10:00:01.250Z"),
       nonces: { nonce: () => "abc123" },
-      logger: new Logger({ logLevel: "SILENT" }),
-    });
+    }).launcher() as typeof handler;
   });
 
   describe("a scheduled fire", () => {
@@ -112,11 +116,16 @@ describe("launcher", () => {
     });
 
     it("passes run id, attempt and params to the flow container as environment overrides", async () => {
-      await handler({ ...scheduled, params: { window: "7d" } });
+      await handler({
+        kind: "backfill",
+        flow: "orders-daily",
+        scheduledTime: "2026-03-02T10:00:00Z",
+        params: { window: "7d" },
+      });
       const override = ecs.commandCalls(RunTaskCommand)[0]!.args[0].input.overrides?.containerOverrides?.[0];
       expect(override?.name).toBe("flow");
       expect(override?.environment).toEqual([
-        { name: "DATA_FLOWS_RUN_ID", value: "orders-daily/20260302T1000Z" },
+        { name: "DATA_FLOWS_RUN_ID", value: "orders-daily/b20260302T1000Z" },
         { name: "DATA_FLOWS_ATTEMPT", value: "1" },
         { name: "DATA_FLOWS_PARAMS", value: JSON.stringify({ target: "prod", window: "7d" }) },
       ]);
@@ -202,7 +211,13 @@ describe("launcher", () => {
       expect(result).toMatchObject({ status: "retry-scheduled", state: RunState.RETRYING });
       expect((await runs.get("orders-daily/20260302T1000Z"))?.reason).toMatch(/^Capacity is unavailable/);
       expect(retries.scheduled).toEqual([
-        { flow: "orders-daily", runId: "orders-daily/20260302T1000Z", attempt: 2, at: "2026-03-02T10:01:01.250Z" },
+        {
+          kind: "retry",
+          flow: "orders-daily",
+          runId: "orders-daily/20260302T1000Z",
+          attempt: 2,
+          at: "2026-03-02T10:01:01.250Z",
+        },
       ]);
     });
 
@@ -212,7 +227,7 @@ describe("launcher", () => {
         .resolvesOnce(noCapacity)
         .resolves({ tasks: [{ taskArn: TASK_ARN }] });
       await handler(scheduled);
-      const retried = await handler({ flow: "orders-daily", runId: "orders-daily/20260302T1000Z", attempt: 2 });
+      const retried = await handler(retry(2));
       expect(retried).toMatchObject({ status: "launched", state: RunState.STARTING });
       const tokens = ecs.commandCalls(RunTaskCommand).map((call) => call.args[0].input.clientToken);
       expect(tokens).toEqual(["orders-daily/20260302T1000Z#1", "orders-daily/20260302T1000Z#2"]);
@@ -231,8 +246,8 @@ describe("launcher", () => {
         .resolvesOnce(noCapacity)
         .resolves({ tasks: [{ taskArn: TASK_ARN }] });
       await handler(scheduled);
-      await handler({ flow: "orders-daily", runId: "orders-daily/20260302T1000Z", attempt: 2 });
-      const again = await handler({ flow: "orders-daily", runId: "orders-daily/20260302T1000Z", attempt: 2 });
+      await handler(retry(2));
+      const again = await handler(retry(2));
       expect(again).toMatchObject({ status: "duplicate" });
       expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(2);
     });
@@ -240,8 +255,8 @@ describe("launcher", () => {
     it("records the run FAILED once capacity retries are spent", async () => {
       ecs.on(RunTaskCommand).resolves(noCapacity);
       await handler(scheduled);
-      await handler({ flow: "orders-daily", runId: "orders-daily/20260302T1000Z", attempt: 2 });
-      const last = await handler({ flow: "orders-daily", runId: "orders-daily/20260302T1000Z", attempt: 3 });
+      await handler(retry(2));
+      const last = await handler(retry(3));
       expect(last).toMatchObject({ status: "launch-failed", state: RunState.FAILED });
     });
 
@@ -265,7 +280,7 @@ describe("launcher", () => {
 
   describe("manual runs", () => {
     it("gets its own id and merges params over the flow's defaults", async () => {
-      const result = await handler({ flow: "orders-daily", params: { target: "dev" } });
+      const result = await handler({ kind: "manual", flow: "orders-daily", params: { target: "dev" } });
       expect(result.runId).toBe("orders-daily/m20260302T100001Z-abc123");
       expect((await runs.get(result.runId!))?.params).toEqual({ target: "dev", window: "1d" });
     });
@@ -273,10 +288,17 @@ describe("launcher", () => {
 
   describe("bad input", () => {
     it.each([
-      ["no flow", { trigger: "manual" }, /flow/],
-      ["a scheduled fire without its time", { flow: "orders-daily", trigger: "schedule" }, /scheduledTime/],
-      ["an unknown trigger", { flow: "orders-daily", trigger: "cron" }, /trigger/],
-      ["a non-string param", { flow: "orders-daily", params: { n: 1 } }, /params\.n/],
+      ["no flow", { kind: "manual" }, /flow/],
+      ["a scheduled fire without its time", { kind: "schedule", flow: "orders-daily" }, /scheduledTime/],
+      ["an unknown kind", { kind: "cron", flow: "orders-daily" }, /kind/],
+      ["no kind at all", { flow: "orders-daily", trigger: "manual" }, /kind/],
+      ["a field no kind has", { kind: "manual", flow: "orders-daily", priority: "high" }, /priority/],
+      [
+        "a retry of another flow's run",
+        { kind: "retry", flow: "exclusive", runId: "orders-daily/x", attempt: 2 },
+        /runId/,
+      ],
+      ["a non-string param", { kind: "manual", flow: "orders-daily", params: { n: 1 } }, /params\.n/],
     ])("rejects %s with a clear error and starts nothing", async (_, event, message) => {
       await expect(handler(event)).rejects.toThrow(InvalidLaunchRequestError);
       await expect(handler(event)).rejects.toThrow(message);
@@ -284,7 +306,9 @@ describe("launcher", () => {
     });
 
     it("rejects an unknown flow, naming the flows that exist", async () => {
-      await expect(handler({ flow: "nope" })).rejects.toThrow(/unknown flow "nope"; known flows: orders-daily/);
+      await expect(handler({ kind: "manual", flow: "nope" })).rejects.toThrow(
+        /unknown flow "nope"; known flows: orders-daily/,
+      );
     });
   });
 
@@ -330,7 +354,7 @@ describe("launcher", () => {
 
   describe("max lateness", () => {
     it("records a fire later than the flow's max lateness as SKIPPED and starts nothing", async () => {
-      const late = { flow: "exclusive", trigger: "schedule", scheduledTime: "2026-03-02T09:00:00Z" };
+      const late = { kind: "schedule", flow: "exclusive", scheduledTime: "2026-03-02T09:00:00Z" };
       expect(await handler(late)).toMatchObject({ status: "skipped", state: RunState.SKIPPED });
       expect((await runs.get("exclusive/20260302T0900Z"))?.reason).toBe(
         "late: fired 60 minutes after its slot (max lateness 30)",
@@ -340,15 +364,15 @@ describe("launcher", () => {
     });
 
     it("launches a fire within the max lateness", async () => {
-      const onTime = { flow: "exclusive", trigger: "schedule", scheduledTime: "2026-03-02T09:45:00Z" };
+      const onTime = { kind: "schedule", flow: "exclusive", scheduledTime: "2026-03-02T09:45:00Z" };
       expect(await handler(onTime)).toMatchObject({ status: "launched" });
     });
   });
 
   describe("overlap policy skip", () => {
     const fire = (hhmm: string) => ({
+      kind: "schedule",
       flow: "exclusive",
-      trigger: "schedule",
       scheduledTime: `2026-03-02T${hhmm}:00Z`,
     });
 

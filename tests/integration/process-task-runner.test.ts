@@ -4,8 +4,10 @@ import { join, resolve } from "node:path";
 import type { FlowInput } from "../../flows/registry/flow-definition";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import type { TaskRequest } from "../../lambdas/core/ports";
-import type { TaskStateChange } from "../../lambdas/core/task-state-change";
-import { outcomeOf, parseTaskStateChange, runReferenceOf } from "../../lambdas/core/task-state-change";
+import { environmentNames } from "../../contracts/resource-names";
+import type { TaskObservation } from "../../lambdas/core/task-observation";
+import { outcomeOf } from "../../lambdas/core/task-observation";
+import { parseTaskStateChange } from "../../lambdas/handlers/ecs-task-event";
 import { ProcessTaskRunner } from "../../local/process-task-runner";
 
 const node = process.execPath;
@@ -25,7 +27,7 @@ const registry = defineRegistry([
 
 describe("ProcessTaskRunner (local ECS stand-in)", () => {
   const logsDir = mkdtempSync(join(tmpdir(), "data-flows-runner-"));
-  let delivered: TaskStateChange[];
+  let delivered: TaskObservation[];
   let output: string[];
   let runner: ProcessTaskRunner;
 
@@ -35,8 +37,7 @@ describe("ProcessTaskRunner (local ECS stand-in)", () => {
     runner = new ProcessTaskRunner({
       registry,
       cluster: { region: "local", account: "000000000000", name: "data-flows-local" },
-      environmentName: "Local",
-      taskDefinitionPrefix: "data-flows-local-",
+      names: environmentNames("local", "Local"),
       workdir: resolve(__dirname, "..", ".."),
       logsDir,
       deliver: async (event) => void delivered.push(parseTaskStateChange(event)),
@@ -63,14 +64,14 @@ describe("ProcessTaskRunner (local ECS stand-in)", () => {
   it("emits ECS-shaped events with strictly increasing versions, ending STOPPED", async () => {
     await runner.runTask(request("exits-3"));
     await stopped();
-    expect(delivered.map((event) => event.detail.lastStatus)).toEqual([
+    expect(delivered.map((event) => event.lastStatus)).toEqual([
       "PROVISIONING",
       "PENDING",
       "RUNNING",
       "DEPROVISIONING",
       "STOPPED",
     ]);
-    expect(delivered.map((event) => event.detail.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(delivered.map((event) => event.version)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it("reports the process exit code as the flow container's", async () => {
@@ -84,7 +85,7 @@ describe("ProcessTaskRunner (local ECS stand-in)", () => {
 
   it("carries the run id and attempt overrides so the recorder can match the task", async () => {
     await runner.runTask(request("exits-3", { attempt: 2 }));
-    expect(runReferenceOf(await stopped())).toEqual({ runId: "exits-3/20260302T1000Z", attempt: 2 });
+    expect((await stopped()).run).toEqual({ runId: "exits-3/20260302T1000Z", attempt: 2 });
   });
 
   it("starts one task per client token, as RunTask does", async () => {
@@ -92,7 +93,7 @@ describe("ProcessTaskRunner (local ECS stand-in)", () => {
     const second = await runner.runTask(request("exits-3"));
     await stopped();
     expect(second).toEqual(first);
-    expect(delivered.filter((event) => event.detail.lastStatus === "STOPPED")).toHaveLength(1);
+    expect(delivered.filter((event) => event.lastStatus === "STOPPED")).toHaveLength(1);
   });
 
   it("gives the container only the secrets its flow declares, plus the task variables", async () => {
@@ -112,19 +113,18 @@ describe("ProcessTaskRunner (local ECS stand-in)", () => {
 
   it("stops a task like StopTask: SIGTERM, then STOPPED with UserInitiated and the reason", async () => {
     const { taskArn } = (await runner.runTask(request("sleeps"))) as { taskArn: string };
-    while (!delivered.some((event) => event.detail.lastStatus === "RUNNING"))
-      await new Promise((r) => setTimeout(r, 20));
+    while (!delivered.some((event) => event.lastStatus === "RUNNING")) await new Promise((r) => setTimeout(r, 20));
     await runner.stopTask(taskArn, "Task timed out after 1 minutes");
     const last = await stopped();
     expect(outcomeOf(last)).toMatchObject({ state: "CANCELLED", exitCode: 143, stopCode: "UserInitiated" });
-    expect(last.detail.stoppedReason).toBe("Task timed out after 1 minutes");
+    expect(last.stoppedReason).toBe("Task timed out after 1 minutes");
   });
 
   it("reports a container that cannot start as TaskFailedToStart with no exit code", async () => {
     await runner.runTask(request("missing-binary"));
     const last = await stopped();
-    expect(last.detail).toMatchObject({ lastStatus: "STOPPED", stopCode: "TaskFailedToStart" });
-    expect(last.detail.containers[0]!.exitCode).toBeUndefined();
-    expect(delivered.map((event) => event.detail.lastStatus)).not.toContain("RUNNING");
+    expect(last).toMatchObject({ lastStatus: "STOPPED", stopCode: "TaskFailedToStart" });
+    expect(last.containers[0]!.exitCode).toBeUndefined();
+    expect(delivered.map((event) => event.lastStatus)).not.toContain("RUNNING");
   });
 });

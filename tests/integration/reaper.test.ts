@@ -1,15 +1,12 @@
 import { DescribeTasksCommand, ECSClient, StopTaskCommand } from "@aws-sdk/client-ecs";
-import { Logger } from "@aws-lambda-powertools/logger";
 import { mockClient } from "aws-sdk-client-mock";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
 import { EcsTaskControl } from "../../lambdas/adapters/ecs-task-control";
-import type { LaunchRequest } from "../../lambdas/core/launch-run";
+import type { LaunchCommand } from "../../lambdas/core/launch-command";
 import type { ReapReport } from "../../lambdas/core/reap-runs";
-import { createReapRuns } from "../../lambdas/core/reap-runs";
-import { createRecordTaskState } from "../../lambdas/core/record-task-state";
 import { RunState } from "../../lambdas/core/run-state";
-import { createReaperHandler } from "../../lambdas/reaper";
+import { composeForTest } from "../support/control-plane";
 import { startDynalite } from "../support/dynalite";
 import { fixedClock, RecordingPublisher, RecordingRetries } from "../support/recording-publisher";
 import { FIXTURE_TASK_ARN, newRun } from "../support/runs";
@@ -34,7 +31,7 @@ describe("reaper", () => {
   let dynamo: Awaited<ReturnType<typeof startDynalite>>;
   let runs: DynamoRunStore;
   let events: RecordingPublisher;
-  let relaunched: LaunchRequest[];
+  let relaunched: LaunchCommand[];
   let reap: () => Promise<ReapReport>;
 
   beforeAll(async () => {
@@ -48,27 +45,19 @@ describe("reaper", () => {
     runs = await dynamo.freshRunStore();
     events = new RecordingPublisher();
     relaunched = [];
-    reap = createReaperHandler({
-      logger: new Logger({ logLevel: "SILENT" }),
-      reapRuns: createReapRuns({
+    const reaper = composeForTest(
+      {
         registry,
         runs,
-        tasks: new EcsTaskControl({ client: new ECSClient({ region: "eu-west-1" }), clusterArn: CLUSTER_ARN }),
-        relaunch: async (request) => void relaunched.push(request),
+        taskControl: new EcsTaskControl({ client: new ECSClient({ region: "eu-west-1" }), clusterArn: CLUSTER_ARN }),
+        launches: { send: async (command) => void relaunched.push(command) },
         events,
-        recordTaskState: createRecordTaskState({
-          runs,
-          events,
-          retries: new RecordingRetries(),
-          retryOptions: { baseDelaySeconds: 60 },
-          clock: fixedClock(NOW),
-          clusterArn: CLUSTER_ARN,
-        }),
-        clusterArn: CLUSTER_ARN,
+        retries: new RecordingRetries(),
         clock: fixedClock(NOW),
-        limits: { runsPerFlow: 50, pendingGraceSeconds: 120, silenceMinutes: 15 },
-      }),
-    });
+      },
+      { clusterArn: CLUSTER_ARN },
+    ).reaper();
+    reap = () => reaper(undefined) as Promise<ReapReport>;
   });
 
   /** A run whose task started at `startedAt` and last changed at `lastEventAt`. */
@@ -99,20 +88,12 @@ describe("reaper", () => {
     expect(events.transitions).toEqual(["RUNNING->TIMED_OUT"]);
   });
 
-  it("re-drives a run whose launcher died before RunTask, with the original request and run id", async () => {
+  it("re-drives a run whose launcher died before RunTask, by its run id", async () => {
     await runs.create(
       newRun({ runId: "orders-daily/20260302T1100Z", createdAt: "2026-03-02T11:55:00.000Z", params: { window: "1d" } }),
     );
     expect((await reap()).redriven).toEqual(["orders-daily/20260302T1100Z"]);
-    expect(relaunched).toEqual([
-      {
-        flow: "orders-daily",
-        trigger: "schedule",
-        params: { window: "1d" },
-        runId: "orders-daily/20260302T1100Z",
-        scheduledTime: "2026-03-02T10:00:00.000Z",
-      },
-    ]);
+    expect(relaunched).toEqual([{ kind: "redrive", flow: "orders-daily", runId: "orders-daily/20260302T1100Z" }]);
   });
 
   it("leaves a fresh PENDING run to its launcher", async () => {
@@ -127,6 +108,15 @@ describe("reaper", () => {
       .resolves({ tasks: [], failures: [{ arn: `${FIXTURE_TASK_ARN}-1130Z`, reason: "MISSING" }] });
     expect((await reap()).lost).toEqual(["orders-daily/20260302T1130Z"]);
     expect((await runs.get("orders-daily/20260302T1130Z"))?.state).toBe(RunState.LOST);
+  });
+
+  it("asks again next pass when DescribeTasks gives no answer for a quiet run's task", async () => {
+    await runningRun("orders-daily/20260302T1130Z", "2026-03-02T11:30:00.000Z", "2026-03-02T11:31:00.000Z");
+    ecs
+      .on(DescribeTasksCommand)
+      .resolves({ tasks: [], failures: [{ arn: `${FIXTURE_TASK_ARN}-1130Z`, reason: "ERROR" }] });
+    expect(await reap()).toEqual(NOTHING_TO_DO);
+    expect((await runs.get("orders-daily/20260302T1130Z"))?.state).toBe(RunState.RUNNING);
   });
 
   it("ends a quiet run as its task ended when the STOPPED event was missed", async () => {
@@ -176,7 +166,9 @@ describe("reaper", () => {
       fields: { retryAt: "2026-03-02T11:41:00.000Z", maxAttempts: 2 },
     });
     expect((await reap()).retried).toEqual(["orders-daily/20260302T1130Z"]);
-    expect(relaunched).toEqual([expect.objectContaining({ runId: "orders-daily/20260302T1130Z", attempt: 2 })]);
+    expect(relaunched).toEqual([
+      { kind: "retry", flow: "orders-daily", runId: "orders-daily/20260302T1130Z", attempt: 2 },
+    ]);
     expect(ecs.commandCalls(StopTaskCommand)).toHaveLength(0);
   });
 

@@ -1,9 +1,7 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
-import { createRecordTaskState } from "../../lambdas/core/record-task-state";
 import { RunState } from "../../lambdas/core/run-state";
-import { MalformedEventError } from "../../lambdas/core/task-state-change";
-import { createRecorderHandler } from "../../lambdas/recorder";
+import { MalformedEventError } from "../../lambdas/handlers/ecs-task-event";
+import { composeForTest } from "../support/control-plane";
 import { startDynalite } from "../support/dynalite";
 import type { EcsFixture } from "../support/fixtures";
 import { ecsEvent, FIXTURE_CLUSTER_ARN } from "../support/fixtures";
@@ -26,15 +24,10 @@ describe("recorder", () => {
     runs = await dynamo.freshRunStore();
     events = new RecordingPublisher();
     retries = new RecordingRetries();
-    const recordTaskState = createRecordTaskState({
-      runs,
-      events,
-      retries,
-      retryOptions: { baseDelaySeconds: 60 },
-      clock: fixedClock("2026-03-02T10:20:00Z"),
-      clusterArn: FIXTURE_CLUSTER_ARN,
-    });
-    record = createRecorderHandler({ recordTaskState, logger: new Logger({ logLevel: "SILENT" }) });
+    record = composeForTest(
+      { runs, events, retries, clock: fixedClock("2026-03-02T10:20:00Z") },
+      { clusterArn: FIXTURE_CLUSTER_ARN },
+    ).recorder() as typeof record;
     await runs.create(newRun());
   });
 
@@ -150,7 +143,13 @@ describe("recorder", () => {
         retryAt: "2026-03-02T10:21:00.000Z",
       });
       expect(retries.scheduled).toEqual([
-        { flow: "orders-daily", runId: "orders-daily/20260302T1000Z-r", attempt: 2, at: "2026-03-02T10:21:00.000Z" },
+        {
+          kind: "retry",
+          flow: "orders-daily",
+          runId: "orders-daily/20260302T1000Z-r",
+          attempt: 2,
+          at: "2026-03-02T10:21:00.000Z",
+        },
       ]);
     });
 

@@ -17,7 +17,7 @@ export async function runCliCapturing(
       now: options.now ?? (() => new Date()),
       sleep: options.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms))),
     },
-    options.registry,
+    () => options.registry,
   );
   return { code, out: out.join("\n"), err: err.join("\n") };
 }

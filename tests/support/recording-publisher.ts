@@ -1,3 +1,4 @@
+import type { RetryCommand } from "../../lambdas/core/launch-command";
 import type { RunEventPublisher, RunStateChanged } from "../../lambdas/core/ports";
 
 /** Collects published run changes so tests can assert what downstream consumers would see. */
@@ -15,8 +16,8 @@ export const fixedClock = (iso: string) => ({ now: () => new Date(iso) });
 
 /** Collects the retries a component schedules instead of scheduling them. */
 export class RecordingRetries {
-  readonly scheduled: { flow: string; runId: string; attempt: number; at: string }[] = [];
-  async schedule(request: { flow: string; runId: string; attempt: number }, at: Date): Promise<void> {
-    this.scheduled.push({ ...request, at: at.toISOString() });
+  readonly scheduled: (RetryCommand & { at: string })[] = [];
+  async schedule(command: RetryCommand, at: Date): Promise<void> {
+    this.scheduled.push({ ...command, at: at.toISOString() });
   }
 }

@@ -1,15 +1,14 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import fc from "fast-check";
+import { FLOW_CONTAINER_NAME, runOverrides, runReferenceOf } from "../../contracts/task-environment";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
-import type { TaskControl, TaskLauncher, TaskLaunchResult, TaskRequest, TaskStatus } from "../../lambdas/core/ports";
-import { createReapRuns } from "../../lambdas/core/reap-runs";
-import { createRecordTaskState } from "../../lambdas/core/record-task-state";
+import { composeControlPlane, onlyPorts } from "../../lambdas/composition-root";
+import type { LaunchCommand, RetryCommand } from "../../lambdas/core/launch-command";
+import type { TaskControl, TaskLauncher, TaskLaunchResult, TaskLookup, TaskRequest } from "../../lambdas/core/ports";
 import type { Run } from "../../lambdas/core/run";
 import { scheduledRunId } from "../../lambdas/core/run-id";
 import { canTransition, isTerminal, RunState } from "../../lambdas/core/run-state";
-import { createLauncherHandler } from "../../lambdas/launcher";
-import fc from "fast-check";
-import { taskOverrideEnvironment } from "../../lambdas/core/task-overrides";
 import type { LocalCluster } from "../../local/ecs-events";
 import { clusterArnOf, taskArnOf, taskStateChangeEvent } from "../../local/ecs-events";
 import { RecordingPublisher } from "./recording-publisher";
@@ -76,6 +75,8 @@ interface SimulatedTask {
   exitCode: number;
   /** The STOPPED event was lost and ECS has forgotten the task: only LOST can be known. */
   forgotten: boolean;
+  /** The container overrides RunTask received. */
+  environment: { name: string; value: string }[];
 }
 
 type Delivery =
@@ -102,6 +103,7 @@ class SimulatedEcs implements TaskLauncher, TaskControl {
         attempt: request.attempt,
         exitCode: this.scenario.exitCodes[request.attempt - 1] ?? 0,
         forgotten: false,
+        environment: runOverrides(request),
       };
       this.tasks.set(request.clientToken, task);
       this.emitLifecycle(task, request);
@@ -114,22 +116,27 @@ class SimulatedEcs implements TaskLauncher, TaskControl {
     throw new Error("no flow in the simulation reaches its timeout");
   }
 
-  async describeTasks(taskArns: readonly string[]): Promise<Map<string, TaskStatus>> {
+  async describeTasks(taskArns: readonly string[]): Promise<Map<string, TaskLookup>> {
     const byArn = new Map([...this.tasks.values()].map((task) => [taskArnOf(CLUSTER, task.taskId), task]));
     return new Map(
       taskArns.map((arn) => {
         const task = byArn.get(arn);
-        const status: TaskStatus =
+        const lookup: TaskLookup =
           !task || task.forgotten
-            ? { known: false }
+            ? { found: false }
             : {
-                known: true,
-                lastStatus: "STOPPED",
-                version: 6,
-                stopCode: "EssentialContainerExited",
-                containers: [{ name: "flow", exitCode: task.exitCode }],
+                found: true,
+                task: {
+                  taskArn: arn,
+                  clusterArn: SIMULATED_CLUSTER,
+                  run: runReferenceOf([{ name: FLOW_CONTAINER_NAME, environment: task.environment }])!,
+                  version: 6,
+                  lastStatus: "STOPPED",
+                  stopCode: "EssentialContainerExited",
+                  containers: [{ name: FLOW_CONTAINER_NAME, exitCode: task.exitCode }],
+                },
               };
-        return [arn, status];
+        return [arn, lookup];
       }),
     );
   }
@@ -154,7 +161,7 @@ class SimulatedEcs implements TaskLauncher, TaskControl {
           cpu: 256,
           memoryMiB: 512,
           startedBy: request.startedBy,
-          environment: taskOverrideEnvironment(request),
+          environment: task.environment,
           createdAt: "2026-03-02T10:00:00.000Z",
         },
         {
@@ -196,43 +203,34 @@ export async function simulate(scenario: Scenario, runs: DynamoRunStore, index: 
   const enqueue = (delivery: Delivery) => void pool.push(delivery);
   const ecs = new SimulatedEcs(scenario, tape, enqueue);
   const events = new RecordingPublisher();
-  const retries = {
-    // A one-time schedule that fires the retry; sometimes it never does, and the reaper must notice.
-    schedule: async (payload: { flow: string; runId: string; attempt: number }) => {
-      if (!tape.percent(15)) enqueue({ kind: "retry", payload });
+  const plane = composeControlPlane(
+    onlyPorts("the simulation", {
+      registry: simulationRegistry,
+      runs,
+      tasks: ecs,
+      taskControl: ecs,
+      events,
+      // A one-time schedule that fires the retry; sometimes it never does, and the reaper must notice.
+      retries: {
+        schedule: async (payload: RetryCommand) => {
+          if (!tape.percent(15)) enqueue({ kind: "retry", payload });
+        },
+      },
+      launches: { send: async (payload: LaunchCommand) => enqueue({ kind: "launch", payload }) },
+      clock,
+      nonces: { nonce: () => "sim" },
+      logger: new Logger({ logLevel: "SILENT" }),
+    }),
+    {
+      environment: "sim",
+      clusterArn: SIMULATED_CLUSTER,
+      retryBaseDelaySeconds: 1,
+      reapLimits: { runsPerFlow: 1000, pendingGraceSeconds: 120, silenceMinutes: 15 },
     },
-  };
-  const retryOptions = { baseDelaySeconds: 1 };
-  const launcher = createLauncherHandler({
-    registry: simulationRegistry,
-    runs,
-    tasks: ecs,
-    events,
-    retries,
-    retryOptions,
-    clock,
-    nonces: { nonce: () => "sim" },
-    logger: new Logger({ logLevel: "SILENT" }),
-  });
-  const recordTaskState = createRecordTaskState({
-    runs,
-    events,
-    retries,
-    retryOptions,
-    clock,
-    clusterArn: SIMULATED_CLUSTER,
-  });
-  const reap = createReapRuns({
-    registry: simulationRegistry,
-    runs,
-    tasks: ecs,
-    relaunch: async (payload) => enqueue({ kind: "launch", payload }),
-    events,
-    recordTaskState,
-    clusterArn: SIMULATED_CLUSTER,
-    clock,
-    limits: { runsPerFlow: 1000, pendingGraceSeconds: 120, silenceMinutes: 15 },
-  });
+  );
+  const launcher = plane.launcher();
+  const recorder = plane.recorder();
+  const reap = plane.reaper();
   const invokeLauncher = async (payload: unknown) => {
     for (let attempt = 1; attempt <= PLATFORM_ATTEMPTS; attempt += 1) {
       try {
@@ -245,7 +243,7 @@ export async function simulate(scenario: Scenario, runs: DynamoRunStore, index: 
   };
 
   for (let delivery = 0; delivery < scenario.scheduleDeliveries; delivery += 1) {
-    enqueue({ kind: "launch", payload: { flow, trigger: "schedule", scheduledTime: slot.toISOString() } });
+    enqueue({ kind: "launch", payload: { kind: "schedule", flow, scheduledTime: slot.toISOString() } });
   }
   let deliveries = 0;
   let idlePasses = 0;
@@ -255,13 +253,13 @@ export async function simulate(scenario: Scenario, runs: DynamoRunStore, index: 
       if (run && isTerminal(run.state)) break;
       if (++idlePasses > 12) break;
       now += 16 * 60_000; // long enough for the reaper to call a run quiet or stranded
-      await reap();
+      await reap(undefined);
       continue;
     }
     const [next] = pool.splice(tape.pick(pool.length), 1) as [Delivery];
     deliveries += 1;
     now += 1000;
-    if (next.kind === "event") await recordTaskState(next.event);
+    if (next.kind === "event") await recorder(next.event);
     else await invokeLauncher(next.payload);
   }
 

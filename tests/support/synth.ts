@@ -3,10 +3,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
-import type { ControlPlaneFunctionName } from "../../.aws/bundle-lambdas";
+import type { ControlPlaneFunctionName } from "../../contracts/control-plane";
 import { bundleLambdas } from "../../.aws/bundle-lambdas";
 import type { EnvironmentConfig } from "../../.aws/config";
-import { resourcePrefix } from "../../.aws/config";
+import { namesOf } from "../../.aws/config";
 import { DataFlowsStack } from "../../.aws/stack";
 
 let bundles: Promise<Record<ControlPlaneFunctionName, string>> | undefined;
@@ -21,7 +21,7 @@ export function lambdaBundles() {
 export async function synthesizeStack(config: EnvironmentConfig, registry: FlowRegistry) {
   process.env.CHECKPOINT_DISABLE = "1";
   const app = Testing.app();
-  const stack = new DataFlowsStack(app, resourcePrefix(config), { config, registry, bundles: await lambdaBundles() });
+  const stack = new DataFlowsStack(app, namesOf(config).prefix, { config, registry, bundles: await lambdaBundles() });
   const synthesized = Testing.synth(stack);
   return { synthesized, terraform: JSON.parse(synthesized) as TerraformJson };
 }
@@ -37,6 +37,15 @@ export interface TerraformJson {
 /** Every resource of a type, by its Terraform name. */
 export function resources(terraform: TerraformJson, type: string): Record<string, any>[] {
   return Object.values(terraform.resource[type] ?? {});
+}
+
+/**
+ * The resource a Terraform reference points at (`${aws_ecs_task_definition.x.arn}:*` → that task definition), so a
+ * test can check what a policy or variable is wired to, not just that it is some reference.
+ */
+export function referencedResource(terraform: TerraformJson, reference: string): Record<string, any> | undefined {
+  const match = /\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.[a-z_]+\}/.exec(reference);
+  return match ? terraform.resource[match[1]!]?.[match[2]!] : undefined;
 }
 
 /** Every IAM policy document in the stack: inline role policies, parsed, with the role they belong to. */

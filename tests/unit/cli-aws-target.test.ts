@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { environments } from "../../.aws/config";
 import { connectAws } from "../../cli/aws-target";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
-import { registry } from "../../flows/index";
+import { loadRegistry } from "../../flows/index";
+
+const registry = loadRegistry();
 import { runCliCapturing } from "../support/cli";
 
 describe("the CLI against a deployed environment", () => {
@@ -19,7 +21,7 @@ describe("the CLI against a deployed environment", () => {
       Payload: Buffer.from(JSON.stringify({ status: "launched", runId: "hello-world/m1", state: "STARTING" })) as never,
     });
     const target = connectAws(environments.prod, new LambdaClient({ region: "eu-west-1" }));
-    expect(await target.invokeLauncher({ flow: "hello-world", trigger: "manual", params: {} })).toEqual({
+    expect(await target.invokeLauncher({ kind: "manual", flow: "hello-world", params: {} })).toEqual({
       status: "launched",
       runId: "hello-world/m1",
       state: "STARTING",
@@ -28,7 +30,7 @@ describe("the CLI against a deployed environment", () => {
     expect(input).toMatchObject({ FunctionName: "data-flows-prod-launcher", InvocationType: "RequestResponse" });
     expect(JSON.parse(Buffer.from(input.Payload as Uint8Array).toString())).toEqual({
       flow: "hello-world",
-      trigger: "manual",
+      kind: "manual",
       params: {},
     });
     target.close();

@@ -1,6 +1,8 @@
 import type { FlowInput } from "../../flows/registry/flow-definition";
 import { defineRegistry, FlowDefinitionError, UnknownFlowError } from "../../flows/registry/flow-registry";
-import { registry } from "../../flows/index";
+import { loadRegistry } from "../../flows/index";
+
+const registry = loadRegistry();
 import { flowModules } from "../../flows/modules";
 
 const valid: FlowInput = {

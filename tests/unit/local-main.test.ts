@@ -6,7 +6,7 @@ describe("npm start with invalid flow definitions", () => {
     const err: string[] = [];
     const code = await runLocal(
       { env: {}, out: () => undefined, err: (line) => err.push(line), colour: false, stopRequested: Promise.resolve() },
-      async () =>
+      () =>
         defineRegistry([
           {
             name: "orders-daily",

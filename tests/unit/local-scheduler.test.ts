@@ -38,7 +38,7 @@ describe("the local scheduler", () => {
   it("sends the payload EventBridge Scheduler would, with the due instant as scheduledTime", () => {
     scheduler.start();
     jest.advanceTimersByTime(8 * 60_000);
-    expect(sent).toEqual([{ flow: "quarter-hourly", trigger: "schedule", scheduledTime: "2026-03-02T10:15:00Z" }]);
+    expect(sent).toEqual([{ kind: "schedule", flow: "quarter-hourly", scheduledTime: "2026-03-02T10:15:00Z" }]);
   });
 
   it("keeps firing on every slot", () => {

@@ -1,7 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { setTimeout as sleep } from "node:timers/promises";
 import { defineRegistry } from "../../flows/registry/flow-registry";
-import { ExitCode } from "../../flows/runtime/exit-codes";
+import { ExitCode } from "../../contracts/exit-codes";
 import type { FlowContext, FlowMain } from "../../flows/runtime/flow-context";
 import { runFlow } from "../../flows/runtime/run-flow";
 

@@ -15,15 +15,9 @@ export const RUNS_TABLE = {
   },
 } as const;
 
-/** Every key attribute, with its DynamoDB type: the table's `AttributeDefinitions`. */
+/** Every key attribute (all strings): the table's `AttributeDefinitions`. */
 export const RUNS_TABLE_KEY_ATTRIBUTES: readonly string[] = [
   RUNS_TABLE.partitionKey,
   RUNS_TABLE.sortKey,
   ...Object.values(RUNS_TABLE.indexes).flatMap((index) => [index.partitionKey, index.sortKey]),
 ];
-
-export const runKey = (runId: string) => ({ [RUNS_TABLE.partitionKey]: `RUN#${runId}`, [RUNS_TABLE.sortKey]: "RUN" });
-export const byFlowPartition = (flow: string) => `FLOW#${flow}`;
-export const byFlowSort = (createdAt: string, runId: string) => `${createdAt}#${runId}`;
-export const activePartition = (flow: string) => `ACTIVE#${flow}`;
-export const lockKey = (flow: string) => ({ [RUNS_TABLE.partitionKey]: `FLOW#${flow}`, [RUNS_TABLE.sortKey]: "LOCK" });

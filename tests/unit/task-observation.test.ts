@@ -1,33 +1,44 @@
 import { RunState } from "../../lambdas/core/run-state";
-import {
-  MalformedEventError,
-  outcomeOf,
-  parseTaskStateChange,
-  runReferenceOf,
-} from "../../lambdas/core/task-state-change";
-import { ECS_FIXTURES, ecsEvent } from "../support/fixtures";
+import { outcomeOf } from "../../lambdas/core/task-observation";
+import { MalformedEventError, parseTaskStateChange } from "../../lambdas/handlers/ecs-task-event";
+import { ECS_FIXTURES, ecsEvent, FIXTURE_CLUSTER_ARN } from "../support/fixtures";
 
 describe("parsing ECS Task State Change events", () => {
   it.each(ECS_FIXTURES)("reads the %s fixture", (name) => {
     expect(() => parseTaskStateChange(ecsEvent(name))).not.toThrow();
   });
 
-  it("keeps fields it does not know about (lenient to new ECS fields)", () => {
+  it("reads a stopped task into the observation the recorder acts on", () => {
+    expect(parseTaskStateChange(ecsEvent("task-stopped-exit-1"))).toEqual({
+      taskArn: "arn:aws:ecs:eu-west-1:111122223333:task/data-flows-dev/5b1e0c7d9a8f4e2b8c6d4f1a2b3c4d5e",
+      clusterArn: FIXTURE_CLUSTER_ARN,
+      run: { runId: "orders-daily/20260302T1000Z", attempt: 1 },
+      version: 6,
+      lastStatus: "STOPPED",
+      containers: [{ name: "flow", exitCode: 1 }],
+      stopCode: "EssentialContainerExited",
+      stoppedReason: "Essential container in task exited",
+      startedAt: "2026-03-02T10:12:24.018Z",
+      stoppedAt: "2026-03-02T10:15:42.260Z",
+    });
+  });
+
+  it("accepts fields it does not know about (lenient to new ECS fields)", () => {
     const event = ecsEvent("task-running");
     event.detail.capacityProviderName = "FARGATE_SPOT";
-    expect(parseTaskStateChange(event).detail).toHaveProperty("capacityProviderName", "FARGATE_SPOT");
+    expect(parseTaskStateChange(event).lastStatus).toBe("RUNNING");
   });
 
   it("accepts a task with no containers", () => {
     const event = ecsEvent("task-stopped-exit-1");
     event.detail.containers = [];
-    expect(parseTaskStateChange(event).detail.containers).toEqual([]);
+    expect(parseTaskStateChange(event).containers).toEqual([]);
   });
 
   it("accepts a task whose containers field is absent", () => {
     const event = ecsEvent("task-stopped-exit-1");
     delete event.detail.containers;
-    expect(parseTaskStateChange(event).detail.containers).toEqual([]);
+    expect(parseTaskStateChange(event).containers).toEqual([]);
   });
 
   it.each([
@@ -70,7 +81,7 @@ describe("parsing ECS Task State Change events", () => {
 
 describe("finding the run a task belongs to", () => {
   it("reads run id and attempt from the container environment overrides", () => {
-    expect(runReferenceOf(parseTaskStateChange(ecsEvent("task-running")))).toEqual({
+    expect(parseTaskStateChange(ecsEvent("task-running")).run).toEqual({
       runId: "orders-daily/20260302T1000Z",
       attempt: 1,
     });
@@ -79,14 +90,17 @@ describe("finding the run a task belongs to", () => {
   it("finds nothing on a task started by someone else", () => {
     const event = ecsEvent("task-running");
     delete event.detail.overrides;
-    expect(runReferenceOf(parseTaskStateChange(event))).toBeUndefined();
+    expect(parseTaskStateChange(event).run).toBeUndefined();
   });
 
-  it("finds nothing when the attempt is not a positive integer", () => {
-    const event = ecsEvent("task-running");
-    event.detail.overrides.containerOverrides[0].environment[1].value = "zero";
-    expect(runReferenceOf(parseTaskStateChange(event))).toBeUndefined();
-  });
+  it.each(["zero", "0", "-1", "1.0", " 0x1 ", "1e0", ""])(
+    "finds nothing when the attempt is %j rather than the launcher's positive integer",
+    (attempt) => {
+      const event = ecsEvent("task-running");
+      event.detail.overrides.containerOverrides[0].environment[1].value = attempt;
+      expect(parseTaskStateChange(event).run).toBeUndefined();
+    },
+  );
 });
 
 describe("what a task's state means for its run", () => {

@@ -1,0 +1,94 @@
+import { CloudwatchEventBus } from "@cdktf/provider-aws/lib/cloudwatch-event-bus";
+import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
+import { Construct } from "constructs";
+import { FunctionEnv } from "../../contracts/control-plane";
+import type { EnvironmentNames } from "../../contracts/resource-names";
+import { RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE } from "../../contracts/run-events";
+import type { FlowRegistry } from "../../flows/registry/flow-registry";
+import { ALERTED_STATES } from "../../lambdas/core/alert-run";
+import { RunState } from "../../lambdas/core/run-state";
+import { allow } from "../iam";
+import type { ControlPlaneFunction } from "./control-plane-function";
+import { FunctionRule } from "./function-rule";
+
+export interface EventRoutingProps {
+  names: EnvironmentNames;
+  registry: FlowRegistry;
+  /** The cluster whose task state changes are ours. */
+  clusterArn: string;
+  functions: Record<"launcher" | "recorder" | "alerter" | "reaper", ControlPlaneFunction>;
+}
+
+/**
+ * How events reach the functions: ECS task state changes of the flow cluster → recorder; the environment's run bus
+ * with its alerting states → alerter and upstream successes → launcher; the reaper's 5-minute heartbeat.
+ */
+export class EventRouting extends Construct {
+  readonly bus: CloudwatchEventBus;
+
+  constructor(scope: Construct, id: string, props: EventRoutingProps) {
+    super(scope, id);
+    const { names, functions } = props;
+    this.bus = new CloudwatchEventBus(this, "run-events", { name: names.eventBus });
+    const rule = (ruleId: string, rest: Omit<ConstructorParameters<typeof FunctionRule>[2], "name">) =>
+      new FunctionRule(this, ruleId, { name: `${names.prefix}-${ruleId}`, ...rest });
+
+    rule("task-state-changes", {
+      description: "ECS task state changes of the flow cluster",
+      eventPattern: {
+        source: ["aws.ecs"],
+        "detail-type": ["ECS Task State Change"],
+        detail: { clusterArn: [props.clusterArn] },
+      },
+      target: functions.recorder,
+    });
+    rule("run-alerts", {
+      description: "Run state changes the on-call channel hears about",
+      eventBusName: this.bus.name,
+      eventPattern: {
+        source: [RUN_EVENT_SOURCE],
+        "detail-type": [RUN_EVENT_DETAIL_TYPE],
+        detail: { to: ALERTED_STATES },
+      },
+      target: functions.alerter,
+    });
+    const upstreamFlows = [...new Set(props.registry.flows.flatMap((flow) => flow.upstream))].sort();
+    if (upstreamFlows.length > 0) {
+      rule("upstream-successes", {
+        description: "Successes that start downstream flows",
+        eventBusName: this.bus.name,
+        eventPattern: {
+          source: [RUN_EVENT_SOURCE],
+          "detail-type": [RUN_EVENT_DETAIL_TYPE],
+          detail: { to: [RunState.SUCCEEDED], flow: upstreamFlows },
+        },
+        target: functions.launcher,
+      });
+    }
+    rule("reaper-schedule", {
+      description: "Enforce timeouts, reconcile lost runs",
+      scheduleExpression: "rate(5 minutes)",
+      target: functions.reaper,
+    });
+    // Events the recorder ignored, counted by reason (other cluster, unknown run, stale, duplicate…) from its logs.
+    new CloudwatchLogMetricFilter(this, "ignored-task-events", {
+      name: `${names.prefix}-ignored-task-events`,
+      logGroupName: functions.recorder.logGroupName,
+      pattern: "{ $.ignored = * }",
+      metricTransformation: {
+        name: "IgnoredTaskEvents",
+        namespace: "DataFlows",
+        value: "1",
+        dimensions: { environment: names.environment, reason: "$.ignored" },
+      },
+    });
+  }
+
+  /** Lets functions announce run changes on the bus (the `events` port). */
+  grantPublish(...functions: ControlPlaneFunction[]): void {
+    for (const fn of functions) {
+      fn.addEnvironment({ [FunctionEnv.eventBusName]: this.bus.name });
+      fn.addToRolePolicy(allow(["events:PutEvents"], [this.bus.arn]));
+    }
+  }
+}

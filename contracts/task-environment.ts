@@ -1,0 +1,67 @@
+/**
+ * What a flow container receives from ECS, agreed between the stacks (task definitions), the launcher (RunTask
+ * overrides), the recorder and reaper (reading overrides back from ECS), the local task runner and every flow runtime.
+ */
+
+/** The flow's container in every task definition; its exit code is the flow's. */
+export const FLOW_CONTAINER_NAME = "flow";
+
+/** Environment variable names a flow container sees. */
+export const TaskEnv = {
+  /** The flow's name (task definition). */
+  flow: "DATA_FLOWS_FLOW",
+  /** The environment's SSM segment, e.g. `Dev` (task definition). */
+  environment: "DATA_FLOWS_ENV",
+  /** Seconds between SIGTERM and SIGKILL (task definition). */
+  stopTimeoutSeconds: "DATA_FLOWS_STOP_TIMEOUT_SECONDS",
+  /** The run this task is an attempt of (RunTask override). */
+  runId: "DATA_FLOWS_RUN_ID",
+  /** Which attempt, from 1 (RunTask override). */
+  attempt: "DATA_FLOWS_ATTEMPT",
+  /** The run's params as a JSON object of strings (RunTask override). */
+  params: "DATA_FLOWS_PARAMS",
+} as const;
+
+/** Which attempt of which run a task is. */
+export interface RunReference {
+  runId: string;
+  attempt: number;
+}
+
+/** One `{ name, value }` of a container's environment, as ECS reports it (the SDK's types leave both optional). */
+export interface EnvironmentEntry {
+  name?: string;
+  value?: string;
+}
+
+/**
+ * The container environment overrides of one attempt's task. They appear in every ECS event and DescribeTasks answer
+ * (which is how a task is matched to its run before the launcher saved its ARN), so they must never hold a secret.
+ */
+export function runOverrides(
+  run: RunReference & { params: Readonly<Record<string, string>> },
+): { name: string; value: string }[] {
+  return [
+    { name: TaskEnv.runId, value: run.runId },
+    { name: TaskEnv.attempt, value: String(run.attempt) },
+    { name: TaskEnv.params, value: JSON.stringify(run.params) },
+  ];
+}
+
+const ATTEMPT_PATTERN = /^[1-9][0-9]{0,5}$/;
+
+/** Reads an attempt number exactly as the launcher wrote it (`"2"`), refusing `" 0x1 "`, `"1.0"` and the like. */
+export function parseAttempt(value: string | undefined): number | undefined {
+  return value !== undefined && ATTEMPT_PATTERN.test(value) ? Number(value) : undefined;
+}
+
+/** The run a task belongs to, read back from its container overrides; undefined for a task data-flows did not start. */
+export function runReferenceOf(
+  containerOverrides: readonly { name?: string; environment?: readonly EnvironmentEntry[] }[] | undefined,
+): RunReference | undefined {
+  const flow = containerOverrides?.find((override) => override.name === FLOW_CONTAINER_NAME) ?? containerOverrides?.[0];
+  const environment = flow?.environment ?? [];
+  const runId = environment.find((entry) => entry.name === TaskEnv.runId)?.value;
+  const attempt = parseAttempt(environment.find((entry) => entry.name === TaskEnv.attempt)?.value);
+  return runId && attempt !== undefined ? { runId, attempt } : undefined;
+}

@@ -1,0 +1,16 @@
+import { RUNS_TABLE } from "../../contracts/runs-table";
+
+/** The item layout of the runs table: which keys each kind of item lives under. */
+export const runKey = (runId: string) => ({ [RUNS_TABLE.partitionKey]: `RUN#${runId}`, [RUNS_TABLE.sortKey]: "RUN" });
+export const alertMarkerKey = (runId: string, key: string) => ({
+  [RUNS_TABLE.partitionKey]: `RUN#${runId}`,
+  [RUNS_TABLE.sortKey]: `ALERT#${key}`,
+});
+export const lockKey = (flow: string) => ({ [RUNS_TABLE.partitionKey]: `FLOW#${flow}`, [RUNS_TABLE.sortKey]: "LOCK" });
+export const byFlowPartition = (flow: string) => `FLOW#${flow}`;
+export const byFlowSort = (createdAt: string, runId: string) => `${createdAt}#${runId}`;
+export const activePartition = (flow: string) => `ACTIVE#${flow}`;
+
+/** When an item written now expires (DynamoDB TTL, epoch seconds). */
+export const expiresAt = (from: Date | string, retentionDays: number) =>
+  Math.floor(new Date(from).getTime() / 1000) + retentionDays * 86_400;

@@ -1,0 +1,232 @@
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { SSMProvider } from "@aws-lambda-powertools/parameters/ssm";
+import { randomUUID } from "node:crypto";
+import * as z from "zod";
+import type { ControlPlaneFunctionName } from "../../contracts/control-plane";
+import { FunctionEnv } from "../../contracts/control-plane";
+import { environmentNames } from "../../contracts/resource-names";
+import { loadRegistry } from "../../flows/index";
+import { CloudWatchTaskLogs } from "../adapters/cloudwatch-task-logs";
+import { DynamoAlertMarkers } from "../adapters/dynamo-alert-markers";
+import { createDocumentClient } from "../adapters/dynamo-client";
+import { DynamoRunStore } from "../adapters/dynamo-run-store";
+import { EcsTaskControl } from "../adapters/ecs-task-control";
+import { EcsTaskLauncher } from "../adapters/ecs-task-launcher";
+import { EventBridgePublisher } from "../adapters/eventbridge-publisher";
+import { SchedulerRetries } from "../adapters/scheduler-retries";
+import { SlackWebhookNotifier } from "../adapters/slack-webhook-notifier";
+import type { ControlPlanePorts, ControlPlaneSettings } from "../composition-root";
+import { dependenciesOf } from "../composition-root";
+import { readConfig } from "./function-config";
+import { once } from "../lazy";
+
+/** The function being built, as Lambda describes it on the first invocation. */
+export interface AwsFunctionContext {
+  name: ControlPlaneFunctionName;
+  /** `context.invokedFunctionArn`: the launcher targets its own retries with it. */
+  functionArn: string;
+  logger: Logger;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** An environment variable's value checked where it enters, by kind. */
+const text = z.string().min(1);
+const list = text.transform((value) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+const positiveInteger = z.coerce.number().int().positive();
+
+/** Variables the Lambda runtime sets itself; the stack never does (they are reserved). */
+export const RUNTIME_VARIABLES = ["AWS_REGION"] as const;
+
+const names = { [FunctionEnv.environment]: text, [FunctionEnv.ssmEnvironment]: text };
+const runsTable = { [FunctionEnv.runsTableName]: text, [FunctionEnv.runRetentionDays]: positiveInteger };
+const retrySchedules = {
+  [FunctionEnv.retryScheduleGroup]: text,
+  [FunctionEnv.retryRoleArn]: text,
+  [FunctionEnv.retryDeadLetterArn]: text,
+};
+
+/** How one port is made in AWS: the variables it reads (per function) and the adapter built from them. */
+interface AwsFactory<T> {
+  env(name: ControlPlaneFunctionName): z.ZodRawShape;
+  build(config: unknown, context: AwsFunctionContext): T;
+}
+
+function factory<S extends z.ZodRawShape, T>(
+  env: S | ((name: ControlPlaneFunctionName) => S),
+  build: (config: z.output<z.ZodObject<S>>, context: AwsFunctionContext) => T,
+): AwsFactory<T> {
+  return {
+    env: (name) => (typeof env === "function" ? env(name) : env),
+    build: build as AwsFactory<T>["build"],
+  };
+}
+
+/** SDK clients, made once per container and shared by the adapters that need them. */
+const clients = {
+  dynamo: once(() => createDocumentClient()),
+  ecs: once(() => new ECSClient({})),
+  events: once(() => new EventBridgeClient({})),
+};
+
+const PORTS: { [K in keyof ControlPlanePorts]: AwsFactory<ControlPlanePorts[K]> } = {
+  registry: factory({}, () => loadRegistry()),
+  runs: factory(
+    runsTable,
+    (c) =>
+      new DynamoRunStore({
+        client: clients.dynamo(),
+        tableName: c.RUNS_TABLE_NAME,
+        retentionDays: c.RUN_RETENTION_DAYS,
+      }),
+  ),
+  markers: factory(
+    runsTable,
+    (c) =>
+      new DynamoAlertMarkers({
+        client: clients.dynamo(),
+        tableName: c.RUNS_TABLE_NAME,
+        retentionDays: c.RUN_RETENTION_DAYS,
+        now: () => new Date(),
+      }),
+  ),
+  tasks: factory(
+    {
+      ...names,
+      [FunctionEnv.clusterArn]: text,
+      [FunctionEnv.subnetIds]: list,
+      [FunctionEnv.securityGroupIds]: list,
+    },
+    (c) =>
+      new EcsTaskLauncher({
+        client: clients.ecs(),
+        clusterArn: c.CLUSTER_ARN,
+        subnetIds: c.SUBNET_IDS,
+        securityGroupIds: c.SECURITY_GROUP_IDS,
+        names: environmentNames(c.DATA_FLOWS_ENVIRONMENT, c.DATA_FLOWS_SSM_ENVIRONMENT),
+      }),
+  ),
+  taskControl: factory(
+    { [FunctionEnv.clusterArn]: text },
+    (c) => new EcsTaskControl({ client: clients.ecs(), clusterArn: c.CLUSTER_ARN }),
+  ),
+  events: factory(
+    { [FunctionEnv.eventBusName]: text },
+    (c) => new EventBridgePublisher(clients.events(), c.EVENT_BUS_NAME),
+  ),
+  retries: factory(
+    // The launcher schedules retries of itself; it learns its ARN from its invocation (the stack cannot tell a
+    // function its own ARN without a cycle). Every other function is told the launcher's.
+    (name) => (name === "launcher" ? retrySchedules : { ...retrySchedules, [FunctionEnv.launcherArn]: text }),
+    (c: z.output<z.ZodObject<typeof retrySchedules>> & { LAUNCHER_ARN?: string }, context) =>
+      new SchedulerRetries({
+        client: new SchedulerClient({}),
+        groupName: c.RETRY_SCHEDULE_GROUP,
+        roleArn: c.RETRY_ROLE_ARN,
+        deadLetterArn: c.RETRY_DEAD_LETTER_ARN,
+        launcherArn: c.LAUNCHER_ARN ?? unqualified(context.functionArn),
+      }),
+  ),
+  launches: factory({ [FunctionEnv.launcherFunctionName]: text }, (c) => {
+    const lambda = new LambdaClient({});
+    return {
+      async send(command) {
+        await lambda.send(
+          new InvokeCommand({
+            FunctionName: c.LAUNCHER_FUNCTION_NAME,
+            InvocationType: "Event",
+            Payload: Buffer.from(JSON.stringify(command)),
+          }),
+        );
+      },
+    };
+  }),
+  notifier: factory({ [FunctionEnv.slackWebhookParameter]: text }, (c) => {
+    const ssm = new SSMProvider({ awsSdkV3Client: new SSMClient({}) });
+    return new SlackWebhookNotifier({
+      webhookUrl: async () => {
+        const url = await ssm.get(c.SLACK_WEBHOOK_PARAMETER, { decrypt: true, maxAge: 300 });
+        if (!url) throw new Error(`SSM parameter ${c.SLACK_WEBHOOK_PARAMETER} is empty`);
+        return url;
+      },
+      maxAttempts: 4,
+      maxRetryAfterSeconds: 20,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    });
+  }),
+  taskLogs: factory(
+    { ...names, AWS_REGION: text },
+    (c) =>
+      new CloudWatchTaskLogs({
+        client: new CloudWatchLogsClient({}),
+        region: c.AWS_REGION,
+        names: environmentNames(c.DATA_FLOWS_ENVIRONMENT, c.DATA_FLOWS_SSM_ENVIRONMENT),
+      }),
+  ),
+  clock: factory({}, () => ({ now: () => new Date() })),
+  nonces: factory({}, () => ({ nonce: () => randomUUID().slice(0, 6) })),
+  logger: factory({}, (_, context) => context.logger),
+};
+
+const SETTINGS: { [K in keyof ControlPlaneSettings]: AwsFactory<ControlPlaneSettings[K]> } = {
+  environment: factory({ [FunctionEnv.environment]: text }, (c) => c.DATA_FLOWS_ENVIRONMENT),
+  clusterArn: factory({ [FunctionEnv.clusterArn]: text }, (c) => c.CLUSTER_ARN),
+  retryBaseDelaySeconds: factory(
+    { [FunctionEnv.retryBaseDelaySeconds]: positiveInteger },
+    (c) => c.RETRY_BASE_DELAY_SECONDS,
+  ),
+  reapLimits: factory({}, () => ({ runsPerFlow: 50, pendingGraceSeconds: 120, silenceMinutes: 15 })),
+};
+
+/**
+ * The environment a function reads at cold start: the variables of every port and setting its handler uses, as the
+ * composition root wires it. The stack must set exactly these (a test holds it to that).
+ */
+export function functionConfigSchema(name: ControlPlaneFunctionName) {
+  const used = dependenciesOf(name);
+  const shape = Object.assign(
+    {},
+    ...used.ports.map((port) => PORTS[port].env(name)),
+    ...used.settings.map((setting) => SETTINGS[setting].env(name)),
+  ) as z.ZodRawShape;
+  return z.object(shape);
+}
+
+/** The AWS ports and settings of one function: each built on first use, from its own variables. */
+export function awsPorts(env: Env, context: AwsFunctionContext) {
+  return {
+    ports: lazyRecord(PORTS, env, context) as ControlPlanePorts,
+    settings: lazyRecord(SETTINGS, env, context) as ControlPlaneSettings,
+  };
+}
+
+function lazyRecord<K extends string>(
+  factories: Record<K, AwsFactory<unknown>>,
+  env: Env,
+  context: AwsFunctionContext,
+): Record<K, unknown> {
+  const record = {} as Record<K, unknown>;
+  for (const key of Object.keys(factories) as K[]) {
+    const built = once(() =>
+      factories[key].build(readConfig(z.object(factories[key].env(context.name)), env), context),
+    );
+    Object.defineProperty(record, key, { get: built, enumerable: true });
+  }
+  return record;
+}
+
+/** `arn:aws:lambda:…:function:name:alias` → `arn:aws:lambda:…:function:name`. */
+function unqualified(functionArn: string): string {
+  return functionArn.split(":").slice(0, 7).join(":");
+}
