@@ -6,8 +6,8 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json ./
+COPY contracts ./contracts
 COPY flows ./flows
-COPY lambdas ./lambdas
 COPY scripts ./scripts
 RUN npx tsx scripts/bundle-flows.ts \
  && mkdir -p /sql && cd flows && find . -name '*.sql' -exec cp --parents {} /sql/ \;

@@ -9,15 +9,25 @@ const REPOSITORY_ROOT = resolve(__dirname, "..");
  */
 export const EXTERNAL_FLOW_PACKAGES = ["snowflake-sdk"];
 
-/** The flow image's entrypoint: the runtime with every flow's code, as one file (`dist/flows/index.js`). */
-export async function bundleFlows(outDir: string): Promise<string> {
-  const outfile = join(outDir, "index.js");
-  await bundleEntry(join(REPOSITORY_ROOT, "flows", "runtime", "main.ts"), outfile, EXTERNAL_FLOW_PACKAGES);
-  return outfile;
+/** The repository folders the flow image is built from: the Dockerfile copies exactly these. */
+export const FLOW_IMAGE_SOURCES = ["flows", "contracts"];
+
+/**
+ * The flow image's entrypoint: the runtime with every flow's code, as one file (`dist/flows/index.js`), and the
+ * source files it was built from.
+ */
+export async function bundleFlows(outDir: string): Promise<{ entrypoint: string; inputs: string[] }> {
+  const entrypoint = join(outDir, "index.js");
+  const inputs = await bundleEntry(
+    join(REPOSITORY_ROOT, "flows", "runtime", "main.ts"),
+    entrypoint,
+    EXTERNAL_FLOW_PACKAGES,
+  );
+  return { entrypoint, inputs };
 }
 
 if (require.main === module) {
-  void bundleFlows(resolve(REPOSITORY_ROOT, "dist", "flows")).then((file) =>
-    console.log(`bundled the flow runtime into ${file}`),
+  void bundleFlows(resolve(REPOSITORY_ROOT, "dist", "flows")).then(({ entrypoint }) =>
+    console.log(`bundled the flow runtime into ${entrypoint}`),
   );
 }

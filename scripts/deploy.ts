@@ -9,7 +9,8 @@ import { synthesize } from "../.aws/main";
 import { loadRegistry } from "../flows/index";
 
 const ROOT = resolve(__dirname, "..");
-const USAGE = "usage: npm run deploy -- <dev|prod> (--image-tag <commit sha> [--plan-only] | --bootstrap)";
+const USAGE =
+  "usage: npm run deploy -- <dev|prod> (--image-tag <commit sha> [--plan-only] | --bootstrap) [--out-dir <dir>]";
 
 class DeployError extends Error {
   override name = "DeployError";
@@ -39,6 +40,8 @@ async function deploy(argv: string[]): Promise<void> {
       "image-tag": { type: "string" },
       "plan-only": { type: "boolean", default: false },
       bootstrap: { type: "boolean", default: false },
+      /** Where the stack, its bundles and the plan are written (cdktf.out by default). */
+      "out-dir": { type: "string" },
     },
   });
   const [environment] = positionals;
@@ -61,13 +64,14 @@ async function deploy(argv: string[]): Promise<void> {
 
   process.env.CHECKPOINT_DISABLE = "1";
   const registry = loadRegistry();
+  const outDir = resolve(values["out-dir"] ?? join(ROOT, "cdktf.out"));
   synthesize({
-    outdir: join(ROOT, "cdktf.out"),
+    outdir: outDir,
     registry,
     environments: [config],
-    bundles: await bundleLambdas(join(ROOT, "dist", "lambdas")),
+    bundles: await bundleLambdas(join(outDir, "bundles")),
   });
-  const chdir = `-chdir=${join(ROOT, "cdktf.out", "stacks", namesOf(config).prefix)}`;
+  const chdir = `-chdir=${join(outDir, "stacks", namesOf(config).prefix)}`;
   run("terraform", [chdir, "init", "-input=false"]);
   if (values.bootstrap) {
     // First deploy of an account: the image repository must exist before the pipeline can push the first image.
@@ -82,9 +86,10 @@ async function deploy(argv: string[]): Promise<void> {
   }
   run("terraform", [chdir, "plan", "-input=false", "-out=tfplan", `-var=image_tag=${imageTag}`]);
   const plan = run("terraform", [chdir, "show", "-no-color", "tfplan"], true);
-  writeFileSync(join(ROOT, "cdktf.out", `${namesOf(config).prefix}.plan.txt`), `${plan}\n`);
+  const planFile = join(outDir, `${namesOf(config).prefix}.plan.txt`);
+  writeFileSync(planFile, `${plan}\n`);
   if (values["plan-only"]) {
-    console.log(`plan only: nothing applied (plan in cdktf.out/${namesOf(config).prefix}.plan.txt)`);
+    console.log(`plan only: nothing applied (plan in ${planFile})`);
     return;
   }
   run("terraform", [chdir, "apply", "-input=false", "tfplan"]);

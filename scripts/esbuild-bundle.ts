@@ -2,10 +2,11 @@ import { build } from "esbuild";
 
 /**
  * One self-contained CommonJS bundle for Node 22: dependencies included (the AWS SDK too, so code runs against the
- * version it was tested with), ESM entry points preferred for tree-shaking, minified, with a source map.
+ * version it was tested with), ESM entry points preferred for tree-shaking, minified, with a source map. Returns the
+ * source files it was built from, relative to the working directory.
  */
-export async function bundleEntry(entry: string, outfile: string, external: string[] = []): Promise<void> {
-  await build({
+export async function bundleEntry(entry: string, outfile: string, external: string[] = []): Promise<string[]> {
+  const { metafile } = await build({
     entryPoints: [entry],
     outfile,
     bundle: true,
@@ -19,5 +20,7 @@ export async function bundleEntry(entry: string, outfile: string, external: stri
     legalComments: "none",
     logLevel: "warning",
     external,
+    metafile: true,
   });
+  return Object.keys(metafile.inputs);
 }

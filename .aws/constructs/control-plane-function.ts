@@ -33,6 +33,7 @@ export interface ControlPlaneFunctionProps {
  */
 export class ControlPlaneFunction extends Construct {
   readonly name: ControlPlaneFunctionName;
+  private readonly names: EnvironmentNames;
   readonly function: LambdaFunction;
   readonly deadLetterQueue: SqsQueue;
   readonly logGroupName: string;
@@ -42,6 +43,7 @@ export class ControlPlaneFunction extends Construct {
   constructor(scope: Construct, id: string, props: ControlPlaneFunctionProps) {
     super(scope, id);
     this.name = props.name;
+    this.names = props.names;
     const functionName = props.names.functionName(props.name);
     const logGroup = new CloudwatchLogGroup(this, "logs", {
       name: `/aws/lambda/${functionName}`,
@@ -66,10 +68,6 @@ export class ControlPlaneFunction extends Construct {
       role: role.id,
       name: "least-privilege",
       policy: Lazy.stringValue({ produce: () => policyDocument(this.statements) }),
-    });
-    this.addEnvironment({
-      [FunctionEnv.environment]: props.names.environment,
-      [FunctionEnv.ssmEnvironment]: props.names.ssmEnvironment,
     });
     const code = new TerraformAsset(this, "code", { path: props.bundleDir, type: AssetType.ARCHIVE });
     this.function = new LambdaFunction(this, "function", {
@@ -122,6 +120,14 @@ export class ControlPlaneFunction extends Construct {
         throw new Error(`${this.name}: ${name} is bound twice with different values`);
       this.environment[name] = value;
     }
+  }
+
+  /** Tells the function which environment it serves, for ports that find resources by name (task families, logs). */
+  addEnvironmentNames(): void {
+    this.addEnvironment({
+      [FunctionEnv.environment]: this.names.environment,
+      [FunctionEnv.ssmEnvironment]: this.names.ssmEnvironment,
+    });
   }
 
   /** Allows the function to call what these statements name, beyond its own logs, traces and dead letters. */

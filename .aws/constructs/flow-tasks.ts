@@ -190,6 +190,7 @@ export class FlowTasks extends Construct {
 
   /** Lets a function start flow tasks (the `tasks` port): where they run, RunTask, tagging and passing their roles. */
   grantRunTasks(fn: ControlPlaneFunction): void {
+    fn.addEnvironmentNames();
     fn.addEnvironment({
       [FunctionEnv.clusterArn]: this.clusterArn,
       [FunctionEnv.subnetIds]: Fn.join(",", this.network.privateSubnetIds),
@@ -223,6 +224,7 @@ export class FlowTasks extends Construct {
 
   /** Lets a function read flow tasks' log lines (the `taskLogs` port, for the alert's log excerpt). */
   grantReadLogs(fn: ControlPlaneFunction): void {
+    fn.addEnvironmentNames();
     fn.addToRolePolicy(
       allow(
         ["logs:GetLogEvents"],

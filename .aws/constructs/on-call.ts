@@ -40,6 +40,8 @@ export class OnCall extends Construct {
    */
   bindAlerter(alerter: ControlPlaneFunction): void {
     const parameter = this.names.slackWebhookParameter;
+    // The environment's name heads every message on-call reads.
+    alerter.addEnvironmentNames();
     alerter.addEnvironment({ [FunctionEnv.slackWebhookParameter]: parameter });
     alerter.addToRolePolicy(
       allow(["ssm:GetParameter"], [`arn:aws:ssm:${this.region}:${this.accountId}:parameter${parameter}`]),

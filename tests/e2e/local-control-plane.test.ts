@@ -14,11 +14,19 @@ import { startSlackServer } from "../support/slack-server";
 import { ecsEvent, FIXTURE_CLUSTER_ARN } from "../support/fixtures";
 import { newRun } from "../support/runs";
 
-/** The control plane `npm start` runs, in this process, with flows run as real child processes. */
+/**
+ * The control plane `npm start` runs, in this process, with flows run as real child processes.
+ *
+ * One control plane serves the whole file (it is expensive to start), but every test stands alone: it starts the runs
+ * it asserts on and finds them, their log files, console lines and Slack posts by their own run ids. A test that
+ * restarts the plane or moves its clock is put back by afterEach.
+ */
 describe("local control plane, end to end", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "data-flows-e2e-"));
   const console: string[] = [];
   let plane: LocalControlPlane;
+  /** How the plane is running now: as beforeAll started it, with a test's own environment, or not at all. */
+  let planeIs: "as started" | "reconfigured" | "stopped" = "stopped";
   let slack: Awaited<ReturnType<typeof startSlackServer>>;
   let dbt: Awaited<ReturnType<typeof startDbtCloudServer>>;
   /** The control plane's clock runs this far ahead, to reach a deadline without waiting for it. */
@@ -40,17 +48,50 @@ describe("local control plane, end to end", () => {
       write: (line) => console.push(line),
       colour: false,
     });
+  const startPlane = async (extraEnv: Record<string, string> = {}) => {
+    plane = await start(extraEnv);
+    planeIs = Object.keys(extraEnv).length === 0 ? "as started" : "reconfigured";
+  };
+  const stopPlane = async () => {
+    planeIs = "stopped";
+    await plane.stop();
+  };
 
   const cli = (...argv: string[]) => runCliCapturing(argv, { dataDir, registry });
+
+  /** Runs hello-world to its end through the CLI, with `key=value` params, and returns the run it printed. */
+  const runHelloWorld = async (...params: string[]) => {
+    const result = await cli(
+      "run",
+      "hello-world",
+      ...params.flatMap((param) => ["--param", param]),
+      "--wait",
+      "--json",
+    );
+    return JSON.parse(result.out) as Run;
+  };
+  /** The run as the runs table holds it, read through the CLI. */
+  const showRun = async (runId: string) => JSON.parse((await cli("show", runId, "--json")).out) as Run;
+  /** What the Slack stand-in received about these runs (each post names its run), ignoring other tests' posts. */
+  const slackPostsAbout = (...runIds: string[]) =>
+    slack.received.filter((message) => runIds.some((runId) => message.text.includes(`run ${runId}`)));
 
   beforeAll(async () => {
     slack = await startSlackServer();
     dbt = await startDbtCloudServer({ accountId: "1", token: "local-dbt-token" });
     dbt.jobs.set("42", { statuses: [3, 10] });
-    plane = await start();
+    await startPlane();
+  });
+  beforeEach(() => {
+    dbt.requests.length = 0;
+  });
+  afterEach(async () => {
+    aheadMs = 0;
+    if (planeIs === "reconfigured") await stopPlane();
+    if (planeIs === "stopped") await startPlane();
   });
   afterAll(async () => {
-    await plane.stop();
+    if (planeIs !== "stopped") await stopPlane();
     await slack.close();
     await dbt.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -69,32 +110,45 @@ describe("local control plane, end to end", () => {
   });
 
   it("records the full history the ECS-shaped events drove", async () => {
-    const { out } = await cli("runs", "--state", "SUCCEEDED", "--limit", "1", "--json");
-    const [run] = JSON.parse(out) as Run[];
+    const { runId } = await runHelloWorld();
+    const run = await showRun(runId);
+    expect(run.state).toBe(RunState.SUCCEEDED);
     // STARTING comes from the launcher or from the PROVISIONING event, whichever is recorded first.
-    expect(run!.history.map((entry) => entry.state)).toEqual(["PENDING", "STARTING", "RUNNING", "SUCCEEDED"]);
-    expect(run!.history.at(-1)).toMatchObject({ source: "recorder", exitCode: 0, taskVersion: 5 });
+    expect(run.history.map((entry) => entry.state)).toEqual(["PENDING", "STARTING", "RUNNING", "SUCCEEDED"]);
+    expect(run.history.at(-1)).toMatchObject({ source: "recorder", exitCode: 0, taskVersion: 5 });
   });
 
   it("writes each task's output to its own log file", async () => {
-    const { out } = await cli("runs", "--state", "SUCCEEDED", "--limit", "1", "--json");
-    const [run] = JSON.parse(out) as Run[];
-    const taskId = run!.taskArn!.split("/").pop()!;
+    const { runId } = await runHelloWorld();
+    const run = await showRun(runId);
+    const taskId = run.taskArn!.split("/").pop()!;
     expect(readFileSync(join(dataDir, "logs", "hello-world", `${taskId}.log`), "utf8")).toContain(
       "hello from step 3 of 3",
     );
   });
 
-  it("posts exactly one Slack message for the failed attempt, and none for the success", () => {
-    expect(slack.received.map((message) => message.text)).toEqual([
-      expect.stringMatching(/^:red_circle: hello-world failed in local, run hello-world\/m\S+, attempt 1 of 1, exit 1/),
-    ]);
+  it("posts exactly one Slack message for the failed attempt, and none for the success", async () => {
+    // A success right after a failure posts a "recovered" note: start from a success, whatever ran before.
+    await runHelloWorld();
+    const succeeded = await runHelloWorld();
+    const failed = await runHelloWorld("fail=true");
+    expect([succeeded.state, failed.state]).toEqual([RunState.SUCCEEDED, RunState.FAILED]);
+    // The alerter hears of the failure asynchronously, as EventBridge delivers it.
+    await eventually(() =>
+      expect(slackPostsAbout(succeeded.runId, failed.runId).map((message) => message.text)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^:red_circle: hello-world failed in local, run ${escapeRegExp(failed.runId)}, attempt 1 of 1, exit 1`,
+          ),
+        ),
+      ]),
+    );
   });
 
-  it("prints each transition on the console", () => {
-    expect(console.some((line) => /hello-world\/m\S+ {2}attempt 1\/1 {2}RUNNING → FAILED {2}\(exit 1/.test(line))).toBe(
-      true,
-    );
+  it("prints each transition on the console", async () => {
+    const { runId } = await runHelloWorld("fail=true");
+    const transition = new RegExp(`${escapeRegExp(runId)} {2}attempt 1/1 {2}RUNNING → FAILED {2}\\(exit 1`);
+    await eventually(() => expect(console.some((line) => transition.test(line))).toBe(true));
   });
 
   it("answers an unknown flow with a clear error and exit code 2", async () => {
@@ -106,19 +160,24 @@ describe("local control plane, end to end", () => {
   });
 
   it("keeps the history across a restart", async () => {
-    const before = JSON.parse((await cli("runs", "--json")).out) as Run[];
-    await plane.stop();
+    const runIds = [(await runHelloWorld()).runId, (await runHelloWorld("fail=true")).runId];
+    const ownRuns = async () =>
+      (JSON.parse((await cli("runs", "--flow", "hello-world", "--limit", "100", "--json")).out) as Run[]).filter(
+        (run) => runIds.includes(run.runId),
+      );
+    const before = await ownRuns();
+    await stopPlane();
     expect(existsSync(join(dataDir, "local.json"))).toBe(false);
-    plane = await start();
-    const after = JSON.parse((await cli("runs", "--json")).out) as Run[];
+    await startPlane();
+    const after = await ownRuns();
     expect(after.map((run) => `${run.runId} ${run.state}`)).toEqual(before.map((run) => `${run.runId} ${run.state}`));
     expect(after).toHaveLength(2);
   });
 
   it("shows one run with its history", async () => {
-    const [run] = JSON.parse((await cli("runs", "--limit", "1", "--json")).out) as Run[];
-    const result = await cli("show", run!.runId);
-    expect(result.out).toContain(`run:           ${run!.runId}`);
+    const { runId } = await runHelloWorld();
+    const result = await cli("show", runId);
+    expect(result.out).toContain(`run:           ${runId}`);
     expect(result.out).toMatch(/history:\n +AT +STATE/);
   });
 
@@ -169,8 +228,8 @@ describe("local control plane, end to end", () => {
   });
 
   it("runs the dbt flow to success with DBT_CLOUD_* pointing at a dbt Cloud stand-in", async () => {
-    await plane.stop();
-    plane = await start({ DBT_CLOUD_TOKEN: "local-dbt-token", DBT_CLOUD_ACCOUNT_ID: "1" });
+    await stopPlane();
+    await startPlane({ DBT_CLOUD_TOKEN: "local-dbt-token", DBT_CLOUD_ACCOUNT_ID: "1" });
     const result = await cli(
       "run",
       "dbt-nightly",
@@ -207,7 +266,6 @@ describe("local control plane, end to end", () => {
       containers: [{ exitCode: 143 }],
     });
     expect((await plane.runs.get(runId))?.state).toBe(RunState.TIMED_OUT);
-    aheadMs = 0;
   });
 });
 
@@ -217,4 +275,22 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): P
     if (Date.now() > giveUp) throw new Error("condition not met in time");
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Retries an assertion about something delivered asynchronously until it holds; past the timeout, its last failure. */
+async function eventually(assertion: () => void, timeoutMs = 15_000): Promise<void> {
+  const giveUp = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      assertion();
+      return;
+    } catch (error) {
+      if (Date.now() > giveUp) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -46,6 +46,82 @@ const asEvent = (detail: RunStateChanged) => ({
   detail,
 });
 
+/** The failure kinds the alerter renders differently: how each kind's run change differs from `failed`. */
+const FAILURE_KINDS = {
+  "flow error": { exitCode: 1 },
+  "configuration (secrets)": {
+    exitCode: undefined,
+    stopCode: "TaskFailedToStart",
+    reason:
+      "ResourceInitializationError: unable to pull secrets or registry auth: invalid ssm parameters: /DataFlows/Prod/DBT_CLOUD_TOKEN",
+  },
+  "configuration (exit 78)": { exitCode: 78 },
+  "out of memory": {
+    exitCode: 137,
+    reason: "Essential container in task exited: OutOfMemoryError: Container killed due to memory usage",
+  },
+  capacity: {
+    exitCode: undefined,
+    stopCode: undefined,
+    taskArn: undefined,
+    reason: "Capacity is unavailable at this time. Please try again later or in a different availability zone",
+  },
+  "spot interruption": { exitCode: 143, stopCode: "SpotInterruption", reason: "Your Spot Task was interrupted." },
+  timeout: {
+    to: RunState.TIMED_OUT,
+    exitCode: undefined,
+    reason: "timed out: still RUNNING after the flow's 60-minute timeout",
+  },
+  lost: { to: RunState.LOST, exitCode: undefined, reason: "ECS no longer knows the task; its stop was never reported" },
+  "late (skipped)": {
+    to: RunState.SKIPPED,
+    from: null,
+    exitCode: undefined,
+    stopCode: undefined,
+    taskArn: undefined,
+    reason: "late: fired 95 minutes after its slot (max lateness 60)",
+  },
+} as const;
+type FailureKind = keyof typeof FAILURE_KINDS;
+const ofKind = (kind: FailureKind) => ({ ...failed, ...FAILURE_KINDS[kind] }) as RunStateChanged;
+
+const NO_EXIT_CODE = "none (the container never reported one)";
+const TASK_LOG_LINES = ["loading orders", 'ERROR flow failed: relation "ORDERS" does not exist'];
+
+interface Block {
+  type: string;
+  text?: { type: string; text: string };
+  fields?: { type: string; text: string }[];
+  elements?: { type: string; text: { type: string; text: string }; url?: string }[];
+}
+
+/**
+ * What on-call reads in a posted run alert, taken from its Block Kit blocks: the header, the fields section as
+ * label → value, the Reason and Last log lines sections without their code fences, and the logs button.
+ */
+function readAlert(message: { text: string; blocks: object[] }) {
+  const blocks = message.blocks as Block[];
+  const fields = blocks.find((block) => block.type === "section" && block.fields)?.fields ?? [];
+  const fenced = (title: string) => {
+    const prefix = `*${title}*\n`;
+    const text = blocks.find((block) => block.type === "section" && block.text?.text.startsWith(prefix))?.text!.text;
+    return text === undefined ? undefined : /^```([\s\S]*)```$/.exec(text.slice(prefix.length))?.[1];
+  };
+  return {
+    text: message.text,
+    header: blocks.find((block) => block.type === "header")?.text?.text,
+    fields: Object.fromEntries(fields.map((field) => /^\*(.+?)\*\n([\s\S]*)$/.exec(field.text)!.slice(1, 3))) as Record<
+      string,
+      string
+    >,
+    reason: fenced("Reason"),
+    logLines: fenced("Last log lines")?.split("\n"),
+    logsButton: blocks
+      .find((block) => block.type === "actions")
+      ?.elements?.find((element) => element.type === "button"),
+  };
+}
+
 describe("alerter", () => {
   const cloudWatch = mockClient(CloudWatchLogsClient);
   let dynamo: Awaited<ReturnType<typeof startDynalite>>;
@@ -112,6 +188,12 @@ describe("alerter", () => {
     handle = buildHandler(new Logger({ logLevel: "SILENT" }));
   });
 
+  /** Hands the alerter one run change and reads the message it posted. */
+  async function alertOf(change: RunStateChanged) {
+    await handle(asEvent(change));
+    return readAlert(slack.received[0]!);
+  }
+
   describe("a failed run", () => {
     it("posts one message with everything on-call needs", async () => {
       expect(await handle(asEvent(failed))).toEqual({ outcome: "posted" });
@@ -119,31 +201,38 @@ describe("alerter", () => {
       expect(slack.received[0]).toMatchSnapshot();
     });
 
-    it("names environment, flow, owner mention, run, attempt, failure class, exit and stop code", async () => {
-      await handle(asEvent(failed));
-      const fields = JSON.stringify(slack.received[0]!.blocks);
-      for (const expected of [
-        "*Environment*\\nprod",
-        "*Flow*\\norders-daily",
-        "*Owner*\\n<!subteam^S0DATAENG>",
-        "*Run*\\n`orders-daily/20260302T1000Z`",
-        "*Attempt*\\n1 of 1",
-        "*Failure*\\nflow-error",
-        "*Exit code*\\n1",
-        "*Stop code*\\nEssentialContainerExited",
-        "*Duration*\\n3m 18s",
-      ]) {
-        expect(fields).toContain(expected);
-      }
+    it("heads the message with the flow, what happened and the environment", async () => {
+      expect((await alertOf(failed)).header).toBe("orders-daily failed (prod)");
     });
 
-    it("links straight to the task's log stream and quotes its last lines", async () => {
+    it("names environment, flow, owner mention, run, attempt, failure class, exit and stop code", async () => {
+      expect((await alertOf(failed)).fields).toEqual({
+        Environment: "prod",
+        Flow: "orders-daily",
+        Owner: "<!subteam^S0DATAENG>",
+        Run: "`orders-daily/20260302T1000Z`",
+        Attempt: "1 of 1",
+        Failure: "flow-error",
+        "Exit code": "1",
+        "Stop code": "EssentialContainerExited",
+        Duration: "3m 18s",
+      });
+    });
+
+    it("links straight to the task's log stream in the CloudWatch console", async () => {
+      expect((await alertOf(failed)).logsButton).toEqual({
+        type: "button",
+        text: { type: "plain_text", text: "Open the task's logs" },
+        url: "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups/log-group/$252Fdata-flows$252Fprod$252Fflows$252Forders-daily/log-events/orders-daily$252Fflow$252F5b1e0c7d9a8f4e2b8c6d4f1a2b3c4d5e",
+      });
+    });
+
+    it("quotes the last lines of the task's log", async () => {
+      expect((await alertOf(failed)).logLines).toEqual(TASK_LOG_LINES);
+    });
+
+    it("reads those lines from the end of the task's own log stream", async () => {
       await handle(asEvent(failed));
-      const blocks = JSON.stringify(slack.received[0]!.blocks);
-      expect(blocks).toContain(
-        "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups/log-group/$252Fdata-flows$252Fprod$252Fflows$252Forders-daily/log-events/orders-daily$252Fflow$252F5b1e0c7d9a8f4e2b8c6d4f1a2b3c4d5e",
-      );
-      expect(blocks).toContain('relation \\"ORDERS\\" does not exist');
       expect(cloudWatch.commandCalls(GetLogEventsCommand)[0]!.args[0].input).toMatchObject({
         logGroupName: "/data-flows/prod/flows/orders-daily",
         logStreamName: "orders-daily/flow/5b1e0c7d9a8f4e2b8c6d4f1a2b3c4d5e",
@@ -152,24 +241,39 @@ describe("alerter", () => {
       });
     });
 
-    it("says a retry is scheduled when the attempt will be retried", async () => {
-      await handle(asEvent({ ...failed, to: RunState.RETRYING, maxAttempts: 3 }));
-      expect(slack.received[0]!.text).toContain("attempt 1 of 3, retry scheduled");
+    describe("when the attempt will be retried", () => {
+      const retrying: RunStateChanged = { ...failed, to: RunState.RETRYING, maxAttempts: 3 };
+
+      it("says a retry is scheduled when the attempt will be retried", async () => {
+        await handle(asEvent(retrying));
+        expect(slack.received[0]!.text).toContain("attempt 1 of 3, retry scheduled");
+      });
+
+      it("shows the attempt as 1 of 3, retry scheduled", async () => {
+        expect((await alertOf(retrying)).fields.Attempt).toBe("1 of 3, retry scheduled");
+      });
+
+      it("heads the message: attempt failed, not failed", async () => {
+        expect((await alertOf(retrying)).header).toBe("orders-daily attempt failed (prod)");
+      });
     });
 
-    it("explains a task that never started, with no exit code", async () => {
-      await handle(
-        asEvent({
-          ...failed,
-          exitCode: undefined,
-          stopCode: "TaskFailedToStart",
-          reason:
-            "ResourceInitializationError: unable to pull secrets: invalid ssm parameters: /DataFlows/Prod/SNOWFLAKE_USER",
-        }),
-      );
-      const blocks = JSON.stringify(slack.received[0]!.blocks);
-      expect(blocks).toContain("*Failure*\\nconfiguration");
-      expect(blocks).toContain("none (the container never reported one)");
+    describe("when the task never started", () => {
+      const neverStarted: RunStateChanged = {
+        ...failed,
+        exitCode: undefined,
+        stopCode: "TaskFailedToStart",
+        reason:
+          "ResourceInitializationError: unable to pull secrets: invalid ssm parameters: /DataFlows/Prod/SNOWFLAKE_USER",
+      };
+
+      it("explains it as a configuration failure", async () => {
+        expect((await alertOf(neverStarted)).fields.Failure).toBe("configuration");
+      });
+
+      it("says the container never reported an exit code", async () => {
+        expect((await alertOf(neverStarted)).fields["Exit code"]).toBe(NO_EXIT_CODE);
+      });
     });
 
     it("escapes <, > and & and truncates an oversized reason to fit Slack's limits", async () => {
@@ -186,64 +290,170 @@ describe("alerter", () => {
       cloudWatch.on(GetLogEventsCommand).rejects(new Error("ResourceNotFoundException"));
       expect(await handle(asEvent(failed))).toEqual({ outcome: "posted" });
     });
+
+    it("leaves the log lines out when the logs cannot be read", async () => {
+      cloudWatch.on(GetLogEventsCommand).rejects(new Error("ResourceNotFoundException"));
+      expect((await alertOf(failed)).logLines).toBeUndefined();
+    });
   });
 
   describe("the message for each kind of failure", () => {
-    it.each([
-      ["flow error", { exitCode: 1 }],
-      [
-        "configuration (secrets)",
-        {
-          exitCode: undefined,
-          stopCode: "TaskFailedToStart",
-          reason:
-            "ResourceInitializationError: unable to pull secrets or registry auth: invalid ssm parameters: /DataFlows/Prod/DBT_CLOUD_TOKEN",
-        },
-      ],
-      ["configuration (exit 78)", { exitCode: 78 }],
-      [
-        "out of memory",
-        {
-          exitCode: 137,
-          reason: "Essential container in task exited: OutOfMemoryError: Container killed due to memory usage",
-        },
-      ],
-      [
-        "capacity",
-        {
-          exitCode: undefined,
-          stopCode: undefined,
-          taskArn: undefined,
-          reason: "Capacity is unavailable at this time. Please try again later or in a different availability zone",
-        },
-      ],
-      ["spot interruption", { exitCode: 143, stopCode: "SpotInterruption", reason: "Your Spot Task was interrupted." }],
-      [
-        "timeout",
-        {
-          to: RunState.TIMED_OUT,
-          exitCode: undefined,
-          reason: "timed out: still RUNNING after the flow's 60-minute timeout",
-        },
-      ],
-      [
-        "lost",
-        { to: RunState.LOST, exitCode: undefined, reason: "ECS no longer knows the task; its stop was never reported" },
-      ],
-      [
-        "late (skipped)",
-        {
-          to: RunState.SKIPPED,
-          from: null,
-          exitCode: undefined,
-          stopCode: undefined,
-          taskArn: undefined,
-          reason: "late: fired 95 minutes after its slot (max lateness 60)",
-        },
-      ],
-    ] as const)("renders %s", async (_, overrides) => {
-      await handle(asEvent({ ...failed, ...overrides } as RunStateChanged));
+    // The whole message, as a second check on the field assertions below.
+    it.each(Object.keys(FAILURE_KINDS) as FailureKind[])("renders %s", async (kind) => {
+      await handle(asEvent(ofKind(kind)));
       expect(slack.received[0]).toMatchSnapshot();
+    });
+
+    describe("a flow error", () => {
+      it("is classified flow-error", async () => {
+        expect((await alertOf(ofKind("flow error"))).fields.Failure).toBe("flow-error");
+      });
+
+      it("shows the flow's exit code", async () => {
+        expect((await alertOf(ofKind("flow error"))).fields["Exit code"]).toBe("1");
+      });
+    });
+
+    describe("secrets that could not be pulled", () => {
+      it("are classified configuration", async () => {
+        expect((await alertOf(ofKind("configuration (secrets)"))).fields.Failure).toBe("configuration");
+      });
+
+      it("say the container never reported an exit code", async () => {
+        expect((await alertOf(ofKind("configuration (secrets)"))).fields["Exit code"]).toBe(NO_EXIT_CODE);
+      });
+
+      it("show the TaskFailedToStart stop code", async () => {
+        expect((await alertOf(ofKind("configuration (secrets)"))).fields["Stop code"]).toBe("TaskFailedToStart");
+      });
+
+      it("quote the reason, which names the missing parameter", async () => {
+        expect((await alertOf(ofKind("configuration (secrets)"))).reason).toBe(
+          "ResourceInitializationError: unable to pull secrets or registry auth: invalid ssm parameters: /DataFlows/Prod/DBT_CLOUD_TOKEN",
+        );
+      });
+    });
+
+    describe("a flow exiting 78 (configuration error)", () => {
+      it("is classified configuration", async () => {
+        expect((await alertOf(ofKind("configuration (exit 78)"))).fields.Failure).toBe("configuration");
+      });
+
+      it("shows exit code 78", async () => {
+        expect((await alertOf(ofKind("configuration (exit 78)"))).fields["Exit code"]).toBe("78");
+      });
+    });
+
+    describe("a container out of memory", () => {
+      it("is classified out-of-memory", async () => {
+        expect((await alertOf(ofKind("out of memory"))).fields.Failure).toBe("out-of-memory");
+      });
+
+      it("shows exit code 137", async () => {
+        expect((await alertOf(ofKind("out of memory"))).fields["Exit code"]).toBe("137");
+      });
+
+      it("quotes the OutOfMemoryError reason", async () => {
+        expect((await alertOf(ofKind("out of memory"))).reason).toBe(
+          "Essential container in task exited: OutOfMemoryError: Container killed due to memory usage",
+        );
+      });
+    });
+
+    describe("no capacity to start the task", () => {
+      it("is classified capacity", async () => {
+        expect((await alertOf(ofKind("capacity"))).fields.Failure).toBe("capacity");
+      });
+
+      it("says the container never reported an exit code", async () => {
+        expect((await alertOf(ofKind("capacity"))).fields["Exit code"]).toBe(NO_EXIT_CODE);
+      });
+
+      it("shows no stop code", async () => {
+        expect((await alertOf(ofKind("capacity"))).fields).not.toHaveProperty(["Stop code"]);
+      });
+
+      it("has no log lines and no logs button, as no task ran", async () => {
+        const { logLines, logsButton } = await alertOf(ofKind("capacity"));
+        expect({ logLines, logsButton }).toEqual({ logLines: undefined, logsButton: undefined });
+      });
+    });
+
+    describe("a Spot interruption", () => {
+      it("is classified spot-interruption", async () => {
+        expect((await alertOf(ofKind("spot interruption"))).fields.Failure).toBe("spot-interruption");
+      });
+
+      it("shows the SpotInterruption stop code", async () => {
+        expect((await alertOf(ofKind("spot interruption"))).fields["Stop code"]).toBe("SpotInterruption");
+      });
+
+      it("shows exit code 143", async () => {
+        expect((await alertOf(ofKind("spot interruption"))).fields["Exit code"]).toBe("143");
+      });
+    });
+
+    describe("a timed-out run", () => {
+      it("heads the message: timed out", async () => {
+        expect((await alertOf(ofKind("timeout"))).header).toBe("orders-daily timed out (prod)");
+      });
+
+      it("is classified timeout", async () => {
+        expect((await alertOf(ofKind("timeout"))).fields.Failure).toBe("timeout");
+      });
+
+      it("says the container never reported an exit code", async () => {
+        expect((await alertOf(ofKind("timeout"))).fields["Exit code"]).toBe(NO_EXIT_CODE);
+      });
+
+      it("notifies with the alarm clock and timed out", async () => {
+        expect((await alertOf(ofKind("timeout"))).text).toMatch(/^:alarm_clock: orders-daily timed out in prod, /);
+      });
+
+      it("still quotes the last log lines", async () => {
+        expect((await alertOf(ofKind("timeout"))).logLines).toEqual(TASK_LOG_LINES);
+      });
+    });
+
+    describe("a lost run", () => {
+      it("heads the message: lost", async () => {
+        expect((await alertOf(ofKind("lost"))).header).toBe("orders-daily lost (prod)");
+      });
+
+      it("is classified lost", async () => {
+        expect((await alertOf(ofKind("lost"))).fields.Failure).toBe("lost");
+      });
+
+      it("notifies with a question mark and lost", async () => {
+        expect((await alertOf(ofKind("lost"))).text).toMatch(/^:grey_question: orders-daily lost in prod, /);
+      });
+    });
+
+    describe("a late run, skipped", () => {
+      it("heads the message: skipped", async () => {
+        expect((await alertOf(ofKind("late (skipped)"))).header).toBe("orders-daily skipped (prod)");
+      });
+
+      it("names no failure class, as nothing failed", async () => {
+        expect((await alertOf(ofKind("late (skipped)"))).fields).not.toHaveProperty("Failure");
+      });
+
+      it("quotes how late it fired", async () => {
+        expect((await alertOf(ofKind("late (skipped)"))).reason).toBe(
+          "late: fired 95 minutes after its slot (max lateness 60)",
+        );
+      });
+
+      it("has no log lines and no logs button, as no task ran", async () => {
+        const { logLines, logsButton } = await alertOf(ofKind("late (skipped)"));
+        expect({ logLines, logsButton }).toEqual({ logLines: undefined, logsButton: undefined });
+      });
+
+      it("notifies with fast-forward and skipped", async () => {
+        expect((await alertOf(ofKind("late (skipped)"))).text).toMatch(
+          /^:fast_forward: orders-daily skipped in prod, /,
+        );
+      });
     });
   });
 

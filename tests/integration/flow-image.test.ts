@@ -1,15 +1,30 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { bundleFlows } from "../../scripts/bundle-flows";
+import { readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { bundleFlows, FLOW_IMAGE_SOURCES } from "../../scripts/bundle-flows";
 
 /** The very bundle and entrypoint the Dockerfile runs (`node /app/index.js`), run with the task's environment. */
 describe("the flow image's entrypoint", () => {
   let entrypoint: string;
+  let inputs: string[];
 
   beforeAll(async () => {
-    entrypoint = await bundleFlows(mkdtempSync(join(tmpdir(), "data-flows-image-")));
+    ({ entrypoint, inputs } = await bundleFlows(mkdtempSync(join(tmpdir(), "data-flows-image-"))));
+  });
+
+  it("is built only from the folders the Dockerfile copies (no control-plane code in the image)", () => {
+    const root = resolve(__dirname, "..", "..");
+    const folders = new Set(
+      inputs
+        .map((input) => relative(root, resolve(input)).split("/")[0]!)
+        .filter((folder) => folder !== "node_modules"),
+    );
+    expect([...folders].sort()).toEqual([...FLOW_IMAGE_SOURCES].sort());
+    const dockerfile = readFileSync(join(root, "Dockerfile"), "utf8");
+    for (const folder of FLOW_IMAGE_SOURCES) expect(dockerfile).toContain(`COPY ${folder} ./${folder}`);
+    expect(dockerfile).not.toMatch(/COPY lambdas/);
   });
 
   function runTask(flow: string, extra: Record<string, string> = {}, signalAfterMs?: number) {
