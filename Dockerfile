@@ -27,7 +27,11 @@ WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules /app/node_modules
 COPY --from=build --chown=root:root /src/dist/flows/ /app/
 COPY --from=build --chown=root:root /sql/ /app/sql/
-# A fixed, unprivileged user (the task definition also says 1000:1000); the root filesystem is mounted read-only,
-# so flows write only to /tmp, a task volume.
+# The root filesystem is mounted read-only, so flows write only to /tmp, a task volume. Fargate gives a task volume the
+# ownership and mode of the image's directory only when the image declares it a VOLUME; otherwise it is root-owned
+# 0755 and the flow's user cannot write to it.
+RUN mkdir -p /tmp && chmod 1777 /tmp
+VOLUME ["/tmp"]
+# A fixed, unprivileged user (the task definition also says 1000:1000).
 USER 1000:1000
 ENTRYPOINT ["node", "/app/index.js"]

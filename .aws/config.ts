@@ -36,19 +36,26 @@ export interface EnvironmentConfig {
   deployRoleName: string;
 }
 
-/** The Terraform release the pipeline installs and the stacks require. */
-export const TERRAFORM_VERSION = "1.9.8";
+/** The hashicorp/aws releases the stacks work with; `.aws/.terraform.lock.hcl` pins the one deploys use. */
+export const AWS_PROVIDER_VERSIONS = ">= 5.100.0, < 7.0.0";
+
+/** The Terraform release the pipeline installs and the stacks require (at least). */
+export const TERRAFORM_VERSION = "1.11.4";
 
 /** A VPC made by this stack: two AZs, public and private subnets, one NAT gateway with a stable Elastic IP. */
 export interface CreatedNetwork {
   mode: "create";
   cidrBlock: string;
   availabilityZones: [string, string];
+  /** ECR and Logs interface endpoints: cheaper than the NAT gateway once tasks pull many GB a month (README). */
+  interfaceEndpoints: boolean;
 }
 
 /** A VPC that exists already; its private subnets must route out through a NAT gateway. */
 export interface ExistingNetwork {
   mode: "existing";
+  /** Interface endpoints in the existing VPC's private subnets (an S3 gateway endpoint is the VPC owner's to add). */
+  interfaceEndpoints: boolean;
   vpcId: string;
   privateSubnetIds: string[];
   /** The NAT gateway's public address, reported as the stack's egress IP output. */
@@ -61,7 +68,12 @@ export const environments: Record<EnvironmentConfig["environment"], EnvironmentC
     ssmEnvironment: "Dev",
     region: "eu-west-1",
     accountId: "111122223333",
-    network: { mode: "create", cidrBlock: "10.20.0.0/16", availabilityZones: ["eu-west-1a", "eu-west-1b"] },
+    network: {
+      mode: "create",
+      cidrBlock: "10.20.0.0/16",
+      availabilityZones: ["eu-west-1a", "eu-west-1b"],
+      interfaceEndpoints: false,
+    },
     stateBackend: {
       bucket: "data-flows-terraform-state-111122223333",
       key: "data-flows/dev.tfstate",
@@ -82,7 +94,12 @@ export const environments: Record<EnvironmentConfig["environment"], EnvironmentC
     ssmEnvironment: "Prod",
     region: "eu-west-1",
     accountId: "444455556666",
-    network: { mode: "create", cidrBlock: "10.30.0.0/16", availabilityZones: ["eu-west-1a", "eu-west-1b"] },
+    network: {
+      mode: "create",
+      cidrBlock: "10.30.0.0/16",
+      availabilityZones: ["eu-west-1a", "eu-west-1b"],
+      interfaceEndpoints: false,
+    },
     stateBackend: {
       bucket: "data-flows-terraform-state-444455556666",
       key: "data-flows/prod.tfstate",

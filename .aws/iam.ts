@@ -45,3 +45,27 @@ export const allow = (
   Resource,
   ...(Condition && { Condition }),
 });
+
+/** An SSM parameter's ARN. Parameters are made by operators, not by the stacks, so their ARNs can only be written out. */
+export const parameterArn = (region: string, accountId: string, name: string) =>
+  `arn:aws:ssm:${region}:${accountId}:parameter${name}`;
+
+/**
+ * Reading SecureString parameters: the SSM action on exactly these parameters, and KMS Decrypt only as SSM asks for it
+ * (`kms:ViaService`). SSM decrypts only for a GetParameter(s) call the role is allowed, so the parameter list above is
+ * what bounds it. Decrypt is authorised on `key/*`, never on an alias: with the AWS-managed `aws/ssm` key its key policy
+ * suffices, with a customer-managed key that delegates to IAM this statement is what allows it.
+ */
+export function readParameters(
+  action: "ssm:GetParameter" | "ssm:GetParameters",
+  region: string,
+  accountId: string,
+  parameterArns: readonly string[],
+): PolicyStatement[] {
+  return [
+    allow([action], [...parameterArns]),
+    allow(["kms:Decrypt"], [`arn:aws:kms:${region}:${accountId}:key/*`], {
+      StringEquals: { "kms:ViaService": `ssm.${region}.amazonaws.com` },
+    }),
+  ];
+}

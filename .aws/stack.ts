@@ -5,7 +5,7 @@ import type { ControlPlaneFunctionName } from "../contracts/control-plane";
 import { CONTROL_PLANE_FUNCTIONS } from "../contracts/control-plane";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import type { EnvironmentConfig } from "./config";
-import { namesOf, TERRAFORM_VERSION } from "./config";
+import { AWS_PROVIDER_VERSIONS, namesOf, TERRAFORM_VERSION } from "./config";
 import { ControlPlaneFunction } from "./constructs/control-plane-function";
 import { EventRouting } from "./constructs/event-routing";
 import { FlowTasks } from "./constructs/flow-tasks";
@@ -43,7 +43,10 @@ export class DataFlowsStack extends TerraformStack {
       allowedAccountIds: [config.accountId],
       defaultTags: [{ tags: { project: "data-flows", environment: config.environment, "managed-by": "terraform" } }],
     });
-    this.addOverride("terraform.required_version", TERRAFORM_VERSION);
+    this.addOverride("terraform.required_version", `>= ${TERRAFORM_VERSION}, < 2.0.0`);
+    // The provider bindings are generated for 6.x; `npm run validate:infra` checks the stacks on the release the lock
+    // file pins (.aws/.terraform.lock.hcl), so both stay valid.
+    this.addOverride("terraform.required_providers.aws.version", AWS_PROVIDER_VERSIONS);
     new S3Backend(this, {
       bucket: config.stateBackend.bucket,
       key: config.stateBackend.key,
@@ -56,7 +59,11 @@ export class DataFlowsStack extends TerraformStack {
       description: "Tag of the flow image in ECR that every task definition pins (the commit SHA)",
     });
 
-    const network = new Network(this, "network", { prefix: names.prefix, network: config.network });
+    const network = new Network(this, "network", {
+      prefix: names.prefix,
+      region: config.region,
+      network: config.network,
+    });
     const tasks = new FlowTasks(this, "flow-tasks", {
       names,
       region: config.region,
@@ -103,7 +110,13 @@ export class DataFlowsStack extends TerraformStack {
       retryBaseDelaySeconds: config.retryBaseDelaySeconds,
       alarms: { topicArn: onCall.alarmTopic.arn, periodSeconds: config.alarms.periodSeconds },
     });
-    const routing = new EventRouting(this, "routing", { names, registry, clusterArn: tasks.clusterArn, functions });
+    const routing = new EventRouting(this, "routing", {
+      names,
+      registry,
+      clusterArn: tasks.clusterArn,
+      functions,
+      alarms: { topicArn: onCall.alarmTopic.arn, periodSeconds: config.alarms.periodSeconds },
+    });
 
     // What each function may touch, as `lambdas/composition-root.ts` wires its ports (a test holds the two together).
     runs.grantReadWrite(launcher, recorder, alerter, reaper);

@@ -12,6 +12,7 @@ import { ALERTED_STATES } from "../lambdas/core/alert-run";
 import type { RetryScheduler, RunEventPublisher } from "../lambdas/core/ports";
 import type { ReapReport } from "../lambdas/core/reap-runs";
 import { RunState } from "../lambdas/core/run-state";
+import { RECORDED_TASK_STATUSES } from "../lambdas/core/task-observation";
 import { runStateChangedEnvelope } from "../lambdas/handlers/run-change-event";
 import { ConsoleReporter, formatFlowOutput } from "./console-reporter";
 import { DeadLetterFile } from "./dead-letters";
@@ -99,7 +100,11 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     names,
     workdir: options.workdir,
     logsDir,
-    deliver: (event) => invoker.deliver("recorder", event),
+    // The stack's rule delivers only the statuses the recorder acts on; so does the local bus.
+    deliver: async (event) => {
+      if ((RECORDED_TASK_STATUSES as readonly string[]).includes(event.detail.lastStatus))
+        await invoker.deliver("recorder", event);
+    },
     onOutput: ({ runId, text }) => options.write(formatFlowOutput(runId, text)),
     hostEnv: options.hostEnv,
   });

@@ -2,7 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
 import type { AddressInfo } from "node:net";
 import { createDocumentClient } from "../lambdas/adapters/dynamo-client";
-import { ensureRunsTable } from "../lambdas/adapters/ensure-runs-table";
+import { ensureRunsTable } from "../local/ensure-runs-table";
 
 export interface DynaliteServerOptions {
   /** Folder to persist data in; in memory when absent. */

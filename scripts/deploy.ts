@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { copyFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { bundleLambdas } from "../.aws/bundle-lambdas";
@@ -7,6 +7,7 @@ import { environments, namesOf } from "../.aws/config";
 import { FLOW_IMAGE_REPOSITORY_ID } from "../.aws/constructs/flow-tasks";
 import { synthesize } from "../.aws/main";
 import { loadRegistry } from "../flows/index";
+import { LOCK_FILE } from "./terraform-lock";
 
 const ROOT = resolve(__dirname, "..");
 const USAGE =
@@ -71,7 +72,10 @@ async function deploy(argv: string[]): Promise<void> {
     environments: [config],
     bundles: await bundleLambdas(join(outDir, "bundles")),
   });
-  const chdir = `-chdir=${join(outDir, "stacks", namesOf(config).prefix)}`;
+  const stackDir = join(outDir, "stacks", namesOf(config).prefix);
+  // The committed lock file pins the provider release and its checksums: every deploy installs exactly that.
+  copyFileSync(LOCK_FILE, join(stackDir, ".terraform.lock.hcl"));
+  const chdir = `-chdir=${stackDir}`;
   run("terraform", [chdir, "init", "-input=false"]);
   if (values.bootstrap) {
     // First deploy of an account: the image repository must exist before the pipeline can push the first image.

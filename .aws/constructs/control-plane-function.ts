@@ -4,13 +4,13 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
-import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { AssetType, Lazy, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
 import type { ControlPlaneFunctionName, FunctionEnvName } from "../../contracts/control-plane";
 import { FunctionEnv } from "../../contracts/control-plane";
 import type { EnvironmentNames } from "../../contracts/resource-names";
 import type { PolicyStatement } from "../iam";
+import { DeadLetterQueue } from "./dead-letter-queue";
 import { allow, assumeRolePolicy, policyDocument } from "../iam";
 
 export interface ControlPlaneFunctionProps {
@@ -35,7 +35,7 @@ export class ControlPlaneFunction extends Construct {
   readonly name: ControlPlaneFunctionName;
   private readonly names: EnvironmentNames;
   readonly function: LambdaFunction;
-  readonly deadLetterQueue: SqsQueue;
+  readonly deadLetterQueue: DeadLetterQueue;
   readonly logGroupName: string;
   private readonly environment: Partial<Record<FunctionEnvName, string>> = {};
   private readonly statements: PolicyStatement[] = [];
@@ -50,10 +50,10 @@ export class ControlPlaneFunction extends Construct {
       retentionInDays: props.logRetentionDays,
     });
     this.logGroupName = logGroup.name;
-    this.deadLetterQueue = new SqsQueue(this, "dead-letters", {
+    this.deadLetterQueue = new DeadLetterQueue(this, "dead-letters", {
       name: `${functionName}-dlq`,
-      sqsManagedSseEnabled: true,
-      messageRetentionSeconds: 14 * 24 * 3600,
+      description: `${functionName} could not process asynchronous events after its retries`,
+      alarms: props.alarms,
     });
     const role = new IamRole(this, "role", {
       name: functionName,
@@ -154,7 +154,7 @@ export class ControlPlaneFunction extends Construct {
         namespace: metric.namespace,
         metricName: metric.metricName,
         dimensions: metric.dimensions,
-        statistic: metric.metricName === "ApproximateNumberOfMessagesVisible" ? "Maximum" : "Sum",
+        statistic: "Sum",
         period: alarms.periodSeconds,
         evaluationPeriods: 1,
         threshold,
@@ -175,16 +175,6 @@ export class ControlPlaneFunction extends Construct {
       { namespace: "AWS/Lambda", metricName: "Throttles", dimensions: fn },
       0,
       `${functionName} was throttled`,
-    );
-    alarm(
-      "dead-letters",
-      {
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: this.deadLetterQueue.name },
-      },
-      0,
-      `${functionName} dead-lettered events: inspect and redrive ${functionName}-dlq`,
     );
   }
 }

@@ -1,5 +1,6 @@
 import { CloudwatchEventBus } from "@cdktf/provider-aws/lib/cloudwatch-event-bus";
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
+import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { Construct } from "constructs";
 import { FunctionEnv } from "../../contracts/control-plane";
 import type { EnvironmentNames } from "../../contracts/resource-names";
@@ -7,8 +8,10 @@ import { RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE } from "../../contracts/run-eve
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import { ALERTED_STATES } from "../../lambdas/core/alert-run";
 import { RunState } from "../../lambdas/core/run-state";
+import { RECORDED_TASK_STATUSES } from "../../lambdas/core/task-observation";
 import { allow } from "../iam";
 import type { ControlPlaneFunction } from "./control-plane-function";
+import { DeadLetterQueue } from "./dead-letter-queue";
 import { FunctionRule } from "./function-rule";
 
 export interface EventRoutingProps {
@@ -17,6 +20,7 @@ export interface EventRoutingProps {
   /** The cluster whose task state changes are ours. */
   clusterArn: string;
   functions: Record<"launcher" | "recorder" | "alerter" | "reaper", ControlPlaneFunction>;
+  alarms: { topicArn: string; periodSeconds: number };
 }
 
 /**
@@ -30,15 +34,27 @@ export class EventRouting extends Construct {
     super(scope, id);
     const { names, functions } = props;
     this.bus = new CloudwatchEventBus(this, "run-events", { name: names.eventBus });
-    const rule = (ruleId: string, rest: Omit<ConstructorParameters<typeof FunctionRule>[2], "name">) =>
-      new FunctionRule(this, ruleId, { name: `${names.prefix}-${ruleId}`, ...rest });
+    // Events EventBridge could not hand to a function (a missing permission, throttling past its retries).
+    const deadLetters = new DeadLetterQueue(this, "delivery-dead-letters", {
+      name: `${names.prefix}-event-delivery-dlq`,
+      description: "EventBridge could not deliver events to a function",
+      alarms: props.alarms,
+    });
+    const rules: FunctionRule[] = [];
+    const rule = (
+      ruleId: string,
+      rest: Omit<ConstructorParameters<typeof FunctionRule>[2], "name" | "deadLetterArn">,
+    ) =>
+      rules.push(
+        new FunctionRule(this, ruleId, { name: `${names.prefix}-${ruleId}`, deadLetterArn: deadLetters.arn, ...rest }),
+      );
 
     rule("task-state-changes", {
       description: "ECS task state changes of the flow cluster",
       eventPattern: {
         source: ["aws.ecs"],
         "detail-type": ["ECS Task State Change"],
-        detail: { clusterArn: [props.clusterArn] },
+        detail: { clusterArn: [props.clusterArn], lastStatus: [...RECORDED_TASK_STATUSES] },
       },
       target: functions.recorder,
     });
@@ -69,6 +85,22 @@ export class EventRouting extends Construct {
       description: "Enforce timeouts, reconcile lost runs",
       scheduleExpression: "rate(5 minutes)",
       target: functions.reaper,
+    });
+    new SqsQueuePolicy(this, "delivery-dead-letters-policy", {
+      queueUrl: deadLetters.queue.url,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "EventBridgeDeadLettersOfTheseRules",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: "sqs:SendMessage",
+            Resource: deadLetters.arn,
+            Condition: { ArnEquals: { "aws:SourceArn": rules.map((routed) => routed.rule.arn) } },
+          },
+        ],
+      }),
     });
     // Events the recorder ignored, counted by reason (other cluster, unknown run, stale, duplicate…) from its logs.
     new CloudwatchLogMetricFilter(this, "ignored-task-events", {

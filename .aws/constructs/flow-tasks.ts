@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
@@ -11,7 +12,7 @@ import { FunctionEnv } from "../../contracts/control-plane";
 import type { EnvironmentNames } from "../../contracts/resource-names";
 import { FLOW_CONTAINER_NAME, TaskEnv } from "../../contracts/task-environment";
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
-import { allow, assumeRolePolicy, policyDocument } from "../iam";
+import { allow, assumeRolePolicy, parameterArn, policyDocument, readParameters } from "../iam";
 import type { ControlPlaneFunction } from "./control-plane-function";
 import type { Network } from "./network";
 
@@ -37,15 +38,13 @@ export class FlowTasks extends Construct {
   readonly clusterArn: string;
   readonly clusterName: string;
   readonly repositoryUrl: string;
-  /** Per flow: the resources the control plane's policies refer to. */
-  readonly flows: {
-    name: string;
-    taskDefinitionArnWithoutRevision: string;
-    logGroupArn: string;
-    executionRoleArn: string;
-    taskRoleArn: string;
-  }[] = [];
+  /** Per flow: its task definition. */
+  readonly flows: { name: string; taskDefinitionArnWithoutRevision: string }[] = [];
+  /** The roles ECS assumes for flow tasks: one execution role per set of declared secrets, one task role. */
+  readonly executionRoleArns: string[];
+  readonly taskRoleArn: string;
   private readonly network: Network;
+  private readonly names: EnvironmentNames;
   private readonly region: string;
   private readonly accountId: string;
 
@@ -53,6 +52,7 @@ export class FlowTasks extends Construct {
     super(scope, id);
     const { names } = props;
     this.network = props.network;
+    this.names = props.names;
     this.region = props.region;
     this.accountId = props.accountId;
     const repository = new EcrRepository(this, "repository", {
@@ -90,25 +90,35 @@ export class FlowTasks extends Construct {
     this.clusterName = cluster.name;
     this.repositoryUrl = repository.repositoryUrl;
 
-    for (const flow of props.flows) {
-      const family = names.taskFamily(flow.name);
-      const logGroup = new CloudwatchLogGroup(this, `${flow.name}-logs`, {
-        name: names.flowLogGroup(flow.name),
-        retentionInDays: props.logRetentionDays,
-      });
-      // Parameters are made by operators, not by this stack: their ARNs can only be written out.
-      const parameterArns = flow.secrets.map(
-        (secret) => `arn:aws:ssm:${props.region}:${props.accountId}:parameter${names.secretParameter(secret)}`,
-      );
-      const executionRole = new IamRole(this, `${flow.name}-execution-role`, {
-        name: `${family}-exec`,
-        description: `ECS pulls the image, writes logs and reads the declared secrets of ${flow.name}`,
+    // Roles are shared where permissions are the same, so an account's 1,000-role quota is never the limit: one empty
+    // task role for every flow, and one execution role per set of declared secrets (a flow still reads only the
+    // secrets it declared: every flow with that role declared the same ones).
+    const taskRole = new IamRole(this, "task-role", {
+      name: `${names.prefix}-flows-task`,
+      description: "What flows themselves may call in AWS: nothing. Give a flow that needs AWS its own role.",
+      assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com", {
+        StringEquals: { "aws:SourceAccount": props.accountId },
+      }),
+    });
+    this.taskRoleArn = taskRole.arn;
+    const parameterArnsOf = (secrets: readonly string[]) =>
+      secrets.map((secret) => parameterArn(props.region, props.accountId, names.secretParameter(secret)));
+    const executionRoles = new Map<string, IamRole>();
+    const executionRoleFor = (secrets: readonly string[]): IamRole => {
+      const key = secretSetKey(secrets);
+      const existing = executionRoles.get(key);
+      if (existing) return existing;
+      const role = new IamRole(this, `execution-role-${key}`, {
+        name: `${names.prefix}-flows-exec-${key}`,
+        description: secrets.length
+          ? `ECS pulls the flow image, writes flow logs and reads ${[...secrets].sort().join(", ")}`
+          : "ECS pulls the flow image and writes flow logs (flows that declare no secrets)",
         assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com", {
           StringEquals: { "aws:SourceAccount": props.accountId },
         }),
       });
-      new IamRolePolicy(this, `${flow.name}-execution-policy`, {
-        role: executionRole.id,
+      new IamRolePolicy(this, `execution-policy-${key}`, {
+        role: role.id,
         name: "pull-log-secrets",
         policy: policyDocument([
           allow(["ecr:GetAuthorizationToken"], ["*"]),
@@ -116,33 +126,30 @@ export class FlowTasks extends Construct {
             ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
             [repository.arn],
           ),
-          allow(["logs:CreateLogStream", "logs:PutLogEvents"], [`${logGroup.arn}:log-stream:*`]),
-          ...(parameterArns.length
-            ? [
-                allow(["ssm:GetParameters"], parameterArns),
-                allow(["kms:Decrypt"], [`arn:aws:kms:${props.region}:${props.accountId}:alias/aws/ssm`], {
-                  StringEquals: { "kms:ViaService": `ssm.${props.region}.amazonaws.com` },
-                }),
-              ]
+          allow(["logs:CreateLogStream", "logs:PutLogEvents"], [this.flowLogStreams]),
+          ...(secrets.length
+            ? readParameters("ssm:GetParameters", props.region, props.accountId, parameterArnsOf(secrets))
             : []),
         ]),
       });
-      // The flow's own AWS permissions; none by default. Grant them here, per flow, when a flow needs them.
-      const taskRole = new IamRole(this, `${flow.name}-task-role`, {
-        name: `${family}-task`,
-        description: `What the ${flow.name} flow itself may call in AWS`,
-        assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com", {
-          StringEquals: { "aws:SourceAccount": props.accountId },
-        }),
+      executionRoles.set(key, role);
+      return role;
+    };
+
+    for (const flow of props.flows) {
+      const logGroup = new CloudwatchLogGroup(this, `${flow.name}-logs`, {
+        name: names.flowLogGroup(flow.name),
+        retentionInDays: props.logRetentionDays,
       });
+      const parameterArns = parameterArnsOf(flow.secrets);
       const taskDefinition = new EcsTaskDefinition(this, `${flow.name}-task-definition`, {
-        family,
+        family: names.taskFamily(flow.name),
         requiresCompatibilities: ["FARGATE"],
         networkMode: "awsvpc",
         cpu: String(flow.cpu),
         memory: String(flow.memoryMiB),
         runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: props.cpuArchitecture },
-        executionRoleArn: executionRole.arn,
+        executionRoleArn: executionRoleFor(flow.secrets).arn,
         taskRoleArn: taskRole.arn,
         volume: [{ name: "tmp" }],
         containerDefinitions: JSON.stringify([
@@ -161,6 +168,8 @@ export class FlowTasks extends Construct {
               { name: "TMPDIR", value: "/tmp" },
             ],
             secrets: flow.secrets.map((secret, index) => ({ name: secret, valueFrom: parameterArns[index] })),
+            // The flow's user can write here only because the image declares VOLUME /tmp with mode 1777: a task
+            // volume takes its permissions from the image, and is root-owned 0755 otherwise.
             mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
             logConfiguration: {
               logDriver: "awslogs",
@@ -172,15 +181,12 @@ export class FlowTasks extends Construct {
             },
           },
         ]),
+        // A new revision is registered before the old one is deregistered: RunTask never meets a family with none.
+        lifecycle: { createBeforeDestroy: true },
       });
-      this.flows.push({
-        name: flow.name,
-        taskDefinitionArnWithoutRevision: taskDefinition.arnWithoutRevision,
-        logGroupArn: logGroup.arn,
-        executionRoleArn: executionRole.arn,
-        taskRoleArn: taskRole.arn,
-      });
+      this.flows.push({ name: flow.name, taskDefinitionArnWithoutRevision: taskDefinition.arnWithoutRevision });
     }
+    this.executionRoleArns = [...executionRoles.values()].map((role) => role.arn);
   }
 
   /** Every task of this cluster, as an IAM resource. Tasks are not Terraform resources: their ARN follows the cluster's. */
@@ -197,17 +203,13 @@ export class FlowTasks extends Construct {
       [FunctionEnv.securityGroupIds]: this.network.taskSecurityGroupId,
     });
     fn.addToRolePolicy(
-      allow(
-        ["ecs:RunTask"],
-        this.flows.map((flow) => `${flow.taskDefinitionArnWithoutRevision}:*`),
-        this.inThisCluster,
-      ),
+      // Every revision of this environment's flow families, by prefix: a list of 500 families would pass IAM's
+      // 10,240-character limit for a role's inline policies.
+      allow(["ecs:RunTask"], [`${this.taskDefinitionPrefix}*:*`], this.inThisCluster),
       allow(["ecs:TagResource"], [this.taskArns], { StringEquals: { "ecs:CreateAction": "RunTask" } }),
-      allow(
-        ["iam:PassRole"],
-        this.flows.flatMap((flow) => [flow.executionRoleArn, flow.taskRoleArn]),
-        { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
-      ),
+      allow(["iam:PassRole"], [...this.executionRoleArns, this.taskRoleArn], {
+        StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
+      }),
     );
   }
 
@@ -225,12 +227,17 @@ export class FlowTasks extends Construct {
   /** Lets a function read flow tasks' log lines (the `taskLogs` port, for the alert's log excerpt). */
   grantReadLogs(fn: ControlPlaneFunction): void {
     fn.addEnvironmentNames();
-    fn.addToRolePolicy(
-      allow(
-        ["logs:GetLogEvents"],
-        this.flows.map((flow) => `${flow.logGroupArn}:log-stream:*`),
-      ),
-    );
+    fn.addToRolePolicy(allow(["logs:GetLogEvents"], [this.flowLogStreams]));
+  }
+
+  /** Every stream of this environment's flow log groups (`/data-flows/<env>/flows/*`). */
+  private get flowLogStreams(): string {
+    return `arn:aws:logs:${this.region}:${this.accountId}:log-group:${this.names.flowLogGroup("*")}:log-stream:*`;
+  }
+
+  /** `arn:…:task-definition/data-flows-<env>-`: every flow family of this environment starts so. */
+  private get taskDefinitionPrefix(): string {
+    return `arn:aws:ecs:${this.region}:${this.accountId}:task-definition/${this.names.taskFamily("")}`;
   }
 
   private get inThisCluster() {
@@ -244,4 +251,13 @@ export class FlowTasks extends Construct {
  */
 export function stopTimeoutSeconds(timeoutMinutes: number): number {
   return Math.min(120, Math.max(30, Math.round(timeoutMinutes * 60 * 0.05)));
+}
+
+/** A short, stable name for a set of secrets: `none`, or 8 hex digits of its sorted names. */
+function secretSetKey(secrets: readonly string[]): string {
+  if (secrets.length === 0) return "none";
+  return createHash("sha256")
+    .update([...secrets].sort().join(","))
+    .digest("hex")
+    .slice(0, 8);
 }

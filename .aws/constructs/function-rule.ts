@@ -13,6 +13,8 @@ export interface FunctionRuleProps {
   eventPattern?: object;
   scheduleExpression?: string;
   target: ControlPlaneFunction;
+  /** Where EventBridge puts an event it could not deliver (permissions, throttling) after its retries. */
+  deadLetterArn: string;
 }
 
 /** An EventBridge rule delivering to a control-plane function, with the invoke permission scoped to that rule. */
@@ -33,6 +35,7 @@ export class FunctionRule extends Construct {
       ...(props.eventBusName && { eventBusName: props.eventBusName }),
       arn: props.target.arn,
       retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 24 * 3600 },
+      deadLetterConfig: { arn: props.deadLetterArn },
     });
     new LambdaPermission(this, "permission", {
       functionName: props.target.functionName,

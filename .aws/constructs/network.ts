@@ -7,19 +7,25 @@ import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-assoc
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import type { CreatedNetwork, ExistingNetwork } from "../config";
 
 export interface NetworkProps {
   prefix: string;
+  region: string;
   network: CreatedNetwork | ExistingNetwork;
 }
 
 /**
  * Where flow tasks run: private subnets with no public IPs, leaving through one NAT gateway whose Elastic IP is the
- * stable address to allow-list in Snowflake or Redshift. The task security group admits nothing and lets out HTTPS.
+ * stable address to allow-list in Snowflake or Redshift. The task security group admits nothing and lets out HTTPS,
+ * and HTTP for certificate revocation checks (OCSP responders and CRLs are served over port 80 by design; without it
+ * the Snowflake driver waits for a timeout on every new connection). A created VPC reaches S3 through a gateway
+ * endpoint, so image layers (ECR stores them in S3) do not pass through the NAT gateway's per-GB charge.
  */
 export class Network extends Construct {
   readonly vpcId: string;
@@ -39,6 +45,13 @@ export class Network extends Construct {
       this.vpcId = created.vpcId;
       this.privateSubnetIds = created.privateSubnetIds;
       this.egressIp = created.egressIp;
+      new VpcEndpoint(this, "s3-gateway-endpoint", {
+        vpcId: created.vpcId,
+        serviceName: `com.amazonaws.${props.region}.s3`,
+        vpcEndpointType: "Gateway",
+        routeTableIds: [created.privateRouteTableId],
+        tags: { Name: `${prefix}-s3` },
+      });
     }
 
     const tasks = new SecurityGroup(this, "task-security-group", {
@@ -55,7 +68,48 @@ export class Network extends Construct {
       toPort: 443,
       cidrIpv4: "0.0.0.0/0",
     });
+    new VpcSecurityGroupEgressRule(this, "task-egress-ocsp", {
+      securityGroupId: tasks.id,
+      description: "HTTP for certificate revocation checks (OCSP, CRL) of TLS peers",
+      ipProtocol: "tcp",
+      fromPort: 80,
+      toPort: 80,
+      cidrIpv4: "0.0.0.0/0",
+    });
     this.taskSecurityGroupId = tasks.id;
+    if (network.interfaceEndpoints) this.addInterfaceEndpoints(prefix, props.region, tasks.id);
+  }
+
+  /**
+   * Private endpoints for what every task calls (ECR to pull, Logs to write): that traffic leaves the NAT gateway's
+   * per-GB charge for an hourly one per endpoint and AZ, worth it when many tasks pull large images.
+   */
+  private addInterfaceEndpoints(prefix: string, region: string, taskSecurityGroupId: string): void {
+    const endpoints = new SecurityGroup(this, "endpoint-security-group", {
+      name: `${prefix}-endpoints`,
+      description: "data-flows interface endpoints: HTTPS from flow tasks",
+      vpcId: this.vpcId,
+      tags: { Name: `${prefix}-endpoints` },
+    });
+    new VpcSecurityGroupIngressRule(this, "endpoint-ingress-https", {
+      securityGroupId: endpoints.id,
+      description: "HTTPS from flow tasks",
+      ipProtocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      referencedSecurityGroupId: taskSecurityGroupId,
+    });
+    for (const service of ["ecr.api", "ecr.dkr", "logs"]) {
+      new VpcEndpoint(this, `${service.replace(".", "-")}-endpoint`, {
+        vpcId: this.vpcId,
+        serviceName: `com.amazonaws.${region}.${service}`,
+        vpcEndpointType: "Interface",
+        subnetIds: this.privateSubnetIds,
+        securityGroupIds: [endpoints.id],
+        privateDnsEnabled: true,
+        tags: { Name: `${prefix}-${service}` },
+      });
+    }
   }
 }
 
@@ -116,6 +170,7 @@ function createVpc(scope: Construct, prefix: string, network: CreatedNetwork) {
   return {
     vpcId: vpc.id,
     privateSubnetIds: subnets.map(({ privateSubnet }) => privateSubnet.id),
+    privateRouteTableId: privateRoutes.id,
     egressIp: egress.publicIp,
   };
 }

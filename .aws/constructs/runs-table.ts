@@ -52,7 +52,11 @@ export class RunsTable extends Construct {
         [FunctionEnv.runRetentionDays]: String(this.retentionDays),
       });
       fn.addToRolePolicy(
-        allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"], this.resourceArns),
+        // DeleteItem releases overlap locks and gives back alert markers after a failed post.
+        allow(
+          ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"],
+          this.resourceArns,
+        ),
       );
     }
   }

@@ -1,9 +1,7 @@
-import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import { SchedulerScheduleGroup } from "@cdktf/provider-aws/lib/scheduler-schedule-group";
-import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Construct } from "constructs";
 import { FunctionEnv } from "../../contracts/control-plane";
 import type { EnvironmentNames } from "../../contracts/resource-names";
@@ -12,6 +10,7 @@ import { scheduleSpecOf, toSchedulerExpression } from "../../flows/registry/sche
 import type { LaunchCommand } from "../../lambdas/core/launch-command";
 import { allow, assumeRolePolicy, policyDocument } from "../iam";
 import type { ControlPlaneFunction } from "./control-plane-function";
+import { DeadLetterQueue } from "./dead-letter-queue";
 
 export interface SchedulingProps {
   names: EnvironmentNames;
@@ -33,7 +32,7 @@ export class Scheduling extends Construct {
   private readonly launcher: ControlPlaneFunction;
   private readonly role: IamRole;
   private readonly retryGroup: SchedulerScheduleGroup;
-  private readonly deadLetters: SqsQueue;
+  private readonly deadLetters: DeadLetterQueue;
   private readonly retryBaseDelaySeconds: number;
   private readonly region: string;
   private readonly accountId: string;
@@ -47,25 +46,10 @@ export class Scheduling extends Construct {
     this.accountId = props.accountId;
     const group = new SchedulerScheduleGroup(this, "schedule-group", { name: names.scheduleGroup });
     this.retryGroup = new SchedulerScheduleGroup(this, "retry-schedule-group", { name: names.retryScheduleGroup });
-    this.deadLetters = new SqsQueue(this, "scheduler-dead-letters", {
+    this.deadLetters = new DeadLetterQueue(this, "scheduler-dead-letters", {
       name: `${names.prefix}-scheduler-dlq`,
-      sqsManagedSseEnabled: true,
-      messageRetentionSeconds: 14 * 24 * 3600,
-    });
-    new CloudwatchMetricAlarm(this, "scheduler-dead-letters-alarm", {
-      alarmName: `${names.prefix}-scheduler-dead-letters`,
-      alarmDescription: `Schedules or retries could not invoke the launcher: inspect ${names.prefix}-scheduler-dlq`,
-      namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: this.deadLetters.name },
-      statistic: "Maximum",
-      period: props.alarms.periodSeconds,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: "GreaterThanThreshold",
-      treatMissingData: "notBreaching",
-      alarmActions: [props.alarms.topicArn],
-      okActions: [props.alarms.topicArn],
+      description: "Schedules or retries could not invoke the launcher",
+      alarms: props.alarms,
     });
     this.role = new IamRole(this, "scheduler-role", {
       name: `${names.prefix}-scheduler`,

@@ -1,7 +1,7 @@
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import type { Logger } from "@aws-lambda-powertools/logger";
@@ -19,8 +19,12 @@ import { DynamoRunStore } from "../adapters/dynamo-run-store";
 import { EcsTaskControl } from "../adapters/ecs-task-control";
 import { EcsTaskLauncher } from "../adapters/ecs-task-launcher";
 import { EventBridgePublisher } from "../adapters/eventbridge-publisher";
+import type { AwsAdapter, AwsCall } from "../adapters/iam-contract";
+import { AWS_CALLS } from "../adapters/iam-contract";
+import { LambdaLaunchQueue } from "../adapters/lambda-launch-queue";
 import { SchedulerRetries } from "../adapters/scheduler-retries";
 import { SlackWebhookNotifier } from "../adapters/slack-webhook-notifier";
+import { ssmSlackWebhook } from "../adapters/ssm-slack-webhook";
 import type { ControlPlanePorts, ControlPlaneSettings } from "../composition-root";
 import { dependenciesOf } from "../composition-root";
 import { readConfig } from "./function-config";
@@ -57,19 +61,25 @@ const retrySchedules = {
   [FunctionEnv.retryDeadLetterArn]: text,
 };
 
-/** How one port is made in AWS: the variables it reads (per function) and the adapter built from them. */
+/**
+ * How one port is made in AWS: the variables it reads (per function), the adapter built from them, and that adapter's
+ * name in the IAM contract (`lambdas/adapters/iam-contract.ts`) when it calls AWS.
+ */
 interface AwsFactory<T> {
   env(name: ControlPlaneFunctionName): z.ZodRawShape;
   build(config: unknown, context: AwsFunctionContext): T;
+  adapter?: AwsAdapter;
 }
 
 function factory<S extends z.ZodRawShape, T>(
   env: S | ((name: ControlPlaneFunctionName) => S),
   build: (config: z.output<z.ZodObject<S>>, context: AwsFunctionContext) => T,
+  adapter?: AwsAdapter,
 ): AwsFactory<T> {
   return {
     env: (name) => (typeof env === "function" ? env(name) : env),
     build: build as AwsFactory<T>["build"],
+    ...(adapter && { adapter }),
   };
 }
 
@@ -90,6 +100,7 @@ const PORTS: { [K in keyof ControlPlanePorts]: AwsFactory<ControlPlanePorts[K]> 
         tableName: c.RUNS_TABLE_NAME,
         retentionDays: c.RUN_RETENTION_DAYS,
       }),
+    "DynamoRunStore",
   ),
   markers: factory(
     runsTable,
@@ -100,6 +111,7 @@ const PORTS: { [K in keyof ControlPlanePorts]: AwsFactory<ControlPlanePorts[K]> 
         retentionDays: c.RUN_RETENTION_DAYS,
         now: () => new Date(),
       }),
+    "DynamoAlertMarkers",
   ),
   tasks: factory(
     {
@@ -116,14 +128,17 @@ const PORTS: { [K in keyof ControlPlanePorts]: AwsFactory<ControlPlanePorts[K]> 
         securityGroupIds: c.SECURITY_GROUP_IDS,
         names: environmentNames(c.DATA_FLOWS_ENVIRONMENT, c.DATA_FLOWS_SSM_ENVIRONMENT),
       }),
+    "EcsTaskLauncher",
   ),
   taskControl: factory(
     { [FunctionEnv.clusterArn]: text },
     (c) => new EcsTaskControl({ client: clients.ecs(), clusterArn: c.CLUSTER_ARN }),
+    "EcsTaskControl",
   ),
   events: factory(
     { [FunctionEnv.eventBusName]: text },
     (c) => new EventBridgePublisher(clients.events(), c.EVENT_BUS_NAME),
+    "EventBridgePublisher",
   ),
   retries: factory(
     // The launcher schedules retries of itself; it learns its ARN from its invocation (the stack cannot tell a
@@ -137,34 +152,24 @@ const PORTS: { [K in keyof ControlPlanePorts]: AwsFactory<ControlPlanePorts[K]> 
         deadLetterArn: c.RETRY_DEAD_LETTER_ARN,
         launcherArn: c.LAUNCHER_ARN ?? unqualified(context.functionArn),
       }),
+    "SchedulerRetries",
   ),
-  launches: factory({ [FunctionEnv.launcherFunctionName]: text }, (c) => {
-    const lambda = new LambdaClient({});
-    return {
-      async send(command) {
-        await lambda.send(
-          new InvokeCommand({
-            FunctionName: c.LAUNCHER_FUNCTION_NAME,
-            InvocationType: "Event",
-            Payload: Buffer.from(JSON.stringify(command)),
-          }),
-        );
-      },
-    };
-  }),
-  notifier: factory({ [FunctionEnv.slackWebhookParameter]: text }, (c) => {
-    const ssm = new SSMProvider({ awsSdkV3Client: new SSMClient({}) });
-    return new SlackWebhookNotifier({
-      webhookUrl: async () => {
-        const url = await ssm.get(c.SLACK_WEBHOOK_PARAMETER, { decrypt: true, maxAge: 300 });
-        if (!url) throw new Error(`SSM parameter ${c.SLACK_WEBHOOK_PARAMETER} is empty`);
-        return url;
-      },
-      maxAttempts: 4,
-      maxRetryAfterSeconds: 20,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    });
-  }),
+  launches: factory(
+    { [FunctionEnv.launcherFunctionName]: text },
+    (c) => new LambdaLaunchQueue({ client: new LambdaClient({}), functionName: c.LAUNCHER_FUNCTION_NAME }),
+    "LambdaLaunchQueue",
+  ),
+  notifier: factory(
+    { [FunctionEnv.slackWebhookParameter]: text },
+    (c) =>
+      new SlackWebhookNotifier({
+        webhookUrl: ssmSlackWebhook(new SSMProvider({ awsSdkV3Client: new SSMClient({}) }), c.SLACK_WEBHOOK_PARAMETER),
+        maxAttempts: 4,
+        maxRetryAfterSeconds: 20,
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      }),
+    "SlackWebhookNotifier",
+  ),
   taskLogs: factory(
     { ...names, AWS_REGION: text },
     (c) =>
@@ -173,6 +178,7 @@ const PORTS: { [K in keyof ControlPlanePorts]: AwsFactory<ControlPlanePorts[K]> 
         region: c.AWS_REGION,
         names: environmentNames(c.DATA_FLOWS_ENVIRONMENT, c.DATA_FLOWS_SSM_ENVIRONMENT),
       }),
+    "CloudWatchTaskLogs",
   ),
   clock: factory({}, () => ({ now: () => new Date() })),
   nonces: factory({}, () => ({ nonce: () => randomUUID().slice(0, 6) })),
@@ -201,6 +207,14 @@ export function functionConfigSchema(name: ControlPlaneFunctionName) {
     ...used.settings.map((setting) => SETTINGS[setting].env(name)),
   ) as z.ZodRawShape;
   return z.object(shape);
+}
+
+/** Every AWS call a function makes: the calls of the adapters behind the ports its handler uses. */
+export function awsCallsOf(name: ControlPlaneFunctionName): AwsCall[] {
+  return dependenciesOf(name).ports.flatMap((port) => {
+    const adapter = PORTS[port].adapter;
+    return adapter ? [...AWS_CALLS[adapter]] : [];
+  });
 }
 
 /** The AWS ports and settings of one function: each built on first use, from its own variables. */

@@ -13,7 +13,14 @@ import type { FlowInput } from "../../flows/registry/flow-definition";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import { RUNS_TABLE } from "../../contracts/runs-table";
 import type { TerraformJson } from "../support/synth";
-import { policyDocuments, referencedResource, resources, synthesizeStack } from "../support/synth";
+import {
+  policiesOfRole,
+  policyDocuments,
+  referencedResource,
+  resources,
+  synthesizeStack,
+  taskDefinitionOf,
+} from "../support/synth";
 
 const flows: FlowInput[] = [
   {
@@ -169,11 +176,13 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
       ]);
     });
 
-    it("lets each flow's execution role read only that flow's parameters", () => {
-      const execution = policyDocuments(terraform).find((policy) =>
-        policy.name.includes("dbt-nightly-execution-policy"),
+    const executionStatements = (flow: string) =>
+      policiesOfRole(terraform, taskDefinitionOf(terraform, flow).execution_role_arn).flatMap(
+        (policy) => policy.document.Statement,
       );
-      const ssm = execution!.document.Statement.filter((statement) =>
+
+    it("lets each flow's execution role read only that flow's parameters", () => {
+      const ssm = executionStatements("dbt-nightly").filter((statement) =>
         statement.Action.some((action) => action.startsWith("ssm:")),
       );
       expect(ssm).toEqual([
@@ -187,11 +196,41 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
       ]);
     });
 
+    it("decrypts a flow's parameters only through SSM, on keys, never an alias", () => {
+      const decrypt = executionStatements("dbt-nightly").find((statement) => statement.Action.includes("kms:Decrypt"));
+      expect(decrypt).toEqual({
+        Effect: "Allow",
+        Action: ["kms:Decrypt"],
+        Resource: [`arn:aws:kms:${config.region}:${config.accountId}:key/*`],
+        Condition: { StringEquals: { "kms:ViaService": `ssm.${config.region}.amazonaws.com` } },
+      });
+    });
+
     it("grants no SSM access to a flow that declares no secrets", () => {
-      const execution = policyDocuments(terraform).find((policy) => policy.name.includes("paused-execution-policy"));
       expect(
-        execution!.document.Statement.flatMap((statement) => statement.Action).filter((a) => a.startsWith("ssm:")),
+        executionStatements("paused")
+          .flatMap((statement) => statement.Action)
+          .filter((action) => action.startsWith("ssm:") || action.startsWith("kms:")),
       ).toEqual([]);
+    });
+
+    it("shares one execution role between flows that declare the same secrets, and no more", () => {
+      const roleOf = (flow: string) => taskDefinitionOf(terraform, flow).execution_role_arn;
+      expect(roleOf("paused")).toBe(roleOf("after-orders"));
+      expect(roleOf("orders-daily")).not.toBe(roleOf("dbt-nightly"));
+      expect(resources(terraform, "aws_iam_role").filter((role) => /-flows-exec-/.test(role.name))).toHaveLength(3);
+    });
+
+    it("gives every flow the one task role, which may call nothing", () => {
+      const taskRoles = new Set(resources(terraform, "aws_ecs_task_definition").map((d) => d.task_role_arn));
+      expect(taskRoles.size).toBe(1);
+      expect(policiesOfRole(terraform, [...taskRoles][0]!)).toEqual([]);
+    });
+
+    it("registers a new task definition revision before deregistering the old one", () => {
+      for (const definition of resources(terraform, "aws_ecs_task_definition")) {
+        expect(definition.lifecycle).toEqual({ create_before_destroy: true });
+      }
     });
 
     it("logs each flow to its own group under /data-flows/<env>/flows", () => {
@@ -204,14 +243,28 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
   });
 
   describe("private networking", () => {
-    it("gives the task security group no inbound rules and HTTPS out only", () => {
+    it("gives the task security group no inbound rules", () => {
       expect(synthesized).toHaveResourceWithProperties(SecurityGroup, { name: `data-flows-${environment}-flow-tasks` });
       const [group] = resources(terraform, "aws_security_group");
       expect(group!.ingress).toBeUndefined();
       expect(resources(terraform, "aws_vpc_security_group_ingress_rule")).toEqual([]);
-      expect(resources(terraform, "aws_vpc_security_group_egress_rule")).toEqual([
-        expect.objectContaining({ ip_protocol: "tcp", from_port: 443, to_port: 443, cidr_ipv4: "0.0.0.0/0" }),
-      ]);
+    });
+
+    it("lets tasks out on HTTPS, and on HTTP for certificate revocation checks, nothing else", () => {
+      expect(
+        resources(terraform, "aws_vpc_security_group_egress_rule")
+          .map((rule) => `${rule.ip_protocol}/${rule.from_port}-${rule.to_port} ${rule.cidr_ipv4}`)
+          .sort(),
+      ).toEqual(["tcp/443-443 0.0.0.0/0", "tcp/80-80 0.0.0.0/0"]);
+    });
+
+    it("reaches S3 (where ECR keeps image layers) through a gateway endpoint on the private route table", () => {
+      const [endpoint] = resources(terraform, "aws_vpc_endpoint");
+      expect(endpoint).toMatchObject({
+        service_name: `com.amazonaws.${config.region}.s3`,
+        vpc_endpoint_type: "Gateway",
+        route_table_ids: [expect.stringMatching(/aws_route_table\.network_private-routes/)],
+      });
     });
 
     it("never gives subnets public IPs on launch", () => {
@@ -264,11 +317,14 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
     it("lets the launcher run only this environment's flow families, in this cluster", () => {
       const launcher = policyDocuments(terraform).find((policy) => policy.name.startsWith("launcher_policy"));
       const runTask = launcher!.document.Statement.find((statement) => statement.Action.includes("ecs:RunTask"));
-      // Each resource is a task definition's own ARN (without revision) with every revision: `…:*`.
-      expect(runTask!.Resource.every((arn) => arn.endsWith(".arn_without_revision}:*"))).toBe(true);
-      expect(runTask!.Resource.map((arn) => referencedResource(terraform, arn)?.family).sort()).toEqual(
-        ["after-orders", "dbt-nightly", "orders-daily", "paused"].map((flow) => `data-flows-${environment}-${flow}`),
-      );
+      // By this environment's family prefix, which every flow family has, and no other family of the account.
+      const prefix = `arn:aws:ecs:${config.region}:${config.accountId}:task-definition/data-flows-${environment}-`;
+      expect(runTask!.Resource).toEqual([`${prefix}*:*`]);
+      for (const definition of resources(terraform, "aws_ecs_task_definition")) {
+        expect(`arn:aws:ecs:${config.region}:${config.accountId}:task-definition/${definition.family}`).toMatch(
+          new RegExp(`^${prefix}`),
+        );
+      }
       expect(runTask!.Condition).toEqual({ ArnEquals: { "ecs:cluster": expect.stringMatching(/aws_ecs_cluster/) } });
     });
 
@@ -331,8 +387,19 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
       expect(JSON.parse(rule!.event_pattern)).toEqual({
         source: ["aws.ecs"],
         "detail-type": ["ECS Task State Change"],
-        detail: { clusterArn: [expect.stringMatching(/aws_ecs_cluster/)] },
+        detail: { clusterArn: [expect.stringMatching(/aws_ecs_cluster/)], lastStatus: ["RUNNING", "STOPPED"] },
       });
+    });
+
+    it("dead-letters every event a rule could not deliver, into a queue only those rules may write", () => {
+      const targets = resources(terraform, "aws_cloudwatch_event_target");
+      const queues = new Set(targets.map((target) => target.dead_letter_config?.arn));
+      expect(queues.size).toBe(1);
+      expect([...queues][0]).toMatch(/aws_sqs_queue\.routing_delivery-dead-letters/);
+      const [policy] = resources(terraform, "aws_sqs_queue_policy");
+      const statement = JSON.parse(policy!.policy).Statement[0];
+      expect(statement).toMatchObject({ Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage" });
+      expect(statement.Condition.ArnEquals["aws:SourceArn"]).toHaveLength(targets.length);
     });
 
     it("routes failed, timed-out, lost and retried runs on the data-flows bus to the alerter", () => {
@@ -374,13 +441,29 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
 
     it("sends dead letters (of every queue), errors and throttles of every function to the alarm topic", () => {
       const alarms = resources(terraform, "aws_cloudwatch_metric_alarm");
-      expect(alarms).toHaveLength(4 * 3 + 1);
+      expect(alarms).toHaveLength(4 * 3 + 2);
       const queueAlarms = alarms.filter((alarm) => alarm.dimensions.QueueName !== undefined);
       expect(queueAlarms).toHaveLength(resources(terraform, "aws_sqs_queue").length);
       expect(alarms.every((alarm) => alarm.alarm_actions[0].includes("aws_sns_topic"))).toBe(true);
       expect(resources(terraform, "aws_sns_topic_subscription")).toEqual([
         expect.objectContaining({ protocol: "lambda" }),
       ]);
+    });
+  });
+
+  describe("alarm delivery", () => {
+    it("encrypts the alarm topic with a key CloudWatch of this account may use (the AWS-managed SNS key it may not)", () => {
+      const [topic] = resources(terraform, "aws_sns_topic");
+      const key = referencedResource(terraform, topic!.kms_master_key_id);
+      expect(key?.enable_key_rotation).toBe(true);
+      expect(JSON.parse(key!.policy).Statement).toContainEqual({
+        Sid: "CloudWatchPublishesAlarmsOfThisAccount",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": config.accountId } },
+      });
     });
   });
 

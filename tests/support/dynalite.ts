@@ -1,6 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
-import { ensureRunsTable } from "../../lambdas/adapters/ensure-runs-table";
+import { ensureRunsTable } from "../../local/ensure-runs-table";
 import { startDynaliteServer } from "../../local/dynalite-server";
 
 /**

@@ -63,3 +63,19 @@ export function policyDocuments(terraform: TerraformJson) {
     },
   }));
 }
+
+/** The inline policies of the role a Terraform reference (e.g. a task definition's execution role ARN) points at. */
+export function policiesOfRole(terraform: TerraformJson, roleReference: string) {
+  const match = /\$\{aws_iam_role\.([A-Za-z0-9_-]+)\.[a-z_]+\}/.exec(roleReference);
+  if (!match) throw new Error(`not a role reference: ${roleReference}`);
+  return policyDocuments(terraform).filter((policy) => policy.role === `\${aws_iam_role.${match[1]}.id}`);
+}
+
+/** A flow's task definition as synthesized, by flow name. */
+export function taskDefinitionOf(terraform: TerraformJson, flow: string): Record<string, any> {
+  const definition = resources(terraform, "aws_ecs_task_definition").find((candidate) =>
+    String(candidate.family).endsWith(`-${flow}`),
+  );
+  if (!definition) throw new Error(`no task definition for ${flow}`);
+  return definition;
+}

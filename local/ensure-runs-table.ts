@@ -5,7 +5,7 @@ import {
   ResourceNotFoundException,
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
-import { RUNS_TABLE, RUNS_TABLE_KEY_ATTRIBUTES } from "../../contracts/runs-table";
+import { RUNS_TABLE, RUNS_TABLE_KEY_ATTRIBUTES } from "../contracts/runs-table";
 
 /** The CreateTable request for the runs table, built from the shared definition the stack also uses. */
 export function runsTableCreateInput(tableName: string): CreateTableCommandInput {
