@@ -14,6 +14,20 @@ import type { ControlPlaneFunction } from "./control-plane-function";
 import { DeadLetterQueue } from "./dead-letter-queue";
 import { FunctionRule } from "./function-rule";
 
+/** EventBridge's limit on an event pattern's size, in characters (Amazon EventBridge quotas). */
+export const EVENT_PATTERN_MAX_CHARACTERS = 2048;
+
+/** Splits items, in order, into the fewest runs that each still `fits`. */
+function chunkBySize<T>(items: readonly T[], fits: (chunk: T[]) => boolean): T[][] {
+  const chunks: T[][] = [];
+  for (const item of items) {
+    const last = chunks.at(-1);
+    if (last && fits([...last, item])) last.push(item);
+    else chunks.push([item]);
+  }
+  return chunks;
+}
+
 export interface EventRoutingProps {
   names: EnvironmentNames;
   registry: FlowRegistry;
@@ -69,18 +83,23 @@ export class EventRouting extends Construct {
       target: functions.alerter,
     });
     const upstreamFlows = [...new Set(props.registry.flows.flatMap((flow) => flow.upstream))].sort();
-    if (upstreamFlows.length > 0) {
-      rule("upstream-successes", {
+    const upstreamPattern = (flows: string[]) => ({
+      source: [RUN_EVENT_SOURCE],
+      "detail-type": [RUN_EVENT_DETAIL_TYPE],
+      detail: { to: [RunState.SUCCEEDED], flow: flows },
+    });
+    // An event pattern may hold 2,048 characters (EventBridge quotas): as many rules as the upstream flows need.
+    chunkBySize(
+      upstreamFlows,
+      (flows) => JSON.stringify(upstreamPattern(flows)).length <= EVENT_PATTERN_MAX_CHARACTERS,
+    ).forEach((flows, index) =>
+      rule(index === 0 ? "upstream-successes" : `upstream-successes-${index + 1}`, {
         description: "Successes that start downstream flows",
         eventBusName: this.bus.name,
-        eventPattern: {
-          source: [RUN_EVENT_SOURCE],
-          "detail-type": [RUN_EVENT_DETAIL_TYPE],
-          detail: { to: [RunState.SUCCEEDED], flow: upstreamFlows },
-        },
+        eventPattern: upstreamPattern(flows),
         target: functions.launcher,
-      });
-    }
+      }),
+    );
     rule("reaper-schedule", {
       description: "Enforce timeouts, reconcile lost runs",
       scheduleExpression: "rate(5 minutes)",

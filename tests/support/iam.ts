@@ -88,6 +88,9 @@ export class AppliedStack {
       aws_sns_topic: { arn: () => arn("sns", resource.name) },
       aws_kms_key: { arn: () => arn("kms", "key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d") },
       aws_ecr_repository: { arn: () => arn("ecr", `repository/${resource.name}`) },
+      // Ids AWS assigns: the documented form (prefix and 17 hex digits), for sizing what embeds them.
+      aws_security_group: { id: () => "sg-0123456789abcdef0" },
+      aws_subnet: { id: () => "subnet-0123456789abcdef0" },
     };
     const format = formats[type]?.[attribute];
     if (!format) throw new Error(`no ARN format for ${type}.${attribute}: add AWS's documented one`);
