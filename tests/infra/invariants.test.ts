@@ -1,3 +1,4 @@
+import type { CreatedNetwork } from "../../.aws/config";
 import { environments } from "../../.aws/config";
 import { ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS } from "../../.aws/iam";
 import type { FlowInput } from "../../flows/registry/flow-definition";
@@ -193,6 +194,28 @@ describe.each(["dev", "prod"] as const)("invariants of the %s stack (50 generate
         );
       }
     });
+  });
+});
+
+describe("a stack with ECR and Logs interface endpoints", () => {
+  it("puts each endpoint in the private subnets, reachable on 443 from the task security group only", async () => {
+    const config = {
+      ...environments.dev,
+      network: { ...(environments.dev.network as CreatedNetwork), interfaceEndpoints: true },
+    };
+    const { terraform } = await synthesizeStack(config, defineRegistry(GENERATED.slice(0, 2)));
+    const interfaces = resources(terraform, "aws_vpc_endpoint").filter((e) => e.vpc_endpoint_type === "Interface");
+    expect(interfaces.map((endpoint) => endpoint.service_name).sort()).toEqual(
+      ["ecr.api", "ecr.dkr", "logs"].map((service) => `com.amazonaws.${config.region}.${service}`),
+    );
+    expect(interfaces.every((endpoint) => endpoint.private_dns_enabled === true)).toBe(true);
+    expect(resources(terraform, "aws_vpc_security_group_ingress_rule")).toEqual([
+      expect.objectContaining({
+        from_port: 443,
+        to_port: 443,
+        referenced_security_group_id: expect.stringMatching(/task-security-group/),
+      }),
+    ]);
   });
 });
 

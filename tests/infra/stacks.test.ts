@@ -308,6 +308,18 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
       });
     });
 
+    it("creates each function only after its role may write its logs and dead letters", () => {
+      for (const [address, fn] of Object.entries(terraform.resource.aws_lambda_function!)) {
+        const name = address.split("_")[0];
+        expect(fn.depends_on).toEqual(
+          expect.arrayContaining([
+            expect.stringMatching(new RegExp(`^aws_cloudwatch_log_group\\.${name}_logs_`)),
+            expect.stringMatching(new RegExp(`^aws_iam_role_policy\\.${name}_policy_`)),
+          ]),
+        );
+      }
+    });
+
     it("retries asynchronous invocations twice before dead-lettering", () => {
       const configs = resources(terraform, "aws_lambda_function_event_invoke_config");
       expect(configs).toHaveLength(4);

@@ -69,6 +69,10 @@ describe("npm run deploy", () => {
       `terraform ${chdir} apply -input=false tfplan`,
     ]);
     const stack = JSON.parse(readFileSync(join(OUT, "stacks", "data-flows-dev", "cdk.tf.json"), "utf8"));
+    // The committed provider lock file is what terraform init installs against.
+    expect(readFileSync(join(OUT, "stacks", "data-flows-dev", ".terraform.lock.hcl"), "utf8")).toBe(
+      readFileSync(join(ROOT, ".aws", ".terraform.lock.hcl"), "utf8"),
+    );
     expect(stack.terraform.backend.s3).toMatchObject({
       bucket: environments.dev.stateBackend.bucket,
       key: environments.dev.stateBackend.key,
