@@ -2,7 +2,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import type { ControlPlaneFunctionName } from "../contracts/control-plane";
-import { CONTROL_PLANE_FUNCTIONS } from "../contracts/control-plane";
+import { CONTROL_PLANE_FUNCTIONS, FUNCTION_TIMEOUT_SECONDS } from "../contracts/control-plane";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import type { EnvironmentConfig } from "./config";
 import { AWS_PROVIDER_VERSIONS, namesOf, TERRAFORM_VERSION } from "./config";
@@ -21,14 +21,11 @@ export interface DataFlowsStackProps {
   bundles: Record<ControlPlaneFunctionName, string>;
 }
 
-const FUNCTION_SIZES: Record<
-  ControlPlaneFunctionName,
-  { memoryMiB: number; timeoutSeconds: number; reservedConcurrency: number }
-> = {
-  launcher: { memoryMiB: 256, timeoutSeconds: 30, reservedConcurrency: 20 },
-  recorder: { memoryMiB: 256, timeoutSeconds: 30, reservedConcurrency: 20 },
-  alerter: { memoryMiB: 256, timeoutSeconds: 60, reservedConcurrency: 5 },
-  reaper: { memoryMiB: 256, timeoutSeconds: 120, reservedConcurrency: 1 },
+const FUNCTION_SIZES: Record<ControlPlaneFunctionName, { memoryMiB: number; reservedConcurrency: number }> = {
+  launcher: { memoryMiB: 256, reservedConcurrency: 20 },
+  recorder: { memoryMiB: 256, reservedConcurrency: 20 },
+  alerter: { memoryMiB: 256, reservedConcurrency: 5 },
+  reaper: { memoryMiB: 256, reservedConcurrency: 1 },
 };
 
 /** One environment of data-flows: network, flow tasks, runs table, control-plane functions, schedules and alarms. */
@@ -90,6 +87,7 @@ export class DataFlowsStack extends TerraformStack {
           names,
           bundleDir: props.bundles[name],
           ...FUNCTION_SIZES[name],
+          timeoutSeconds: FUNCTION_TIMEOUT_SECONDS[name],
           logRetentionDays: config.logRetentionDays,
           alarms: {
             topicArn: onCall.alarmTopic.arn,
@@ -124,7 +122,8 @@ export class DataFlowsStack extends TerraformStack {
     scheduling.grantRetries(launcher, recorder, reaper);
     tasks.grantRunTasks(launcher);
     tasks.bindTaskEvents(recorder);
-    tasks.grantControlTasks(reaper);
+    // The launcher and the recorder stop stray tasks (two launches of one attempt racing); the reaper, timeouts.
+    tasks.grantControlTasks(launcher, recorder, reaper);
     launcher.grantInvoke(reaper);
     tasks.grantReadLogs(alerter);
     onCall.bindAlerter(alerter);

@@ -3,8 +3,8 @@ import type { EnvironmentConfig } from "../.aws/config";
 import { namesOf } from "../.aws/config";
 import { createDocumentClient } from "../lambdas/adapters/dynamo-client";
 import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
+import { CliError, oneLine } from "./errors";
 import type { Target } from "./local-target";
-import { CliError } from "./local-target";
 
 /**
  * A deployed environment, reached with the caller's AWS credentials: runs are read from its table and started by
@@ -27,7 +27,7 @@ export function connectAws(config: EnvironmentConfig, lambda = new LambdaClient(
       const body = JSON.parse(Buffer.from(Payload ?? []).toString("utf8") || "null") as {
         errorMessage?: string;
       } | null;
-      if (FunctionError) throw new CliError(`launcher: ${body?.errorMessage ?? FunctionError}`);
+      if (FunctionError) throw new CliError(`launcher: ${oneLine(body?.errorMessage ?? FunctionError)}`);
       return body;
     },
     close: () => {

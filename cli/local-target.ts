@@ -1,7 +1,11 @@
 import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
 import type { RunStore } from "../lambdas/core/ports";
 import { localDocumentClient } from "../local/dynalite-server";
+import { TOKEN_HEADER } from "../local/invoke-api";
 import { LOCAL_ENVIRONMENT, readLocalEndpoints } from "../local/local-environment";
+import { CliError, isUnreachable, LOCAL_NOT_RUNNING, oneLine } from "./errors";
+
+export { CliError } from "./errors";
 
 /** What the CLI needs of an environment: its runs and a way to invoke its launcher. */
 export interface Target {
@@ -11,16 +15,10 @@ export interface Target {
   close(): void;
 }
 
-/** An error the CLI reports as one line, with exit code 2, and no stack trace. */
-export class CliError extends Error {
-  override name = "CliError";
-}
-
 /** The local control plane started by `npm start`, reached over 127.0.0.1 as the AWS one is reached over HTTPS. */
 export function connectLocal(dataDir: string): Target {
   const endpoints = readLocalEndpoints(dataDir);
-  if (!endpoints)
-    throw new CliError("the local control plane is not running: start it with `npm start` in another terminal");
+  if (!endpoints) throw new CliError(LOCAL_NOT_RUNNING);
   const client = localDocumentClient(endpoints.dynamoEndpoint);
   return {
     dynamoEndpoint: endpoints.dynamoEndpoint,
@@ -30,13 +28,28 @@ export function connectLocal(dataDir: string): Target {
       retentionDays: LOCAL_ENVIRONMENT.retentionDays,
     }),
     async invokeLauncher(payload) {
-      const response = await fetch(`${endpoints.apiUrl}/functions/launcher/invocations`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(payload),
-      });
-      const body = (await response.json()) as { errorType?: string; errorMessage?: string };
-      if (!response.ok) throw new CliError(`launcher: ${body.errorMessage ?? response.statusText}`);
+      let response: Response;
+      try {
+        response = await fetch(`${endpoints.apiUrl}/functions/launcher/invocations`, {
+          method: "POST",
+          // The token from the data folder: what tells the control plane this is not a web page in a browser.
+          headers: { "content-type": "application/json", [TOKEN_HEADER]: endpoints.token },
+          body: JSON.stringify(payload),
+        });
+      } catch (error) {
+        if (isUnreachable(error)) throw new CliError(LOCAL_NOT_RUNNING);
+        throw error;
+      }
+      const text = await response.text();
+      let body: { errorType?: string; errorMessage?: string } | null;
+      try {
+        body = JSON.parse(text) as typeof body;
+      } catch {
+        throw new CliError(
+          `unexpected answer from ${endpoints.apiUrl} (HTTP ${response.status}): is something else on that port?`,
+        );
+      }
+      if (!response.ok) throw new CliError(`launcher: ${oneLine(body?.errorMessage ?? response.statusText)}`);
       return body;
     },
     close: () => client.destroy(),

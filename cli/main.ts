@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadRegistry } from "../flows/index";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
-import { loadRegistryOrReport, UnknownFlowError } from "../flows/registry/flow-registry";
+import { loadRegistryOrReport } from "../flows/registry/flow-registry";
 import { nextFireTimes, scheduleSpecOf } from "../flows/registry/schedule";
 import type { Run } from "../lambdas/core/run";
 import { isRunState, RUN_STATES, RunState } from "../lambdas/core/run-state";
@@ -12,9 +12,10 @@ import { clusterArnOf } from "../local/ecs-events";
 import { LOCAL_ENVIRONMENT } from "../local/local-environment";
 import { environments } from "../.aws/config";
 import { connectAws } from "./aws-target";
+import { CliError, explainError } from "./errors";
 import { runDetails, runRows, table } from "./format";
 import type { Target } from "./local-target";
-import { CliError, connectLocal } from "./local-target";
+import { connectLocal } from "./local-target";
 import { replayEvents } from "./replay-events";
 import { waitForRun } from "./wait-for-run";
 
@@ -32,6 +33,20 @@ export interface CliIo {
  */
 const EXIT = { ok: 0, runNotSucceeded: 1, error: 2 } as const;
 const REPOSITORY_ROOT = resolve(__dirname, "..");
+
+/**
+ * How long `run --wait` waits for a run that has stopped changing past its attempt's deadline (or its due retry):
+ * the reaper (every 5 minutes in AWS, 15 s locally) ends a run that overstays its deadline, so this is one pass and a
+ * margin.
+ */
+const QUIET_GRACE_MS = 10 * 60_000;
+/** The longest backoff before a retry (`lambdas/core/retry-policy.ts` caps it at 15 minutes). */
+const MAX_RETRY_BACKOFF_MINUTES = 15;
+
+/** The longest a run can legitimately take: each attempt to its timeout, the longest backoff before each, a margin. */
+function followBudgetMs(timeoutMinutes: number, attempts: number): number {
+  return (attempts * (timeoutMinutes + MAX_RETRY_BACKOFF_MINUTES) + 15) * 60_000;
+}
 
 /** Runs the `data-flows` command with `argv` (the words after the command name) and returns its exit code. */
 export async function runCli(argv: readonly string[], io: CliIo, load: () => FlowRegistry): Promise<number> {
@@ -113,10 +128,19 @@ export async function runCli(argv: readonly string[], io: CliIo, load: () => Flo
         return;
       }
       if (!options.json) io.out(`started ${started.runId}`);
+      const { env } = program.opts<{ env: string }>();
       const run = await waitForRun({
         runs: target.runs,
         runId: started.runId,
-        timeoutMs: (flow.timeoutMinutes + 5) * 60_000,
+        startedState: started.state,
+        quietGraceMs: QUIET_GRACE_MS,
+        capMs: (current) => followBudgetMs(flow.timeoutMinutes, current.maxAttempts),
+        lostContact: (lastState) =>
+          env === "local"
+            ? `the local control plane stopped while following ${started.runId}; it was ${lastState} when last ` +
+              `seen; start it again and run \`data-flows show ${started.runId}\``
+            : `lost contact with ${env} while following ${started.runId}; it was ${lastState} when last seen; ` +
+              `run \`data-flows --env ${env} show ${started.runId}\``,
         pollMs: 250,
         sleep: io.sleep,
         now: io.now,
@@ -177,7 +201,7 @@ export async function runCli(argv: readonly string[], io: CliIo, load: () => Flo
       // Replaying rewrites run history: never against a deployed environment's table.
       if (program.opts<{ env: string }>().env !== "local")
         throw new CliError("events replay works on the local control plane only");
-      const text = readFileSync(file, "utf8");
+      const text = readText(file);
       const summary = await replayEvents({
         text,
         registry,
@@ -188,6 +212,7 @@ export async function runCli(argv: readonly string[], io: CliIo, load: () => Flo
           void (
             options.json || io.out(`  (attempt ${retry.attempt} of ${retry.runId} would start at ${at.toISOString()})`)
           ),
+        onStrayTask: (taskArn, reason) => void (options.json || io.out(`  (${taskArn} would be stopped: ${reason})`)),
       });
       print(options.json, summary, () => [
         ...summary.outcomes
@@ -207,13 +232,28 @@ export async function runCli(argv: readonly string[], io: CliIo, load: () => Flo
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.error;
-    if (error instanceof CliError || error instanceof UnknownFlowError) {
-      io.err(`data-flows: ${error.message}`);
+    // Whatever can be foreseen (a control plane not running, no credentials, access denied) is one line, never a stack.
+    const explained = explainError(error, program.opts<{ env: string }>().env);
+    if (explained !== undefined) {
+      io.err(`data-flows: ${explained}`);
       return EXIT.error;
     }
     throw error;
   } finally {
     targets.forEach((target) => target.close());
+  }
+}
+
+/** A file's text, or a one-line error naming what is wrong with it. */
+function readText(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      { ENOENT: "no such file", EACCES: "permission denied", EISDIR: "it is a folder" }[code ?? ""] ??
+      String((error as Error).message);
+    throw new CliError(`cannot read ${file}: ${why}`);
   }
 }
 

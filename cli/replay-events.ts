@@ -22,14 +22,22 @@ export async function replayEvents(options: {
   clusterArn: string;
   events: RunEventPublisher;
   onRetry?: (retry: RetryCommand, at: Date) => void;
+  onStrayTask?: (taskArn: string, reason: string) => void;
 }): Promise<ReplaySummary> {
-  // Replays move runs but start no tasks: a retry the recorder plans is reported, not scheduled. The recorder uses
-  // nothing else; every other port is refused, so a replay can never reach ECS, Slack or a deployed environment.
+  // Replays move runs but start and stop no tasks: a retry the recorder plans is reported, not scheduled, and a stray
+  // task it would stop is reported, not stopped. The recorder uses nothing else; every other port is refused, so a
+  // replay can never reach ECS, Slack or a deployed environment.
   const ports = onlyPorts("events replay", {
     registry: options.registry,
     runs: options.runs,
     events: options.events,
     retries: { schedule: async (retry, at) => options.onRetry?.(retry, at) },
+    taskControl: {
+      stopTask: async (taskArn, reason) => options.onStrayTask?.(taskArn, reason),
+      describeTasks: async () => {
+        throw new Error("events replay describes no tasks");
+      },
+    },
     clock: { now: () => new Date() },
     logger: new Logger({ serviceName: "data-flows-cli", logLevel: "SILENT" }),
   });
@@ -37,7 +45,7 @@ export async function replayEvents(options: {
     environment: "replay",
     clusterArn: options.clusterArn,
     retryBaseDelaySeconds: 60,
-    reapLimits: { runsPerFlow: 0, pendingGraceSeconds: 0, silenceMinutes: 0 },
+    reapLimits: { pageSize: 0, pendingGraceSeconds: 0, launchDeadlineSeconds: 0, silenceMinutes: 0, safetyMarginMs: 0 },
   }).recorder();
   const summary: ReplaySummary = { outcomes: [], counts: {} };
   const lines = options.text.split("\n");

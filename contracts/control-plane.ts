@@ -2,6 +2,14 @@
 export const CONTROL_PLANE_FUNCTIONS = ["launcher", "recorder", "alerter", "reaper"] as const;
 export type ControlPlaneFunctionName = (typeof CONTROL_PLANE_FUNCTIONS)[number];
 
+/** How long each function may run: the stack's Lambda timeouts, and the deadline the local control plane gives. */
+export const FUNCTION_TIMEOUT_SECONDS: Readonly<Record<ControlPlaneFunctionName, number>> = {
+  launcher: 30,
+  recorder: 30,
+  alerter: 60,
+  reaper: 120,
+};
+
 /**
  * The environment variables the stack sets on a function and the function reads at cold start. The stack sets them in
  * its `bind`/`grant*` calls; `lambdas/aws/aws-ports.ts` reads each with the adapter that needs it.

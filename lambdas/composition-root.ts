@@ -6,6 +6,7 @@ import { createLauncher } from "./core/launch-run";
 import type {
   AlertMarkers,
   Clock,
+  Invocation,
   LaunchQueue,
   NonceSource,
   Notifier,
@@ -57,8 +58,11 @@ export interface ControlPlaneSettings {
   reapLimits: ReapLimits;
 }
 
-/** A control-plane handler: the event as the platform delivers it in, a JSON-able result out. */
-export type Handler = (event: unknown) => Promise<unknown>;
+/**
+ * A control-plane handler: the event as the platform delivers it in, a JSON-able result out. The invocation says when
+ * the platform will stop it, so work that cannot finish in time is handed back to a retry instead of being cut off.
+ */
+export type Handler = (event: unknown, invocation?: Invocation) => Promise<unknown>;
 
 /** Each function's handler, built on first use from exactly the ports and settings that function needs. */
 export type ControlPlane = { [Name in ControlPlaneFunctionName]: () => Handler };
@@ -74,6 +78,7 @@ export function composeControlPlane(ports: ControlPlanePorts, settings: ControlP
       runs: ports.runs,
       events: ports.events,
       retries: ports.retries,
+      taskControl: ports.taskControl,
       retryOptions: retryOptions(),
       clock: ports.clock,
       clusterArn: settings.clusterArn,
@@ -87,11 +92,13 @@ export function composeControlPlane(ports: ControlPlanePorts, settings: ControlP
           registry: ports.registry,
           runs: ports.runs,
           tasks: ports.tasks,
+          taskControl: ports.taskControl,
           events: ports.events,
           retries: ports.retries,
           retryOptions: retryOptions(),
           clock: ports.clock,
           nonces: ports.nonces,
+          lockTakeoverSeconds: settings.reapLimits.pendingGraceSeconds,
         }),
       }),
     ),
@@ -108,6 +115,7 @@ export function composeControlPlane(ports: ControlPlanePorts, settings: ControlP
           notifier: ports.notifier,
           logs: ports.taskLogs,
           environment: settings.environment,
+          clock: ports.clock,
         }),
       }),
     ),

@@ -1,10 +1,10 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import { DynamoAlertMarkers } from "../lambdas/adapters/dynamo-alert-markers";
 import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
+import { randomNonces } from "../lambdas/adapters/random-nonces";
 import { SlackWebhookNotifier } from "../lambdas/adapters/slack-webhook-notifier";
 import type { ControlPlane } from "../lambdas/composition-root";
 import { composeControlPlane } from "../lambdas/composition-root";
@@ -23,6 +23,7 @@ import { ConsoleNotifier, LocalTaskLogs } from "./local-alerts";
 import { LOCAL_ENVIRONMENT, writeLocalEndpoints } from "./local-environment";
 import { LocalInvoker } from "./local-invoker";
 import { ProcessTaskRunner } from "./process-task-runner";
+import { TaskJournal } from "./task-journal";
 import { LocalScheduler } from "./scheduler";
 
 export interface LocalControlPlaneOptions {
@@ -66,7 +67,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
   const clock = { now: options.now ?? (() => new Date()) };
   const logsDir = join(options.dataDir, "logs");
   // Deliveries reach the plane composed below; nothing is delivered before it exists.
-  const invoker = new LocalInvoker(() => plane, deadLetters, options.write);
+  const invoker = new LocalInvoker(() => plane, deadLetters, options.write, clock.now);
 
   // The local event bus: every accepted change is printed and delivered as the stack's rules deliver it
   // (asynchronously, so a slow Slack never holds up the recorder).
@@ -107,6 +108,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     },
     onOutput: ({ runId, text }) => options.write(formatFlowOutput(runId, text)),
     hostEnv: options.hostEnv,
+    ...(options.persist && { journal: new TaskJournal(join(options.dataDir, "tasks")) }),
   });
   const slackWebhookUrl = options.hostEnv.SLACK_WEBHOOK_URL;
   const notifier = slackWebhookUrl
@@ -115,6 +117,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
         maxAttempts: 4,
         maxRetryAfterSeconds: 20,
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        now: () => new Date(),
       })
     : new ConsoleNotifier(options.write);
 
@@ -137,17 +140,29 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
       notifier,
       taskLogs: new LocalTaskLogs(logsDir),
       clock,
-      nonces: { nonce: () => randomUUID().slice(0, 6) },
+      nonces: randomNonces,
       logger: new Logger({ serviceName: "data-flows-local", logLevel: "WARN" }),
     },
     {
       environment: names.environment,
       clusterArn: clusterArnOf(cluster),
       retryBaseDelaySeconds: LOCAL_RETRY_BASE_DELAY_SECONDS,
-      reapLimits: { runsPerFlow: 50, pendingGraceSeconds: 30, silenceMinutes: 2 },
+      reapLimits: {
+        pageSize: 100,
+        pendingGraceSeconds: 30,
+        launchDeadlineSeconds: 120,
+        silenceMinutes: 2,
+        safetyMarginMs: 5_000,
+      },
     },
   );
-  const reapRuns = () => plane.reaper()(undefined) as Promise<ReapReport>;
+  // Before anything new starts: what a killed predecessor left running is stopped and its runs move on.
+  for (const taskArn of await runner.recover()) {
+    options.write(
+      `stopped ${taskArn.slice(taskArn.lastIndexOf("/") + 1)}, left running by a control plane that was killed`,
+    );
+  }
+  const reapRuns = () => invoker.invoke("reaper", undefined) as Promise<ReapReport>;
   const reaper = options.reaperIntervalMs
     ? setInterval(
         () => void reapRuns().catch((error: unknown) => options.write(`reaper failed: ${String(error)}`)),
@@ -163,6 +178,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
   const endpointsFile = writeLocalEndpoints(options.dataDir, {
     apiUrl: api.url,
     dynamoEndpoint: dynamo.endpoint,
+    token: api.token,
     pid: process.pid,
   });
 

@@ -1,14 +1,15 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { taskIdOf } from "../contracts/resource-names";
-import type { Notifier, TaskLogs } from "../lambdas/core/ports";
+import type { Delivery, Notifier, TaskLogs } from "../lambdas/core/ports";
 
 /** Without SLACK_WEBHOOK_URL, the local alerter prints the message it would have posted. */
 export class ConsoleNotifier implements Notifier {
   constructor(private readonly write: (line: string) => void) {}
 
-  async post(message: { text: string; blocks: object[] }): Promise<void> {
+  async post(message: { text: string; blocks: object[] }): Promise<Delivery> {
     this.write(`slack (set SLACK_WEBHOOK_URL to post) ▸ ${message.text}`);
+    return "confirmed";
   }
 }
 

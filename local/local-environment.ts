@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { environmentNames } from "../contracts/resource-names";
 import type { LocalCluster } from "./ecs-events";
@@ -17,28 +17,41 @@ export const LOCAL_ENVIRONMENT = {
 export interface LocalEndpoints {
   apiUrl: string;
   dynamoEndpoint: string;
+  /** The invoke API's per-start secret, sent as `x-data-flows-token`: only a reader of this file can start runs. */
+  token: string;
   pid: number;
 }
 
 const ENDPOINTS_FILE = "local.json";
 
+/**
+ * Writes the endpoints file readable by its owner only (0600), whatever an earlier file's mode was: written to a
+ * temporary file created 0600, then renamed over the old one.
+ */
 export function writeLocalEndpoints(dataDir: string, endpoints: LocalEndpoints): string {
   const path = join(dataDir, ENDPOINTS_FILE);
-  writeFileSync(path, `${JSON.stringify(endpoints, null, 2)}\n`);
+  const temporary = `${path}.${process.pid}.tmp`;
+  rmSync(temporary, { force: true });
+  writeFileSync(temporary, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600, flag: "wx" });
+  chmodSync(temporary, 0o600); // in case the umask took bits away that 0600 needs
+  renameSync(temporary, path);
   return path;
 }
 
 /** The endpoints of the running local control plane, or undefined when none is running. */
 export function readLocalEndpoints(dataDir: string): LocalEndpoints | undefined {
-  let endpoints: LocalEndpoints;
+  let endpoints: Partial<LocalEndpoints>;
   try {
-    endpoints = JSON.parse(readFileSync(join(dataDir, ENDPOINTS_FILE), "utf8")) as LocalEndpoints;
+    endpoints = JSON.parse(readFileSync(join(dataDir, ENDPOINTS_FILE), "utf8")) as Partial<LocalEndpoints>;
   } catch {
     return undefined;
   }
+  const { apiUrl, dynamoEndpoint, token, pid } = endpoints;
+  if (typeof apiUrl !== "string" || typeof dynamoEndpoint !== "string" || typeof token !== "string") return undefined;
+  if (typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0) return undefined;
   try {
-    process.kill(endpoints.pid, 0);
-    return endpoints;
+    process.kill(pid, 0);
+    return { apiUrl, dynamoEndpoint, token, pid };
   } catch {
     return undefined; // left behind by a control plane that was killed
   }

@@ -1,4 +1,5 @@
 import type { ControlPlaneFunctionName } from "../contracts/control-plane";
+import { FUNCTION_TIMEOUT_SECONDS } from "../contracts/control-plane";
 import type { ControlPlane } from "../lambdas/composition-root";
 import type { DeadLetterFile } from "./dead-letters";
 
@@ -17,11 +18,13 @@ export class LocalInvoker {
     private readonly plane: () => ControlPlane,
     private readonly deadLetters: DeadLetterFile,
     private readonly write: (line: string) => void,
+    private readonly now: () => Date,
   ) {}
 
-  /** A synchronous invocation: the handler's result, or its error. */
+  /** A synchronous invocation: the handler's result, or its error, with the deadline the function has in AWS. */
   invoke(name: ControlPlaneFunctionName, event: unknown): Promise<unknown> {
-    return this.plane()[name]()(event);
+    const deadline = new Date(this.now().getTime() + FUNCTION_TIMEOUT_SECONDS[name] * 1000);
+    return this.plane()[name]()(event, { deadline });
   }
 
   /** An asynchronous invocation, awaited: retried twice, then dead-lettered with the reason. Never rejects. */

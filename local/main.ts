@@ -9,6 +9,8 @@ import { LOCAL_ENVIRONMENT } from "./local-environment";
 const REPOSITORY_ROOT = resolve(__dirname, "..");
 /** Locally the reaper runs every 15 s (5 minutes in AWS), so a timeout shows within seconds of the deadline. */
 const LOCAL_REAPER_INTERVAL_MS = 15_000;
+/** A second Ctrl-C this long after the first stops at once instead of waiting for flows to stop. */
+const FORCE_AFTER_MS = 2_000;
 
 export interface LocalMainIo {
   env: NodeJS.ProcessEnv;
@@ -59,7 +61,7 @@ export async function runLocal(io: LocalMainIo, load: () => FlowRegistry): Promi
   }
   io.out("Try: npx data-flows run hello-world --wait    (Ctrl-C stops)");
   await io.stopRequested;
-  io.out("stopping: waiting for running flows to stop...");
+  io.out("stopping: waiting for running flows to stop (Ctrl-C again to exit at once)...");
   await plane.stop();
   io.out("stopped");
   return 0;
@@ -68,9 +70,31 @@ export async function runLocal(io: LocalMainIo, load: () => FlowRegistry): Promi
 if (require.main === module) {
   // Lambdas run on nodejs22.x; the SDK's notice about Node 20 is noise for a local tool.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  // A last resort, not a way of handling errors: a rejection nothing handled is reported, and the flows running now
+  // go on and are stopped and recorded as usual, instead of Node ending the process under them.
+  process.on("unhandledRejection", (reason) =>
+    console.error(
+      `data-flows: unhandled rejection (a bug; the control plane carries on): ${
+        reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)
+      }`,
+    ),
+  );
   const stopRequested = new Promise<void>((resolveStop) => {
-    process.once("SIGINT", () => resolveStop());
-    process.once("SIGTERM", () => resolveStop());
+    let firstAt: number | undefined;
+    // Listeners stay installed while stopping: one more SIGINT must never fall through to Node's default (exit now),
+    // which would cut the stop short and leave runs RUNNING. A terminal and npm can deliver one Ctrl-C twice; a
+    // second Ctrl-C seconds later means "now": flows get SIGTERM on the way out, their endings go unrecorded.
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (firstAt === undefined) {
+        firstAt = Date.now();
+        resolveStop();
+      } else if (Date.now() - firstAt > FORCE_AFTER_MS) {
+        console.error(`${signal} again: exiting without waiting; running flows' endings are not recorded`);
+        process.exit(130);
+      }
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
   });
   runLocal(
     {

@@ -1,15 +1,19 @@
+import type { ChildProcess } from "node:child_process";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import type { WriteStream } from "node:fs";
 import { createWriteStream, mkdirSync } from "node:fs";
+import { constants } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { FLOW_SECRET_NAMES } from "../contracts/flow-secrets";
 import type { EnvironmentNames } from "../contracts/resource-names";
 import { FLOW_CONTAINER_NAME, runOverrides, runReferenceOf, TaskEnv } from "../contracts/task-environment";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import type { TaskControl, TaskLauncher, TaskLaunchResult, TaskLookup, TaskRequest } from "../lambdas/core/ports";
 import type { LocalCluster, LocalTaskFacts, LocalTaskState } from "./ecs-events";
 import { clusterArnOf, taskArnOf, taskStateChangeEvent } from "./ecs-events";
+import type { JournalEntry, TaskJournal } from "./task-journal";
+import { isStillRunning, processStartOf } from "./task-journal";
 
 export interface ProcessTaskRunnerOptions {
   registry: FlowRegistry;
@@ -24,8 +28,50 @@ export interface ProcessTaskRunnerOptions {
   deliver: (event: ReturnType<typeof taskStateChangeEvent>) => Promise<void>;
   /** Each line a flow prints, for the console. */
   onOutput?: (line: { flow: string; runId: string; text: string }) => void;
-  /** Environment the developer's shell provides: where declared secrets come from locally, instead of SSM. */
+  /**
+   * Environment the developer's shell provides: where declared secrets come from locally, instead of SSM. A flow sees
+   * only its declared secrets and the few variables in `HOST_VARIABLES`, never the rest of the shell.
+   */
   hostEnv: NodeJS.ProcessEnv;
+  /** Time between SIGTERM and SIGKILL when a task is stopped, as a task definition's `stopTimeout` (ECS: 30 s). */
+  stopTimeoutMs?: number;
+  /** Where running tasks are written down, so a start after a kill -9 can stop what was left running. */
+  journal?: TaskJournal;
+}
+
+/** ECS's default `stopTimeout`. */
+const DEFAULT_STOP_TIMEOUT_MS = 30_000;
+
+/**
+ * What a flow process takes from the developer's shell besides its declared secrets: what a container's own OS
+ * would provide (PATH, HOME, USER, locale, timezone, temp dir) and the log level, so local logs follow the developer's
+ * setting. Nothing else: AWS credentials, SLACK_WEBHOOK_URL, NODE_OPTIONS and other secrets stay in the shell.
+ */
+const HOST_VARIABLES = new Set(["PATH", "HOME", "USER", "LANG", "TZ", "TMPDIR", "POWERTOOLS_LOG_LEVEL"]);
+const isHostVariable = (name: string) => HOST_VARIABLES.has(name) || name.startsWith("LC_");
+
+/**
+ * Process groups of flows still running, across every runner in this process. If the control plane exits without
+ * stopping them (a crash), they are sent SIGTERM on the way out rather than left running with nobody to record them.
+ */
+const liveGroups = new Set<number>();
+const stopLiveGroups = () => liveGroups.forEach((group) => signalGroup(group, "SIGTERM"));
+function trackGroup(pid: number): void {
+  if (liveGroups.size === 0) process.on("exit", stopLiveGroups);
+  liveGroups.add(pid);
+}
+function untrackGroup(pid: number): void {
+  if (liveGroups.delete(pid) && liveGroups.size === 0) process.off("exit", stopLiveGroups);
+}
+
+/** Signals a flow's whole process group, as stopping a container stops every process in it. */
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    // Windows has no process groups: there, the flow's own process at least.
+    process.kill(process.platform === "win32" ? pid : -pid, signal);
+  } catch {
+    // the group is gone already
+  }
 }
 
 interface LocalTask {
@@ -36,7 +82,10 @@ interface LocalTask {
   /** The flow's last ERROR log message: locally it becomes the container's reason (in AWS, read the log). */
   lastError?: string;
   stopRequested?: string;
-  kill?: (signal: NodeJS.Signals) => void;
+  /** Stops the running process (group): SIGTERM, then SIGKILL after the stop timeout. */
+  stop?: () => void;
+  /** Its process has exited (or never started): a stop now changes nothing. */
+  ended?: boolean;
   done: Promise<void>;
 }
 
@@ -74,16 +123,20 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     const task: LocalTask = { facts, version: 0, done: Promise.resolve() };
     this.byToken.set(request.clientToken, taskArn);
     this.tasks.set(taskArn, task);
+    // Never rejects: whatever goes wrong from here on is reported as ECS reports it, in the task's STOPPED event.
     task.done = this.run(task, request, flow.command ?? RUNTIME_COMMAND, flow.secrets);
     return { ok: true, taskArn };
   }
 
-  /** Stops a task as `StopTask` does: SIGTERM now, the STOPPED event says UserInitiated with the given reason. */
+  /**
+   * Stops a task as `StopTask` does: SIGTERM now, SIGKILL after the stop timeout; the STOPPED event says
+   * UserInitiated with the given reason.
+   */
   async stopTask(taskArn: string, reason: string): Promise<void> {
     const task = this.tasks.get(taskArn);
-    if (!task?.kill) return;
+    if (!task || task.ended) return;
     task.stopRequested ??= reason; // as in ECS, the first stop's reason is the one reported
-    task.kill("SIGTERM");
+    task.stop?.(); // a task still PROVISIONING or PENDING is stopped before its process starts (see run)
   }
 
   /** What `DescribeTasks` would say: the last reported state of each task this runner started. */
@@ -122,32 +175,119 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     return lookups;
   }
 
-  /** Stops every running task and waits until each has reported STOPPED. */
+  /**
+   * Stops what a killed control plane left running (see {@link TaskJournal}) and reports each such task STOPPED with
+   * `InfrastructureHealth`, as ECS reports the tasks of a host it lost: its run then ends, or retries, as usual.
+   * Returns the tasks it reported.
+   */
+  async recover(): Promise<string[]> {
+    const { journal } = this.options;
+    if (!journal) return [];
+    return Promise.all(
+      journal.entries().map(async (entry) => {
+        const running = isStillRunning(entry);
+        if (running) await this.stopGroup(entry.pid);
+        const task: LocalTask = { facts: entry.facts, version: entry.version, ended: true, done: Promise.resolve() };
+        const taskArn = taskArnOf(entry.facts.cluster, entry.facts.taskId);
+        this.tasks.set(taskArn, task);
+        await this.emit(task, {
+          lastStatus: "STOPPED",
+          startedAt: entry.startedAt,
+          stoppedAt: new Date().toISOString(),
+          stopCode: "InfrastructureHealth",
+          stoppedReason: running
+            ? "The local control plane running this task was killed; the next start stopped the task"
+            : "The local control plane running this task was killed; the task ended unobserved, its exit code unknown",
+        });
+        journal.forget(entry.facts.taskId);
+        return taskArn;
+      }),
+    );
+  }
+
+  /** SIGTERM to a process group this runner did not start, then SIGKILL after the stop timeout; resolves once gone. */
+  private async stopGroup(pid: number): Promise<void> {
+    const gone = () => {
+      try {
+        process.kill(-pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    const waitUntilGone = async (ms: number) => {
+      for (const until = Date.now() + ms; !gone() && Date.now() < until;) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    signalGroup(pid, "SIGTERM");
+    await waitUntilGone(this.options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
+    if (!gone()) {
+      signalGroup(pid, "SIGKILL");
+      await waitUntilGone(5_000);
+    }
+  }
+
+  /** Stops every task (one not started yet never starts) and waits until each has reported STOPPED. */
   async close(): Promise<void> {
     for (const [taskArn] of this.tasks) await this.stopTask(taskArn, "Local control plane shutting down");
+    await this.settled();
+  }
+
+  /** Resolves when every task started so far has ended on its own and reported STOPPED. */
+  async settled(): Promise<void> {
     await Promise.all([...this.tasks.values()].map((task) => task.done));
   }
 
+  /** Reports a state change. A consumer that fails does not change the task, as ECS's events do not wait on rules. */
   private async emit(task: LocalTask, state: Omit<LocalTaskState, "version" | "at">): Promise<void> {
     task.version += 1;
     task.last = state;
     const event = taskStateChangeEvent(task.facts, { ...state, version: task.version, at: new Date().toISOString() });
-    await this.options.deliver(event);
+    try {
+      await this.options.deliver(event);
+    } catch {
+      // The local bus retries and dead-letters on its own; a delivery that still fails must not stop the task.
+    }
   }
 
   private async run(task: LocalTask, request: TaskRequest, command: string[], secrets: readonly string[]) {
     await this.emit(task, { lastStatus: "PROVISIONING" });
     await this.emit(task, { lastStatus: "PENDING" });
-    const logFile = join(this.options.logsDir, request.flow, `${task.facts.taskId}.log`);
-    mkdirSync(join(this.options.logsDir, request.flow), { recursive: true });
-    const log = createWriteStream(logFile, { flags: "a" });
-    const [executable, ...args] = command as [string, ...string[]];
-    const child = spawn(executable, args, {
-      cwd: this.options.workdir,
-      env: this.containerEnvironment(request, secrets, task.facts.environment),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    task.kill = (signal) => child.kill(signal);
+    if (task.stopRequested) {
+      // Stopped before its container started (e.g. Ctrl-C just as it was launched): it never runs.
+      task.ended = true;
+      await this.emit(task, {
+        lastStatus: "STOPPED",
+        stoppedAt: new Date().toISOString(),
+        stopCode: "UserInitiated",
+        stoppedReason: task.stopRequested,
+      });
+      return;
+    }
+    let child: ChildProcess;
+    let log: WriteStream | undefined;
+    try {
+      mkdirSync(join(this.options.logsDir, request.flow), { recursive: true });
+      log = createWriteStream(join(this.options.logsDir, request.flow, `${task.facts.taskId}.log`), { flags: "a" });
+      log.on("error", () => undefined); // a log that cannot be written loses lines, never the task
+      const [executable, ...args] = command as [string, ...string[]];
+      child = spawn(executable, args, {
+        cwd: this.options.workdir,
+        env: this.containerEnvironment(request, secrets, task.facts.environment),
+        stdio: ["ignore", "pipe", "pipe"],
+        // A group of its own: a Ctrl-C typed at `npm start` reaches the control plane, which stops the flow as
+        // StopTask does; the flow is not interrupted behind its back, as no container would be.
+        detached: true,
+      });
+    } catch (error) {
+      task.ended = true;
+      // What spawn refuses outright (a NUL byte in the environment or arguments, a log folder that cannot be made)
+      // is a container that could not start.
+      log?.end();
+      await this.failedToStart(task, error);
+      return;
+    }
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
       child.once("error", (error) => resolve({ code: null, signal: null, error }));
       child.once("close", (code, signal) => resolve({ code, signal }));
@@ -156,32 +296,46 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
       child.once("spawn", () => resolve(new Date().toISOString()));
       child.once("error", () => resolve(undefined));
     });
-    if (startedAt) {
-      for (const stream of [child.stdout, child.stderr]) {
+    let killTimer: NodeJS.Timeout | undefined;
+    if (startedAt && child.pid !== undefined) {
+      const pid = child.pid;
+      trackGroup(pid);
+      task.stop = () => {
+        signalGroup(pid, "SIGTERM");
+        killTimer ??= setTimeout(
+          () => signalGroup(pid, "SIGKILL"),
+          this.options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
+        );
+      };
+      // When the essential container exits the task ends, and with it every process the flow started.
+      child.once("exit", () => {
+        signalGroup(pid, "SIGKILL");
+        untrackGroup(pid);
+      });
+      for (const stream of [child.stdout!, child.stderr!]) {
         createInterface({ input: stream }).on("line", (text) => {
-          log.write(`${text}\n`);
+          log!.write(`${text}\n`);
           task.lastError = errorMessageOf(text) ?? task.lastError;
           this.options.onOutput?.({ flow: request.flow, runId: request.runId, text });
         });
       }
+      if (task.stopRequested) task.stop(); // stopped while its process was being started
+      this.options.journal?.record(journalEntry(task, pid, startedAt));
       await this.emit(task, { lastStatus: "RUNNING", startedAt });
     }
     const result = await exited;
-    task.kill = undefined;
-    await new Promise<void>((resolve) => log.end(resolve));
-    const stoppedAt = new Date().toISOString();
+    clearTimeout(killTimer);
+    task.stop = undefined;
+    task.ended = true;
+    await new Promise<void>((resolve) => log!.end(resolve));
     if (!startedAt) {
-      await this.emit(task, {
-        lastStatus: "STOPPED",
-        stoppedAt,
-        stopCode: "TaskFailedToStart",
-        stoppedReason: `CannotStartContainerError: ${result.error?.message ?? "the container did not start"}`,
-      });
+      await this.failedToStart(task, result.error);
       return;
     }
+    const stoppedAt = new Date().toISOString();
     await this.emit(task, { lastStatus: "DEPROVISIONING", startedAt });
     // A process killed by a signal has no exit code of its own; Docker reports 128 + the signal number.
-    const exitCode = result.code ?? 128 + (result.signal === "SIGKILL" ? 9 : 15);
+    const exitCode = result.code ?? 128 + (constants.signals[result.signal ?? "SIGTERM"] ?? 15);
     await this.emit(task, {
       lastStatus: "STOPPED",
       startedAt,
@@ -191,22 +345,53 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
       stopCode: task.stopRequested ? "UserInitiated" : "EssentialContainerExited",
       stoppedReason: task.stopRequested ?? "Essential container in task exited",
     });
+    this.options.journal?.forget(task.facts.taskId);
   }
 
-  /** What ECS would give the container: task-definition variables, declared secrets only, and the RunTask overrides. */
+  /** A task whose container never started: STOPPED with `TaskFailedToStart` and no exit code, as ECS reports it. */
+  private async failedToStart(task: LocalTask, error: unknown): Promise<void> {
+    const raw = isError(error) ? error.message : error ? String(error) : "the container did not start";
+    // One line, whatever the error held (control characters too): it reaches the run's reason and the console.
+    const message = Array.from(raw, (char) => (char < " " ? " " : char)).join("");
+    await this.emit(task, {
+      lastStatus: "STOPPED",
+      stoppedAt: new Date().toISOString(),
+      stopCode: "TaskFailedToStart",
+      stoppedReason: `CannotStartContainerError: ${message.slice(0, 500)}`,
+    });
+  }
+
+  /**
+   * What ECS would give the container: the task-definition variables, the declared secrets only (from the shell
+   * instead of SSM), the RunTask overrides, and of the developer's shell only what a container's OS would provide.
+   */
   private containerEnvironment(
     request: TaskRequest,
     secrets: readonly string[],
     overrides: LocalTaskFacts["environment"],
-  ): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...this.options.hostEnv };
-    for (const name of FLOW_SECRET_NAMES) delete env[name];
-    for (const name of secrets) if (this.options.hostEnv[name]) env[name] = this.options.hostEnv[name];
+  ): Record<string, string> {
+    const { hostEnv } = this.options;
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(hostEnv))
+      if (value !== undefined && isHostVariable(name)) env[name] = value;
+    for (const name of secrets) if (hostEnv[name]) env[name] = hostEnv[name];
     env[TaskEnv.flow] = request.flow;
     env[TaskEnv.environment] = this.options.names.ssmEnvironment;
+    env[TaskEnv.stopTimeoutSeconds] = String(Math.ceil((this.options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS) / 1000));
     for (const { name, value } of overrides) env[name] = value;
     return env;
   }
+}
+
+/** A running task as the journal keeps it: versioned as its RUNNING event, about to be emitted. */
+function journalEntry(task: LocalTask, pid: number, startedAt: string): JournalEntry {
+  const processStart = processStartOf(pid);
+  return { facts: task.facts, pid, ...(processStart && { processStart }), startedAt, version: task.version + 1 };
+}
+
+/** Duck-typed, as errors from `spawn` may come from another realm (a test runner's) where `instanceof` fails. */
+function isError(value: unknown): value is Error {
+  return typeof value === "object" && value !== null && typeof (value as Error).message === "string";
 }
 
 /** The message of a Powertools JSON log line at ERROR level, with its error's message. */

@@ -213,10 +213,12 @@ export class FlowTasks extends Construct {
     );
   }
 
-  /** Lets a function stop and describe flow tasks (the `taskControl` port). */
-  grantControlTasks(fn: ControlPlaneFunction): void {
-    fn.addEnvironment({ [FunctionEnv.clusterArn]: this.clusterArn });
-    fn.addToRolePolicy(allow(["ecs:StopTask", "ecs:DescribeTasks"], [this.taskArns], this.inThisCluster));
+  /** Lets functions stop and describe flow tasks (the `taskControl` port). */
+  grantControlTasks(...fns: ControlPlaneFunction[]): void {
+    for (const fn of fns) {
+      fn.addEnvironment({ [FunctionEnv.clusterArn]: this.clusterArn });
+      fn.addToRolePolicy(allow(["ecs:StopTask", "ecs:DescribeTasks"], [this.taskArns], this.inThisCluster));
+    }
   }
 
   /** Tells a function which cluster's tasks are ours (the recorder ignores every other cluster's events). */

@@ -12,6 +12,26 @@ export default defineFlow({
   retries: 1,
   overlap: "skip",
   secrets: ["DBT_CLOUD_TOKEN", "DBT_CLOUD_ACCOUNT_ID"],
+  // Where DBT_CLOUD_TOKEN may go: dbt's multi-tenant access URLs, as listed in "Access, Regions, & IP addresses"
+  // (docs.getdbt.com/docs/platform/about-platform/access-regions-ip-addresses). Account-specific since 2026,
+  // ACCOUNT_PREFIX.<cell>.dbt.com, hence one-label wildcards. A single-tenant account adds its own host here.
+  allowedHosts: [
+    "*.us1.dbt.com", // AWS us-east-1 (N. Virginia)
+    "*.eu1.dbt.com", // AWS eu-central-1 (Frankfurt)
+    "*.au1.dbt.com", // AWS ap-southeast-2 (Sydney)
+    "*.jp1.dbt.com", // AWS ap-northeast-1 (Tokyo)
+    "*.us2.dbt.com", // Azure East US 2
+    "*.eu2.dbt.com", // Azure North Europe (Ireland)
+    "*.au2.dbt.com", // Azure Australia East
+    "*.us3.dbt.com", // GCP us-central1
+    "*.eu3.dbt.com", // GCP London
+    "*.eu4.dbt.com", // GCP Frankfurt
+    // The former shared region URLs (deprecated by dbt on 2026-11-01; docs: account-url-migration), still the
+    // default below until the account's own access URL is set.
+    "cloud.getdbt.com",
+    "emea.dbt.com",
+    "au.dbt.com",
+  ],
   params: {
     job_id: "70403103932161",
     dbt_cloud_host: "https://cloud.getdbt.com",

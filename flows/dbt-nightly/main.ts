@@ -2,14 +2,16 @@ import { DbtCloudClient, runDbtJob } from "../lib/dbt-cloud";
 import type { FlowContext } from "../runtime/flow-context";
 import { FlowConfigurationError } from "../runtime/flow-context";
 
-/** Params: `job_id`, `dbt_cloud_host`, optional `git_branch`, `steps_override` (a JSON array of commands), `poll_seconds`. */
+/** Params: `job_id`, `dbt_cloud_host` (a host on `allowedHosts` in flow.ts), optional `git_branch`, `steps_override` (a JSON array of commands), `poll_seconds`. */
 export default async function dbtNightly(context: FlowContext): Promise<void> {
   const { params, secrets } = context;
   const pollSeconds = Number(params.poll_seconds);
   if (!params.job_id || !(pollSeconds > 0))
     throw new FlowConfigurationError("params job_id and poll_seconds (> 0) are required");
+  // Checked before the token is anywhere near it: a host off the definition's allowedHosts ends the run (exit 78).
+  const baseUrl = context.externalUrl(params.dbt_cloud_host ?? "", "param dbt_cloud_host");
   const client = new DbtCloudClient({
-    host: params.dbt_cloud_host!,
+    baseUrl,
     accountId: secrets.DBT_CLOUD_ACCOUNT_ID!,
     token: secrets.DBT_CLOUD_TOKEN!,
     maxAttempts: 5,

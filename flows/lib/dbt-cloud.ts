@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { AllowedUrl } from "../runtime/external-url";
 import { FlowConfigurationError } from "../runtime/flow-context";
 
 /** dbt Cloud run statuses (API v2 `status`). */
@@ -25,8 +26,11 @@ export class DbtCloudError extends Error {
 }
 
 export interface DbtCloudClientOptions {
-  /** e.g. `https://cloud.getdbt.com`, or a regional or single-tenant host. */
-  host: string;
+  /**
+   * The account's access URL (e.g. `https://ab123.us1.dbt.com`), checked against the flow's `allowedHosts` by
+   * `context.externalUrl`: the token goes nowhere else, so a plain string is not accepted.
+   */
+  baseUrl: AllowedUrl;
   accountId: string;
   token: string;
   /** Attempts per request on 429 and 5xx. */
@@ -37,9 +41,17 @@ export interface DbtCloudClientOptions {
 
 const RETRYABLE = (status: number) => status === 429 || status >= 500;
 
-/** A small dbt Cloud API v2 client: trigger a job, read a run, cancel a run. Retries 429 and 5xx with backoff. */
+/**
+ * A small dbt Cloud API v2 client: trigger a job, read a run, cancel a run. Retries 429 and 5xx with backoff. Sends
+ * the token only to its checked base URL and follows no redirect, so the token stays with the host that was checked.
+ */
 export class DbtCloudClient {
-  constructor(private readonly options: DbtCloudClientOptions) {}
+  constructor(private readonly options: DbtCloudClientOptions) {
+    // The type already says so; this holds against casts and plain JavaScript callers too.
+    if (!(options.baseUrl instanceof AllowedUrl)) {
+      throw new TypeError("DbtCloudClient takes its base URL from context.externalUrl, never a string");
+    }
+  }
 
   triggerJob(
     jobId: string,
@@ -58,7 +70,7 @@ export class DbtCloudClient {
   }
 
   private async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    const url = `${this.options.host.replace(/\/+$/, "")}/api/v2/accounts/${encodeURIComponent(this.options.accountId)}/${path}`;
+    const url = this.options.baseUrl.resolve(`api/v2/accounts/${encodeURIComponent(this.options.accountId)}/${path}`);
     let last = "";
     for (let attempt = 1; attempt <= this.options.maxAttempts; attempt += 1) {
       const response = await fetch(url, {
@@ -69,9 +81,16 @@ export class DbtCloudClient {
           accept: "application/json",
         },
         ...(body !== undefined && { body: JSON.stringify(body) }),
+        redirect: "manual",
         signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(30_000)]) : AbortSignal.timeout(30_000),
       });
       const text = await response.text();
+      if (response.status >= 300 && response.status < 400) {
+        const location = (response.headers.get("location") ?? "nowhere").slice(0, 200);
+        throw new FlowConfigurationError(
+          `dbt Cloud at ${this.options.baseUrl.origin} redirected ${method} ${path} (${response.status}) to ${location}; the token never follows a redirect: use the account's own access URL`,
+        );
+      }
       if (response.ok) return (JSON.parse(text) as { data: T }).data;
       last = `${method} ${path} answered ${response.status}: ${describeError(text)}`;
       if (response.status === 401 || response.status === 403) {

@@ -1,5 +1,5 @@
 import snowflake from "snowflake-sdk";
-import { normalizePrivateKey } from "../lib/snowflake-key";
+import { snowflakeConnectionOptions } from "../lib/snowflake-connection";
 import { readSqlFiles } from "../lib/sql-files";
 import { runSqlFiles, snowflakeSession } from "../lib/snowflake-sql";
 import type { FlowContext } from "../runtime/flow-context";
@@ -7,17 +7,8 @@ import type { FlowContext } from "../runtime/flow-context";
 export default async function ordersDaily(context: FlowContext): Promise<void> {
   const { params, secrets } = context;
   snowflake.configure({ logLevel: "ERROR" });
-  const connection = snowflake.createConnection({
-    account: secrets.SNOWFLAKE_ACCOUNT!,
-    username: secrets.SNOWFLAKE_USER!,
-    authenticator: "SNOWFLAKE_JWT",
-    privateKey: normalizePrivateKey(secrets.SNOWFLAKE_PRIVATE_KEY!),
-    application: "data-flows",
-    ...(params.warehouse && { warehouse: params.warehouse }),
-    ...(params.database && { database: params.database }),
-    ...(params.schema && { schema: params.schema }),
-    ...(params.role && { role: params.role }),
-  });
+  // The account (hence the host the key signs in to) comes from the SNOWFLAKE_ACCOUNT secret only, never a param.
+  const connection = snowflake.createConnection(snowflakeConnectionOptions(secrets, params));
   await connection.connectAsync();
   try {
     await runSqlFiles(snowflakeSession(connection), readSqlFiles(context.flow), {

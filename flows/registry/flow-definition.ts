@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { allowedHostProblem } from "./allowed-hosts";
 import { FARGATE_MEMORY_BY_CPU, fargateSizeHint, isFargateSize } from "./fargate";
 import { isKnownTimezone, parseCron, parseRate, ScheduleError } from "./schedule";
 import { FLOW_SECRET_NAMES } from "../../contracts/flow-secrets";
@@ -37,6 +38,17 @@ const scheduleSchema = z
     }
   });
 
+/** Host names (or `*.` one-label wildcards) the flow may send requests to; see `./allowed-hosts.ts`. */
+const allowedHostsSchema = z
+  .array(
+    z.string().superRefine((entry, ctx) => {
+      const problem = allowedHostProblem(entry);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+    }),
+  )
+  .default([])
+  .refine((hosts) => new Set(hosts).size === hosts.length, "allowedHosts lists a host twice");
+
 const paramsSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "param names are identifiers"), z.string());
 
 export const flowDefinitionSchema = z
@@ -68,6 +80,11 @@ export const flowDefinitionSchema = z
       .default([])
       .refine((names) => new Set(names).size === names.length, "secrets lists a name twice"),
     params: paramsSchema.default({}),
+    /**
+     * The external hosts the flow's code may send requests to (a secret above all). A URL taken from params reaches
+     * the network only through `context.externalUrl`, which refuses any other host; loopback only in Local.
+     */
+    allowedHosts: allowedHostsSchema,
     command: z.array(z.string().min(1)).min(1).optional(),
     /** Flows whose success starts this one (once per upstream run), in addition to or instead of a schedule. */
     upstream: z.array(z.string()).default([]),

@@ -1,4 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
+import type { AllowedUrl } from "./external-url";
 
 /** What a flow's code receives: its inputs, its credentials and the means to report and to stop. */
 export interface FlowContext {
@@ -8,6 +9,15 @@ export interface FlowContext {
   params: Readonly<Record<string, string>>;
   /** The declared secrets, by name (e.g. `DBT_CLOUD_TOKEN`). Never log these. */
   secrets: Readonly<Record<string, string>>;
+  /** The external hosts the flow's definition lists (`allowedHosts`): the only ones `externalUrl` accepts. */
+  allowedHosts: readonly string[];
+  /**
+   * Checks a URL before a request (and a secret) goes to it: HTTPS to a host on `allowedHosts`, or a loopback host
+   * when DATA_FLOWS_ENV is Local. `source` names where the URL came from, e.g. `"param dbt_cloud_host"`. Throws a
+   * FlowConfigurationError (exit 78, never retried) naming it and the allowed hosts. Any URL a flow takes from params
+   * goes through here; clients that carry a secret take the `AllowedUrl` it returns, never a string.
+   */
+  externalUrl(raw: string, source: string): AllowedUrl;
   /** Structured logger carrying flow, runId and attempt on every line. */
   logger: Logger;
   /** Records a figure (rows loaded, models built) as a structured log line. */

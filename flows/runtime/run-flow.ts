@@ -3,6 +3,7 @@ import type { FlowRegistry } from "../registry/flow-registry";
 import { ExitCode } from "../../contracts/exit-codes";
 import { secretParameterName } from "../../contracts/resource-names";
 import { parseAttempt, TaskEnv } from "../../contracts/task-environment";
+import { checkExternalUrl } from "./external-url";
 import type { FlowMain } from "./flow-context";
 import { FlowConfigurationError } from "./flow-context";
 
@@ -33,8 +34,11 @@ export async function runFlow(options: RunFlowOptions): Promise<ExitCode> {
     if (!load) throw new ConfigurationError(`flow "${setup.flow}" has no code in flows/modules.ts`);
     const { default: main } = await load();
     logger.info("flow started", { params: setup.params });
+    const { environment, ...context } = setup;
+    const policy = { flow: setup.flow, allowedHosts: setup.allowedHosts, environment };
     await main({
-      ...setup,
+      ...context,
+      externalUrl: (raw, source) => checkExternalUrl(raw, source, policy),
       logger,
       metric: (name, value) => logger.info("metric", { metric: { name, value } }),
       signal: options.stop,
@@ -78,7 +82,15 @@ function readTaskEnvironment(env: RunFlowOptions["env"], registry: FlowRegistry)
     }
     secrets[name] = value;
   }
-  return { flow: flow.name, runId, attempt, params, secrets };
+  return {
+    flow: flow.name,
+    runId,
+    attempt,
+    params,
+    secrets,
+    allowedHosts: Object.freeze([...flow.allowedHosts]),
+    environment,
+  };
 }
 
 function required(env: RunFlowOptions["env"], name: string): string {

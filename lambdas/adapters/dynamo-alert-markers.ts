@@ -1,11 +1,14 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { AlertMarkers } from "../core/ports";
+import { DeleteCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { AlertMarkers, Delivery } from "../core/ports";
 import { RUNS_TABLE } from "../../contracts/runs-table";
 import { alertMarkerKey, expiresAt } from "./runs-table-keys";
 
-/** Alert markers as items beside their run (`RUN#<runId>` / `ALERT#<key>`), expiring with it. */
+/**
+ * Alert markers as items beside their run (`RUN#<runId>` / `ALERT#<key>`), expiring with it: CLAIMED while a post is
+ * under way (until the poster's deadline), POSTED once it went out.
+ */
 export class DynamoAlertMarkers implements AlertMarkers {
   constructor(
     private readonly options: {
@@ -16,18 +19,23 @@ export class DynamoAlertMarkers implements AlertMarkers {
     },
   ) {}
 
-  async claim(runId: string, key: string): Promise<boolean> {
+  async claim(runId: string, key: string, options: { until: Date }): Promise<boolean> {
+    const now = this.options.now();
     try {
       await this.options.client.send(
         new PutCommand({
           TableName: this.options.tableName,
           Item: {
             ...alertMarkerKey(runId, key),
-            claimedAt: this.options.now().toISOString(),
-            [RUNS_TABLE.ttlAttribute]: expiresAt(this.options.now(), this.options.retentionDays),
+            status: "CLAIMED",
+            claimedAt: now.toISOString(),
+            claimExpiresAt: options.until.toISOString(),
+            [RUNS_TABLE.ttlAttribute]: expiresAt(now, this.options.retentionDays),
           },
-          ConditionExpression: "attribute_not_exists(#pk)",
-          ExpressionAttributeNames: { "#pk": RUNS_TABLE.partitionKey },
+          // Free, or claimed by a poster whose deadline has passed without completing (it was killed mid-post).
+          ConditionExpression: "attribute_not_exists(#pk) OR (#status = :claimed AND claimExpiresAt < :now)",
+          ExpressionAttributeNames: { "#pk": RUNS_TABLE.partitionKey, "#status": "status" },
+          ExpressionAttributeValues: { ":claimed": "CLAIMED", ":now": now.toISOString() },
         }),
       );
       return true;
@@ -37,9 +45,36 @@ export class DynamoAlertMarkers implements AlertMarkers {
     }
   }
 
-  async release(runId: string, key: string): Promise<void> {
+  async complete(runId: string, key: string, delivery: Delivery): Promise<void> {
     await this.options.client.send(
-      new DeleteCommand({ TableName: this.options.tableName, Key: alertMarkerKey(runId, key) }),
+      new UpdateCommand({
+        TableName: this.options.tableName,
+        Key: alertMarkerKey(runId, key),
+        UpdateExpression: "SET #status = :posted, delivery = :delivery, postedAt = :at REMOVE claimExpiresAt",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":posted": "POSTED",
+          ":delivery": delivery,
+          ":at": this.options.now().toISOString(),
+        },
+      }),
     );
+  }
+
+  async release(runId: string, key: string): Promise<void> {
+    try {
+      await this.options.client.send(
+        new DeleteCommand({
+          TableName: this.options.tableName,
+          Key: alertMarkerKey(runId, key),
+          // Never give back an alert that went out.
+          ConditionExpression: "#status = :claimed",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":claimed": "CLAIMED" },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 }

@@ -52,7 +52,8 @@ export class DynamoRunStore implements RunStore {
             ...runKey(run.runId),
             [RUNS_TABLE.indexes.byFlow.partitionKey]: byFlowPartition(run.flow),
             [RUNS_TABLE.indexes.byFlow.sortKey]: byFlowSort(run.createdAt, run.runId),
-            ...(!isTerminal(run.state) && {
+            // In the active index while it can still move, or while its ending still owes something.
+            ...((!isTerminal(run.state) || run.settlement) && {
               [RUNS_TABLE.indexes.active.partitionKey]: activePartition(run.flow),
               [RUNS_TABLE.indexes.active.sortKey]: run.deadline,
             }),
@@ -114,14 +115,23 @@ export class DynamoRunStore implements RunStore {
       values[`:f_${field}`] = value;
       sets.push(`#f_${field} = :f_${field}`);
     }
-    const removes: string[] = isTerminal(request.to)
-      ? [RUNS_TABLE.indexes.active.partitionKey, RUNS_TABLE.indexes.active.sortKey]
-      : [];
+    const removes: string[] = [];
+    if (request.settle) {
+      // The change owes work (announcing it, stopping a task): the run stays in the active index until it is done.
+      values[":settlement"] = request.settle;
+      sets.push("settlement = :settlement");
+    } else if (isTerminal(request.to)) {
+      removes.push(RUNS_TABLE.indexes.active.partitionKey, RUNS_TABLE.indexes.active.sortKey);
+    }
+    if (request.task) removes.push("lastLaunchError");
     if (request.nextAttempt) {
       values[":next"] = attempt;
       values[":deadline"] = request.nextAttempt.deadline;
       sets.push("#attempt = :next", "deadline = :deadline", `${RUNS_TABLE.indexes.active.sortKey} = :deadline`);
       removes.push("taskArn", "taskVersion", "exitCode", "stopCode", "reason", "startedAt", "endedAt", "retryAt");
+      if (!removes.includes("lastLaunchError")) removes.push("lastLaunchError");
+      removes.push("redrives");
+      if (!request.settle) removes.push("settlement");
     }
     try {
       const { Attributes } = await this.options.client.send(
@@ -161,7 +171,9 @@ export class DynamoRunStore implements RunStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const holder = await this.lockHolder(flow);
       // Released between our write and our read: try once more.
-      return holder === undefined ? this.acquireLock(flow, runId, at) : { acquired: false, holder: holder.runId };
+      return holder === undefined
+        ? this.acquireLock(flow, runId, at)
+        : { acquired: false, holder: holder.runId, acquiredAt: holder.acquiredAt };
     }
   }
 
@@ -188,8 +200,15 @@ export class DynamoRunStore implements RunStore {
   }
 
   async listActive(flow: string, options: { limit: number }): Promise<Run[]> {
+    return (await this.listActivePage(flow, options)).runs;
+  }
+
+  async listActivePage(
+    flow: string,
+    options: { limit: number; cursor?: string },
+  ): Promise<{ runs: Run[]; cursor?: string }> {
     const index = RUNS_TABLE.indexes.active;
-    const { Items = [] } = await this.options.client.send(
+    const { Items = [], LastEvaluatedKey } = await this.options.client.send(
       new QueryCommand({
         TableName: this.options.tableName,
         IndexName: index.name,
@@ -197,9 +216,71 @@ export class DynamoRunStore implements RunStore {
         ExpressionAttributeNames: { "#pk": index.partitionKey },
         ExpressionAttributeValues: { ":pk": activePartition(flow) },
         Limit: options.limit,
+        ...(options.cursor && {
+          ExclusiveStartKey: JSON.parse(Buffer.from(options.cursor, "base64url").toString("utf8")),
+        }),
       }),
     );
-    return Items.map(toRun);
+    return {
+      runs: Items.map(toRun),
+      ...(LastEvaluatedKey && { cursor: Buffer.from(JSON.stringify(LastEvaluatedKey)).toString("base64url") }),
+    };
+  }
+
+  async noteLaunchError(runId: string, attempt: number, error: string): Promise<void> {
+    try {
+      await this.options.client.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: runKey(runId),
+          ConditionExpression: "#state = :pending AND #attempt = :attempt AND attribute_not_exists(taskArn)",
+          UpdateExpression: "SET lastLaunchError = :error",
+          ExpressionAttributeNames: { "#state": "state", "#attempt": "attempt" },
+          ExpressionAttributeValues: { ":pending": "PENDING", ":attempt": attempt, ":error": error.slice(0, 1000) },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error; // the launch got further meanwhile
+    }
+  }
+
+  async noteRedrive(runId: string, attempt: number): Promise<void> {
+    try {
+      await this.options.client.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: runKey(runId),
+          ConditionExpression: "#state IN (:pending, :retrying) AND #attempt = :attempt",
+          UpdateExpression: "SET redrives = if_not_exists(redrives, :zero) + :one",
+          ExpressionAttributeNames: { "#state": "state", "#attempt": "attempt" },
+          ExpressionAttributeValues: {
+            ":pending": "PENDING",
+            ":retrying": "RETRYING",
+            ":attempt": attempt,
+            ":zero": 0,
+            ":one": 1,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error; // it moved on meanwhile
+    }
+  }
+
+  async settle(runId: string, ended: boolean): Promise<void> {
+    const index = RUNS_TABLE.indexes.active;
+    try {
+      await this.options.client.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: runKey(runId),
+          ConditionExpression: "attribute_exists(settlement)",
+          UpdateExpression: `REMOVE settlement${ended ? `, ${index.partitionKey}, ${index.sortKey}` : ""}`,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error; // settled already
+    }
   }
 
   async listByFlow(flow: string, options: { limit: number; state?: RunState }): Promise<Run[]> {

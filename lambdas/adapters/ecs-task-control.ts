@@ -1,5 +1,5 @@
 import type { ECSClient, Task } from "@aws-sdk/client-ecs";
-import { DescribeTasksCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
+import { DescribeTasksCommand, InvalidParameterException, StopTaskCommand } from "@aws-sdk/client-ecs";
 import { runReferenceOf } from "../../contracts/task-environment";
 import type { TaskControl, TaskLookup } from "../core/ports";
 import type { TaskObservation } from "../core/task-observation";
@@ -12,10 +12,16 @@ export class EcsTaskControl implements TaskControl {
   constructor(private readonly options: { client: ECSClient; clusterArn: string }) {}
 
   async stopTask(taskArn: string, reason: string): Promise<void> {
-    // StopTask's reason shows as the task's stoppedReason, limited to 255 characters.
-    await this.options.client.send(
-      new StopTaskCommand({ cluster: this.options.clusterArn, task: taskArn, reason: reason.slice(0, 255) }),
-    );
+    try {
+      // StopTask's reason shows as the task's stoppedReason, limited to 255 characters.
+      await this.options.client.send(
+        new StopTaskCommand({ cluster: this.options.clusterArn, task: taskArn, reason: reason.slice(0, 255) }),
+      );
+    } catch (error) {
+      // A task ECS no longer knows has stopped long ago: what was asked is done.
+      if (error instanceof InvalidParameterException && /task was not found/i.test(error.message)) return;
+      throw error;
+    }
   }
 
   async describeTasks(taskArns: readonly string[]): Promise<Map<string, TaskLookup>> {

@@ -2,6 +2,7 @@ import type { ECSClient } from "@aws-sdk/client-ecs";
 import { ConflictException, RunTaskCommand } from "@aws-sdk/client-ecs";
 import type { EnvironmentNames } from "../../contracts/resource-names";
 import { FLOW_CONTAINER_NAME, runOverrides } from "../../contracts/task-environment";
+import { RUN_TASK_REFUSED } from "../core/classify-failure";
 import type { TaskLauncher, TaskLaunchResult, TaskRequest } from "../core/ports";
 
 export interface EcsTaskLauncherOptions {
@@ -11,6 +12,26 @@ export interface EcsTaskLauncherOptions {
   securityGroupIds: readonly string[];
   /** Where each flow's task-definition family is found. */
   names: Pick<EnvironmentNames, "taskFamily">;
+}
+
+/**
+ * Errors in which ECS refuses the request itself: another try of the same request gets the same answer (an inactive
+ * or missing task definition, a parameter out of range, a denied call, a platform the task cannot run on).
+ */
+const REFUSALS = new Set([
+  "ClientException",
+  "InvalidParameterException",
+  "AccessDeniedException",
+  "ClusterNotFoundException",
+  "PlatformTaskDefinitionIncompatibilityException",
+  "PlatformUnknownException",
+  "UnsupportedFeatureException",
+  "BlockedException",
+]);
+
+/** Whether ECS refused the request, as opposed to failing to answer it (throttling, a 5xx, the network). */
+function isRefusal(error: unknown): boolean {
+  return error instanceof Error && REFUSALS.has(error.name);
 }
 
 /** {@link TaskLauncher} on ECS Fargate: private subnets, no public IP, idempotent on the client token. */
@@ -26,6 +47,10 @@ export class EcsTaskLauncher implements TaskLauncher {
       // the task that request started, and that task is this attempt's.
       const adopted = error instanceof ConflictException ? error.resourceIds?.[0] : undefined;
       if (adopted) return { ok: true, taskArn: adopted };
+      if (isRefusal(error)) {
+        const { name, message } = error as Error;
+        return { ok: false, refused: true, reason: `${RUN_TASK_REFUSED} (${name}): ${message}` };
+      }
       throw error;
     }
     const taskArn = response.tasks?.[0]?.taskArn;

@@ -74,6 +74,11 @@ export const AWS_CALLS: Readonly<Record<AwsAdapter, readonly AwsCall[]>> = {
   DynamoAlertMarkers: [
     { command: "PutCommand", sentBy: "lambdas/adapters/dynamo-alert-markers.ts", iam: [table("dynamodb:PutItem")] },
     {
+      command: "UpdateCommand",
+      sentBy: "lambdas/adapters/dynamo-alert-markers.ts",
+      iam: [table("dynamodb:UpdateItem")],
+    },
+    {
       command: "DeleteCommand",
       sentBy: "lambdas/adapters/dynamo-alert-markers.ts",
       iam: [table("dynamodb:DeleteItem")],

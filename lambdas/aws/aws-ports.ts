@@ -6,7 +6,6 @@ import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { SSMProvider } from "@aws-lambda-powertools/parameters/ssm";
-import { randomUUID } from "node:crypto";
 import * as z from "zod";
 import type { ControlPlaneFunctionName } from "../../contracts/control-plane";
 import { FunctionEnv } from "../../contracts/control-plane";
@@ -23,6 +22,7 @@ import type { AwsAdapter, AwsCall } from "../adapters/iam-contract";
 import { AWS_CALLS } from "../adapters/iam-contract";
 import { LambdaLaunchQueue } from "../adapters/lambda-launch-queue";
 import { SchedulerRetries } from "../adapters/scheduler-retries";
+import { randomNonces } from "../adapters/random-nonces";
 import { SlackWebhookNotifier } from "../adapters/slack-webhook-notifier";
 import { ssmSlackWebhook } from "../adapters/ssm-slack-webhook";
 import type { ControlPlanePorts, ControlPlaneSettings } from "../composition-root";
@@ -167,6 +167,7 @@ const PORTS: { [K in keyof ControlPlanePorts]: AwsFactory<ControlPlanePorts[K]> 
         maxAttempts: 4,
         maxRetryAfterSeconds: 20,
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        now: () => new Date(),
       }),
     "SlackWebhookNotifier",
   ),
@@ -181,7 +182,7 @@ const PORTS: { [K in keyof ControlPlanePorts]: AwsFactory<ControlPlanePorts[K]> 
     "CloudWatchTaskLogs",
   ),
   clock: factory({}, () => ({ now: () => new Date() })),
-  nonces: factory({}, () => ({ nonce: () => randomUUID().slice(0, 6) })),
+  nonces: factory({}, () => randomNonces),
   logger: factory({}, (_, context) => context.logger),
 };
 
@@ -192,7 +193,13 @@ const SETTINGS: { [K in keyof ControlPlaneSettings]: AwsFactory<ControlPlaneSett
     { [FunctionEnv.retryBaseDelaySeconds]: positiveInteger },
     (c) => c.RETRY_BASE_DELAY_SECONDS,
   ),
-  reapLimits: factory({}, () => ({ runsPerFlow: 50, pendingGraceSeconds: 120, silenceMinutes: 15 })),
+  reapLimits: factory({}, () => ({
+    pageSize: 100,
+    pendingGraceSeconds: 120,
+    launchDeadlineSeconds: 15 * 60,
+    silenceMinutes: 15,
+    safetyMarginMs: 10_000,
+  })),
 };
 
 /**

@@ -24,15 +24,20 @@ export function awsLambdaHandler(name: ControlPlaneFunctionName, env: NodeJS.Pro
   );
 }
 
-/** Builds the handler once, on first use, and logs every failure with the event before rethrowing it. */
-export function lambdaEntry(logger: () => Logger, build: (context: Pick<Context, "invokedFunctionArn">) => Handler) {
+type LambdaContext = Pick<Context, "invokedFunctionArn" | "getRemainingTimeInMillis">;
+
+/**
+ * Builds the handler once, on first use, hands it the invocation's deadline, and logs every failure with the event
+ * before rethrowing it.
+ */
+export function lambdaEntry(logger: () => Logger, build: (context: LambdaContext) => Handler) {
   let handle: Handler | undefined;
-  return async (event: unknown, context: Pick<Context, "invokedFunctionArn">): Promise<unknown> => {
+  return async (event: unknown, context: LambdaContext): Promise<unknown> => {
     const log = logger();
     log.resetKeys();
     try {
       handle ??= build(context);
-      return await handle(event);
+      return await handle(event, { deadline: new Date(Date.now() + context.getRemainingTimeInMillis()) });
     } catch (error) {
       log.error("invocation failed", { error: error as Error, event: event as object });
       throw error;

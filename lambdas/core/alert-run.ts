@@ -1,6 +1,6 @@
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import { classifyFailure, FailureClass } from "./classify-failure";
-import type { AlertMarkers, Notifier, RunStateChanged, RunStore, TaskLogs } from "./ports";
+import type { AlertMarkers, Clock, Invocation, Notifier, RunStateChanged, RunStore, TaskLogs } from "./ports";
 import { formatDuration } from "./duration";
 import { RunState } from "./run-state";
 import { recoveredMessage, runAlertMessage } from "./slack-message";
@@ -12,6 +12,7 @@ export interface AlertRunDeps {
   notifier: Notifier;
   logs: TaskLogs;
   environment: string;
+  clock: Clock;
 }
 
 export type AlertOutcome = "posted" | "duplicate" | "not-alerted";
@@ -29,16 +30,20 @@ export const ALERTED_STATES: readonly RunState[] = [...PAGED, RunState.SUCCEEDED
 const FAILED_ENDINGS: ReadonlySet<RunState> = new Set<RunState>([RunState.FAILED, RunState.TIMED_OUT, RunState.LOST]);
 const LOG_TAIL_LINES = 20;
 
+/** How long a claim lasts when the invocation's deadline is unknown (a local call): Lambda's longest timeout. */
+const DEFAULT_CLAIM_MS = 15 * 60_000;
+
 /**
- * Turns one run change into at most one Slack message. The marker is claimed before posting and given back if the
- * post fails (the error then reaches the platform, which retries and finally dead-letters the event): an alert is
- * posted once, never zero times and never twice.
+ * Turns one run change into exactly one Slack message. The alert's marker is claimed before posting, until the
+ * invocation's deadline, and completed once Slack has it. A failed post gives the marker back and fails the
+ * invocation, so the platform retries (and finally dead-letters) the event; a poster killed mid-post leaves a claim
+ * that expires at its deadline, so the retry posts. A post Slack took whose answer was lost counts as delivered.
  */
 export function createAlertRun(deps: AlertRunDeps) {
-  return async function alertRun(change: RunStateChanged): Promise<AlertOutcome> {
-    if (change.to === RunState.SUCCEEDED) return recovered(deps, change);
+  return async function alertRun(change: RunStateChanged, invocation?: Invocation): Promise<AlertOutcome> {
+    if (change.to === RunState.SUCCEEDED) return recovered(deps, change, invocation);
     if (!PAGED.has(change.to)) return "not-alerted";
-    return postOnce(deps, change.runId, `${change.attempt}#${change.to}`, async () => {
+    return postOnce(deps, invocation, change.runId, `${change.attempt}#${change.to}`, async () => {
       const run = await deps.runs.get(change.runId);
       const logTail = change.taskArn
         ? await deps.logs.tail(change.flow, change.taskArn, LOG_TAIL_LINES).catch(() => [])
@@ -65,28 +70,36 @@ export function createAlertRun(deps: AlertRunDeps) {
   };
 }
 
-async function recovered(deps: AlertRunDeps, change: RunStateChanged): Promise<AlertOutcome> {
+async function recovered(
+  deps: AlertRunDeps,
+  change: RunStateChanged,
+  invocation: Invocation | undefined,
+): Promise<AlertOutcome> {
   const [previous] = (await deps.runs.listByFlow(change.flow, { limit: 5 })).filter(
     (run) => run.runId !== change.runId && run.createdAt <= change.at && run.state !== RunState.SKIPPED,
   );
   if (!previous || !FAILED_ENDINGS.has(previous.state)) return "not-alerted";
-  return postOnce(deps, change.runId, "RECOVERED", async () =>
+  return postOnce(deps, invocation, change.runId, "RECOVERED", async () =>
     recoveredMessage(deps.environment, change, previous.runId),
   );
 }
 
 async function postOnce(
   deps: AlertRunDeps,
+  invocation: Invocation | undefined,
   runId: string,
   key: string,
   compose: () => Promise<{ text: string; blocks: object[] }>,
 ): Promise<AlertOutcome> {
-  if (!(await deps.markers.claim(runId, key))) return "duplicate";
+  const deadline = invocation?.deadline ?? new Date(deps.clock.now().getTime() + DEFAULT_CLAIM_MS);
+  if (!(await deps.markers.claim(runId, key, { until: deadline }))) return "duplicate";
+  let delivery;
   try {
-    await deps.notifier.post(await compose());
-    return "posted";
+    delivery = await deps.notifier.post(await compose(), { deadline });
   } catch (error) {
     await deps.markers.release(runId, key);
     throw error;
   }
+  await deps.markers.complete(runId, key, delivery);
+  return "posted";
 }

@@ -1,19 +1,43 @@
-import type { RunEventPublisher, RunStore, TransitionRequest, TransitionResult } from "./ports";
+import type { RunEventPublisher, RunStore, TaskControl, TransitionRequest, TransitionResult } from "./ports";
+import type { Run } from "./run";
 import { announce } from "./run-events";
+import type { RunState } from "./run-state";
 import { isTerminal } from "./run-state";
 
+export interface ChangeDeps {
+  runs: RunStore;
+  events: RunEventPublisher;
+  /** Needed only to settle endings that stop a task (timeouts, cancels). */
+  taskControl?: Pick<TaskControl, "stopTask">;
+}
+
 /**
- * Applies one state change the way every component must: the conditional write, then the announcement, then (for an
- * ending) the release of the flow's overlap lock. A crash after the write leaves a lock the reaper releases.
+ * Applies one state change the way every component must: the conditional write first, then what it sets in motion
+ * (see {@link completeChange}). State is written before any side effect another event could observe.
  */
-export async function applyTransition(
-  deps: { runs: RunStore; events: RunEventPublisher },
-  request: TransitionRequest,
-): Promise<TransitionResult> {
+export async function applyTransition(deps: ChangeDeps, request: TransitionRequest): Promise<TransitionResult> {
   const result = await deps.runs.transition(request);
-  if (!result.applied) return result;
-  await deps.events.publish(announce(result.run, result.from));
-  if (isTerminal(result.run.state) && result.run.holdsLock)
-    await deps.runs.releaseLock(result.run.flow, result.run.runId);
+  if (result.applied) await completeChange(deps, result.run, result.from);
   return result;
+}
+
+/**
+ * What a written change sets in motion, derived from the run as stored, so any retry can do it again: stop the task
+ * an ending asked to stop, announce the change, release the flow's lock when the run has ended, and mark the
+ * change's settlement paid. Each step is idempotent; a failure leaves the settlement owed for the reaper.
+ */
+export async function completeChange(deps: ChangeDeps, run: Run, from: RunState | null): Promise<void> {
+  if (run.settlement?.stopTask) {
+    if (!deps.taskControl)
+      throw new Error(`${run.runId}: its ending asks to stop a task, and no task control is wired`);
+    await deps.taskControl.stopTask(run.settlement.stopTask, `data-flows: ${run.reason ?? `run ended ${run.state}`}`);
+  }
+  await deps.events.publish(announce(run, from));
+  if (isTerminal(run.state) && run.holdsLock) await deps.runs.releaseLock(run.flow, run.runId);
+  if (run.settlement) await deps.runs.settle(run.runId, isTerminal(run.state));
+}
+
+/** The state a run's latest change came from, for announcing it again. */
+export function previousState(run: Run): RunState | null {
+  return run.history.at(-2)?.state ?? null;
 }

@@ -7,7 +7,7 @@ import type { RunStateChanged } from "./ports";
  */
 export type LaunchCommand =
   | { kind: "schedule"; flow: string; scheduledTime: string }
-  | { kind: "manual"; flow: string; params: Record<string, string> }
+  | { kind: "manual"; flow: string; params: Record<string, string>; requestId?: string }
   | { kind: "backfill"; flow: string; scheduledTime: string; params: Record<string, string> }
   | RetryCommand
   | { kind: "redrive"; flow: string; runId: string }
@@ -23,3 +23,8 @@ export interface RetryCommand {
 
 /** The commands that create a run, as opposed to moving an existing one on. */
 export type NewRunCommand = Extract<LaunchCommand, { kind: "schedule" | "manual" | "backfill" }>;
+
+/** A launch request that cannot be carried out as asked; the message names the field and the limit. */
+export class InvalidLaunchRequestError extends Error {
+  override name = "InvalidLaunchRequestError";
+}

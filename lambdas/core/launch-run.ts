@@ -1,8 +1,9 @@
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
-import { applyTransition } from "./apply-transition";
+import { applyTransition, completeChange, previousState } from "./apply-transition";
 import { classifyFailure } from "./classify-failure";
 import type { LaunchCommand, NewRunCommand, RetryCommand } from "./launch-command";
+import { InvalidLaunchRequestError } from "./launch-command";
 import type {
   Clock,
   NonceSource,
@@ -10,15 +11,17 @@ import type {
   RunEventPublisher,
   RunStateChanged,
   RunStore,
+  TaskControl,
   TaskLauncher,
 } from "./ports";
 import type { NewRun, Run } from "./run";
 import { Trigger } from "./run";
-import { announce } from "./run-events";
 import { backfillRunId, clientToken, manualRunId, scheduledRunId, startedBy, upstreamRunId } from "./run-id";
 import { isTerminal, RunState } from "./run-state";
 import type { RetryOptions } from "./retry-policy";
-import { retryDecision } from "./retry-policy";
+import { attemptRecord, retryDecision } from "./retry-policy";
+import { isStrayTask } from "./stray-task";
+import { runTaskProblems } from "./task-request";
 
 export type LaunchOutcome =
   | { status: "launched"; run: Run; taskArn: string }
@@ -31,19 +34,26 @@ export interface LaunchRunDeps {
   registry: FlowRegistry;
   runs: RunStore;
   tasks: TaskLauncher;
+  /** Stops a task this launch started that a concurrent launch made a stray (see {@link isStrayTask}). */
+  taskControl: Pick<TaskControl, "stopTask">;
   events: RunEventPublisher;
   retries: RetryScheduler;
   retryOptions: RetryOptions;
   clock: Clock;
   nonces: NonceSource;
+  /** A lock whose holder is not recorded is taken over only after this long: its launcher must have died. */
+  lockTakeoverSeconds: number;
 }
+
+/** Fresh ids a launch tries when a generated manual run id is taken already (it never is by chance: 50 bits). */
+const MANUAL_ID_ATTEMPTS = 3;
 
 /**
  * The launcher's use cases, one per command kind. A new run is recorded and its first attempt started exactly once per
  * run id: a repeated command finds the run and launches nothing, unless the earlier launcher died between recording
  * and RunTask, in which case the launch is re-driven with the same client token (ECS returns the task it may already
  * have started). A fire later than the flow's max lateness, or one that would overlap an active run of a `skip` flow,
- * is recorded SKIPPED.
+ * is recorded SKIPPED. A request ECS could not take is refused before anything is recorded.
  */
 export function createLauncher(deps: LaunchRunDeps) {
   const launchNew = createLaunchNew(deps);
@@ -66,25 +76,67 @@ export function createLauncher(deps: LaunchRunDeps) {
 function createLaunchNew(deps: LaunchRunDeps) {
   return async function launchNew(command: NewRunCommand | UpstreamRunCommand): Promise<LaunchOutcome> {
     const flow = deps.registry.require(command.flow);
-    const now = deps.clock.now();
-    const planned = newRun(flow, command, now, deps.nonces);
-    const late = lateness(flow, command, now);
-    const lock = late ? { holdsLock: false } : await overlap(deps, flow, planned.runId);
-    const skipReason = late ?? lock.skipReason;
-    const run: NewRun = skipReason
-      ? { ...planned, state: RunState.SKIPPED, reason: skipReason }
-      : { ...planned, ...(lock.holdsLock && { holdsLock: true }) };
-    const created = await deps.runs.create(run);
-    if (created.created) {
-      await deps.events.publish(announce(created.run, null));
-      if (skipReason) return { status: "skipped", run: created.run, reason: skipReason };
-    } else if (!isStranded(created.run, created.run.attempt)) {
-      // A late duplicate of a run that has ended must not leave the lock it just re-took.
-      if (run.holdsLock && isTerminal(created.run.state)) await deps.runs.releaseLock(flow.name, run.runId);
-      return { status: "duplicate", run: created.run };
+    for (let tries = 1; ; tries += 1) {
+      const now = deps.clock.now();
+      const planned = newRun(flow, command, now, deps.nonces);
+      const problems = runTaskProblems({ flow: flow.name, runId: planned.runId, attempt: 1, params: planned.params });
+      if (problems.length) throw new InvalidLaunchRequestError(`${flow.name}: ${problems.join("; ")}`);
+      const late = lateness(flow, command, now);
+      const lock = late ? { holdsLock: false } : await overlap(deps, flow, planned.runId);
+      const skipReason = late ?? lock.skipReason;
+      const run: NewRun = skipReason
+        ? { ...planned, state: RunState.SKIPPED, reason: skipReason, settlement: {} }
+        : { ...planned, ...(lock.holdsLock && { holdsLock: true }) };
+      const created = await deps.runs.create(run);
+      if (created.created) {
+        await completeChange(deps, created.run, null);
+        if (skipReason) return { status: "skipped", run: created.run, reason: skipReason };
+        return startAttempt(deps, flow, created.run);
+      }
+      const existing = created.run;
+      if (command.kind === "manual" && !sameRequest(existing, run)) {
+        // Another request took this id. Ours generated its nonce: draw another. A client's own request id: refuse.
+        if (command.requestId) {
+          throw new InvalidLaunchRequestError(
+            `requestId: ${command.requestId} already names run ${existing.runId}, with other params`,
+          );
+        }
+        if (tries < MANUAL_ID_ATTEMPTS) continue;
+        throw new Error(
+          `${flow.name}: ${MANUAL_ID_ATTEMPTS} generated run ids were all taken; is the nonce source random?`,
+        );
+      }
+      return resumeExisting(deps, flow, existing, run.holdsLock === true);
     }
-    return startAttempt(deps, flow, created.run);
   };
+}
+
+/** A second request for a run that exists: finish what an earlier launcher left undone, or report the duplicate. */
+async function resumeExisting(
+  deps: LaunchRunDeps,
+  flow: FlowDefinition,
+  run: Run,
+  tookLock: boolean,
+): Promise<LaunchOutcome> {
+  if (isStranded(run, run.attempt)) return startAttempt(deps, flow, run);
+  // An ending this launcher (or another) wrote but could not finish announcing: finish it now.
+  if (run.settlement) await completeChange(deps, run, previousState(run));
+  // A late duplicate of a run that has ended must not leave the lock it just re-took.
+  else if (tookLock && isTerminal(run.state)) await deps.runs.releaseLock(flow.name, run.runId);
+  return { status: "duplicate", run };
+}
+
+/** Whether two new runs are the same request: the same flow, trigger, slot and params. */
+function sameRequest(existing: Run, requested: NewRun): boolean {
+  return (
+    existing.trigger === requested.trigger &&
+    existing.scheduledFor === requested.scheduledFor &&
+    JSON.stringify(sorted(existing.params)) === JSON.stringify(sorted(requested.params))
+  );
+}
+
+function sorted(params: Record<string, string>): [string, string][] {
+  return Object.entries(params).sort(([a], [b]) => a.localeCompare(b));
 }
 
 /** A run whose launcher died between recording it and RunTask: PENDING on this attempt, with no task. */
@@ -105,6 +157,11 @@ async function redrive(deps: LaunchRunDeps, flowName: string, runId: string): Pr
 async function startRetry(deps: LaunchRunDeps, command: RetryCommand): Promise<LaunchOutcome> {
   const flow = deps.registry.require(command.flow);
   const { runId, attempt } = command;
+  // The failed attempt's announcement, if still owed, is made before the next attempt takes its place.
+  const failed = await deps.runs.get(runId);
+  if (failed?.state === RunState.RETRYING && failed.attempt === attempt - 1 && failed.settlement) {
+    await completeChange(deps, failed, previousState(failed));
+  }
   const now = deps.clock.now();
   const moved = await applyTransition(deps, {
     runId,
@@ -121,14 +178,22 @@ async function startRetry(deps: LaunchRunDeps, command: RetryCommand): Promise<L
 }
 
 async function startAttempt(deps: LaunchRunDeps, flow: FlowDefinition, run: Run): Promise<LaunchOutcome> {
-  const launched = await deps.tasks.runTask({
-    flow: run.flow,
-    runId: run.runId,
-    attempt: run.attempt,
-    params: run.params,
-    clientToken: clientToken(run.runId, run.attempt),
-    startedBy: startedBy(run.flow),
-  });
+  let launched;
+  try {
+    launched = await deps.tasks.runTask({
+      flow: run.flow,
+      runId: run.runId,
+      attempt: run.attempt,
+      params: run.params,
+      clientToken: clientToken(run.runId, run.attempt),
+      startedBy: startedBy(run.flow),
+    });
+  } catch (error) {
+    // A fault that another try may not meet (throttling, a network error): the platform retries this invocation,
+    // and the reaper ends the run at its launch deadline if it never gets a task; remember why until then.
+    await deps.runs.noteLaunchError(run.runId, run.attempt, describe(error));
+    throw error;
+  }
   const now = deps.clock.now();
   const base = { runId: run.runId, attempt: run.attempt, at: now.toISOString(), source: "launcher" as const };
   if (launched.ok) {
@@ -138,25 +203,42 @@ async function startAttempt(deps: LaunchRunDeps, flow: FlowDefinition, run: Run)
       to: RunState.STARTING,
       task: { taskArn: launched.taskArn, version: 0 },
     });
+    if (!result.applied && result.run && isStrayTask(result.run, { taskArn: launched.taskArn, attempt: run.attempt })) {
+      // A concurrent launch of this attempt ended it (no capacity) or started another task: this one has no run.
+      await deps.taskControl.stopTask(
+        launched.taskArn,
+        `data-flows: stray task of ${run.runId} attempt ${run.attempt} (the run is at attempt ${result.run.attempt}, ${result.run.state})`,
+      );
+      return { status: "duplicate", run: result.run };
+    }
     return { status: "launched", run: result.run ?? run, taskArn: launched.taskArn };
   }
   const reason = launched.detail ? `${launched.reason}: ${launched.detail}` : launched.reason;
-  const decision = retryDecision(classifyFailure({ reason }), run.attempt, run.maxAttempts, deps.retryOptions);
+  const decision = launched.refused
+    ? { retry: false as const }
+    : retryDecision(classifyFailure({ reason }), attemptRecord(run), deps.retryOptions);
   if (decision.retry) {
     const retryAt = new Date(now.getTime() + decision.delaySeconds * 1000);
     const result = await applyTransition(deps, {
       ...base,
       to: RunState.RETRYING,
       fields: { reason, retryAt: retryAt.toISOString(), maxAttempts: decision.maxAttempts },
+      settle: {},
     });
-    if (result.applied)
+    if (result.applied) {
       await deps.retries.schedule(
         { kind: "retry", flow: flow.name, runId: run.runId, attempt: run.attempt + 1 },
         retryAt,
       );
+    }
     return { status: "retry-scheduled", run: result.run ?? run, reason };
   }
-  const result = await applyTransition(deps, { ...base, to: RunState.FAILED, fields: { reason, endedAt: base.at } });
+  const result = await applyTransition(deps, {
+    ...base,
+    to: RunState.FAILED,
+    fields: { reason, endedAt: base.at },
+    settle: {},
+  });
   return { status: "launch-failed", run: result.run ?? run, reason };
 }
 
@@ -168,8 +250,9 @@ function lateness(flow: FlowDefinition, command: NewRunCommand | UpstreamRunComm
 }
 
 /**
- * For a `skip` flow, takes the flow's lock for this run, or says why not when another run holds it. A holder that
- * has ended (its release was lost) gives the lock up here rather than blocking the flow until the reaper passes.
+ * For a `skip` flow, takes the flow's lock for this run, or says why not when another run holds it. The lock is
+ * taken over only from a holder proven gone: a run that has ended (its release was lost), or one that was never
+ * recorded although its lock is older than any launcher takes to record it. A holder not recorded *yet* keeps it.
  */
 async function overlap(
   deps: LaunchRunDeps,
@@ -177,15 +260,19 @@ async function overlap(
   runId: string,
 ): Promise<{ holdsLock: boolean; skipReason?: string }> {
   if (flow.overlap !== "skip") return { holdsLock: false };
-  const at = deps.clock.now().toISOString();
-  let lock = await deps.runs.acquireLock(flow.name, runId, at);
+  const now = deps.clock.now();
+  let lock = await deps.runs.acquireLock(flow.name, runId, now.toISOString());
   if (lock.acquired) return { holdsLock: true };
   const holder = await deps.runs.get(lock.holder);
-  if (!holder || isTerminal(holder.state)) {
-    lock = await deps.runs.acquireLock(flow.name, runId, at, lock.holder);
+  const gone = holder
+    ? isTerminal(holder.state)
+    : (now.getTime() - Date.parse(lock.acquiredAt)) / 1000 >= deps.lockTakeoverSeconds;
+  if (gone) {
+    lock = await deps.runs.acquireLock(flow.name, runId, now.toISOString(), lock.holder);
     if (lock.acquired) return { holdsLock: true };
   }
-  return { holdsLock: false, skipReason: `overlap: ${lock.holder} is still ${holder?.state ?? "running"}` };
+  const state = holder?.state ?? "being recorded";
+  return { holdsLock: false, skipReason: `overlap: ${lock.holder} is still ${state}` };
 }
 
 function deadlineFrom(now: Date, flow: FlowDefinition): string {
@@ -220,7 +307,7 @@ function newRun(
         ? backfillRunId(flow.name, slot!)
         : command.kind === "upstream-run"
           ? upstreamRunId(flow.name, command.upstreamRunId)
-          : manualRunId(flow.name, now, nonces.nonce());
+          : manualRunId(flow.name, now, command.requestId ?? nonces.nonce());
   const params = "params" in command ? command.params : {};
   return {
     runId,
@@ -231,6 +318,7 @@ function newRun(
     state: RunState.PENDING,
     attempt: 1,
     maxAttempts: flow.retries + 1,
+    flowRetries: flow.retries,
     createdAt: now.toISOString(),
     deadline: deadlineFrom(now, flow),
   };
@@ -251,4 +339,8 @@ async function launchDownstream(
     outcomes.push(await launchNew({ kind: "upstream-run", flow: flow.name, upstreamRunId: change.runId }));
   }
   return outcomes;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

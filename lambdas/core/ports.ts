@@ -1,5 +1,5 @@
 import type { LaunchCommand, RetryCommand } from "./launch-command";
-import type { ChangeSource, NewRun, Run, RunOutcomeFields } from "./run";
+import type { ChangeSource, NewRun, Run, RunOutcomeFields, Settlement } from "./run";
 import type { RunState } from "./run-state";
 import type { TaskObservation } from "./task-observation";
 
@@ -23,6 +23,13 @@ export interface TransitionRequest {
    * outcome are cleared and the new attempt gets its own deadline.
    */
   nextAttempt?: { deadline: string };
+  /**
+   * What the change still owes (always its announcement) once written: an ending written by anyone but the recorder,
+   * or a failed attempt (RETRYING), whose announcement a later attempt could otherwise overtake. The run stays in the
+   * active index until {@link RunStore.settle} says the debt is paid, so a failed side effect is retried (by the
+   * handler's retry, the next attempt, or the reaper) instead of being lost.
+   */
+  settle?: Settlement;
 }
 
 /** Why a transition was not applied. */
@@ -46,6 +53,17 @@ export interface RunStore {
   /** A flow's runs that are not terminal yet, earliest deadline first. */
   listActive(flow: string, options: { limit: number }): Promise<Run[]>;
   /**
+   * One page of a flow's active runs (not terminal, or ended with a settlement still owed), earliest deadline first;
+   * `cursor` continues where the last page stopped.
+   */
+  listActivePage(flow: string, options: { limit: number; cursor?: string }): Promise<{ runs: Run[]; cursor?: string }>;
+  /** Records why the current attempt's launch failed, without changing its state (its deadline still runs). */
+  noteLaunchError(runId: string, attempt: number, error: string): Promise<void>;
+  /** Counts one more re-drive of the current attempt's launch or retry (the reaper's, after its grace). */
+  noteRedrive(runId: string, attempt: number): Promise<void>;
+  /** Marks a change's settlement paid; an ended run leaves the active index. A no-op when nothing is owed. */
+  settle(runId: string, ended: boolean): Promise<void>;
+  /**
    * Takes the flow's overlap lock for a run (or confirms the run holds it). `staleHolder` takes it from a holder
    * known to have ended, and only from that holder.
    */
@@ -56,7 +74,7 @@ export interface RunStore {
   lockHolder(flow: string): Promise<{ runId: string; acquiredAt: string } | undefined>;
 }
 
-export type LockResult = { acquired: true } | { acquired: false; holder: string };
+export type LockResult = { acquired: true } | { acquired: false; holder: string; acquiredAt: string };
 
 export interface TaskRequest {
   flow: string;
@@ -67,16 +85,23 @@ export interface TaskRequest {
   startedBy: string;
 }
 
-/** ECS answered without starting a task (`failures[]`), e.g. no Fargate capacity. */
+/**
+ * ECS started no task: it answered with `failures[]` (e.g. no Fargate capacity), or it refused the request itself
+ * (`refused`: an inactive task definition, a denied call, an invalid parameter), which no retry will change.
+ */
 export interface TaskLaunchFailure {
   ok: false;
   reason: string;
   detail?: string;
+  refused?: boolean;
 }
 
 export type TaskLaunchResult = { ok: true; taskArn: string } | TaskLaunchFailure;
 
-/** Starts flow containers. Must be idempotent on `clientToken`. */
+/**
+ * Starts flow containers. Must be idempotent on `clientToken`. Throws only for faults another try may not meet
+ * (throttling, a network error); everything ECS decided is an answer.
+ */
 export interface TaskLauncher {
   runTask(request: TaskRequest): Promise<TaskLaunchResult>;
 }
@@ -105,20 +130,40 @@ export interface Clock {
   now(): Date;
 }
 
+/** What a handler knows of the invocation running it: when the platform will stop it. */
+export interface Invocation {
+  /** Work must be done (or handed back to a retry) before this instant. */
+  deadline: Date;
+}
+
 /** Short random strings for manual run ids. */
 export interface NonceSource {
   nonce(): string;
 }
 
-/** Slack, or wherever on-call reads. Throws when the message could not be delivered. */
+/**
+ * How sure a delivery is: `confirmed` when the receiver said so, `uncertain` when the message reached it but its
+ * answer did not come back (it is then taken as delivered: posting again would page twice).
+ */
+export type Delivery = "confirmed" | "uncertain";
+
+/**
+ * Slack, or wherever on-call reads. Resolves once the message is delivered; throws when it was not (or could not be
+ * before `deadline`), so the event is retried.
+ */
 export interface Notifier {
-  post(message: { text: string; blocks: object[] }): Promise<void>;
+  post(message: { text: string; blocks: object[] }, options?: { deadline?: Date }): Promise<Delivery>;
 }
 
-/** One marker per alert, written before posting, so a redelivered event posts nothing. */
+/**
+ * One marker per alert, claimed before posting and completed after, so an alert is posted once. A claim expires at
+ * the claimer's deadline: a poster that was killed mid-post does not block the retry forever.
+ */
 export interface AlertMarkers {
-  /** True when this call claimed the marker; false when it existed already. */
-  claim(runId: string, key: string): Promise<boolean>;
+  /** True when this call claimed the marker: it did not exist, or its claim expired unposted. */
+  claim(runId: string, key: string, options: { until: Date }): Promise<boolean>;
+  /** The alert went out: the marker stays, and no later claim succeeds. */
+  complete(runId: string, key: string, delivery: Delivery): Promise<void>;
   /** Gives the marker back after a failed post, so the retried event can post. */
   release(runId: string, key: string): Promise<void>;
 }

@@ -1,17 +1,26 @@
+import type { FlowDefinition } from "../../flows/registry/flow-definition";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
-import { applyTransition } from "./apply-transition";
-import type { Clock, LaunchQueue, RunEventPublisher, RunStore, TaskControl } from "./ports";
-import type { Run } from "./run";
+import { applyTransition, completeChange, previousState } from "./apply-transition";
+import type { Clock, Invocation, LaunchQueue, RunEventPublisher, RunStore, TaskControl, TaskLookup } from "./ports";
+import type { Run, Settlement } from "./run";
 import { isTerminal, RunState } from "./run-state";
 import type { createRecordTaskState } from "./record-task-state";
 
 export interface ReapLimits {
-  /** Runs looked at per flow per invocation: work stays bounded however many runs are stuck. */
-  runsPerFlow: number;
-  /** A PENDING run without a task this old had its launcher die between recording and RunTask. */
+  /** Runs read per query; a pass pages through every active run. */
+  pageSize: number;
+  /** A PENDING run without a task this old had its launcher die between recording and RunTask: re-drive it. */
   pendingGraceSeconds: number;
+  /**
+   * The deadline of a launch: a PENDING run that has had no task this long, or a RETRYING run whose next attempt is
+   * this overdue, ends FAILED with the reason (RunTask's last error) and releases its lock, once the reaper has
+   * re-driven it at least once (a reaper that was itself down never ends a launch it did not try to save).
+   */
+  launchDeadlineSeconds: number;
   /** A running run with no event for this long is checked against ECS (DescribeTasks). */
   silenceMinutes: number;
+  /** A pass starts no new work this close to its invocation's deadline. */
+  safetyMarginMs: number;
 }
 
 export interface ReapRunsDeps {
@@ -33,85 +42,184 @@ export interface ReapReport {
   timedOut: string[];
   lost: string[];
   reconciled: string[];
+  /** Runs that never got a task (or a retry) by their launch deadline: ended FAILED. */
+  expired: string[];
+  /** Endings whose owed work (announcement, StopTask, lock) this pass finished. */
+  settled: string[];
   locksReleased: string[];
+  /** Runs this pass could not handle, with why; the next pass tries them again. */
+  failed: { runId: string; error: string }[];
+  /** The pass stopped before its invocation's deadline with work left: the next pass continues. */
+  incomplete: boolean;
 }
 
 /**
- * The reaper's pass over every flow's active runs: stops tasks past their deadline (the run ends TIMED_OUT),
- * re-drives runs whose launcher died before RunTask, and asks ECS about runs that have gone quiet, ending them LOST
- * when ECS no longer knows the task or as the task ended when its last event was missed.
+ * The reaper's pass over every flow's active runs. Each run has a deadline in each state it can be in, and the reaper
+ * ends what outlives it: tasks past their timeout are stopped (the run ends TIMED_OUT, written first), launches that
+ * never got a task end FAILED, quiet runs are checked against ECS (LOST, or ended as ECS says). It re-drives stranded
+ * launches and overdue retries, and finishes the follow-up work of endings whose side effects failed. One run's
+ * failure never stops the pass, and the pass stops before the invocation's deadline.
  */
 export function createReapRuns(deps: ReapRunsDeps) {
-  return async function reapRuns(): Promise<ReapReport> {
-    const report: ReapReport = { redriven: [], retried: [], timedOut: [], lost: [], reconciled: [], locksReleased: [] };
-    const now = deps.clock.now();
-    const quiet: Run[] = [];
-    for (const flow of deps.registry.flows) {
-      for (const run of await deps.runs.listActive(flow.name, { limit: deps.limits.runsPerFlow })) {
-        if (run.state === RunState.RETRYING) {
-          // The one-time schedule that starts the next attempt never fired (or its launch failed for good).
-          if (run.retryAt && ageSeconds(run.retryAt, now) >= deps.limits.pendingGraceSeconds) {
-            await deps.launches.send({ kind: "retry", flow: run.flow, runId: run.runId, attempt: run.attempt + 1 });
-            report.retried.push(run.runId);
-          }
-        } else if (run.state === RunState.PENDING && run.taskArn === undefined) {
-          if (ageSeconds(run.updatedAt, now) >= deps.limits.pendingGraceSeconds) {
-            await deps.launches.send({ kind: "redrive", flow: run.flow, runId: run.runId });
-            report.redriven.push(run.runId);
-          }
-        } else if (run.taskArn !== undefined && Date.parse(run.deadline) <= now.getTime()) {
-          const reason = `timed out: still ${run.state} after the flow's ${flow.timeoutMinutes}-minute timeout`;
-          await deps.tasks.stopTask(run.taskArn, `data-flows: ${reason}`);
-          if (await end(deps, run, RunState.TIMED_OUT, { reason })) report.timedOut.push(run.runId);
-        } else if (run.taskArn !== undefined && ageSeconds(run.updatedAt, now) >= deps.limits.silenceMinutes * 60) {
-          quiet.push(run);
-        }
-      }
-    }
-    for (const flow of deps.registry.flows.filter((candidate) => candidate.overlap === "skip")) {
-      const released = await releaseStaleLock(deps, flow.name);
-      if (released) report.locksReleased.push(released);
-    }
-    const statuses = quiet.length ? await deps.tasks.describeTasks(quiet.map((run) => run.taskArn!)) : new Map();
-    for (const run of quiet) {
-      const lookup = statuses.get(run.taskArn!);
-      if (!lookup) continue; // no answer this time: ask again next pass
-      if (!lookup.found) {
-        if (
-          await end(deps, run, RunState.LOST, { reason: "ECS no longer knows the task; its stop was never reported" })
-        ) {
-          report.lost.push(run.runId);
-        }
-      } else if (lookup.task.lastStatus === "STOPPED") {
-        // The missed STOPPED event: what ECS says now is recorded as the recorder records any observation, so the
-        // run ends (or retries) exactly as if the event had arrived.
-        const outcome = await deps.recordTaskState({
-          ...lookup.task,
-          run: lookup.task.run ?? { runId: run.runId, attempt: run.attempt },
+  const change = { runs: deps.runs, events: deps.events, taskControl: deps.tasks };
+
+  return async function reapRuns(invocation?: Invocation): Promise<ReapReport> {
+    const report: ReapReport = {
+      redriven: [],
+      retried: [],
+      timedOut: [],
+      lost: [],
+      reconciled: [],
+      expired: [],
+      settled: [],
+      locksReleased: [],
+      failed: [],
+      incomplete: false,
+    };
+    const stopBy = invocation ? invocation.deadline.getTime() - deps.limits.safetyMarginMs : Infinity;
+    const inTime = () => {
+      if (deps.clock.now().getTime() < stopBy) return true;
+      report.incomplete = true;
+      return false;
+    };
+    const isolated = async (runId: string, work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (error) {
+        report.failed.push({
+          runId,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
         });
-        if (outcome.status === "applied") report.reconciled.push(run.runId);
       }
+    };
+
+    const toCheck: Check[] = [];
+    pages: for (const flow of deps.registry.flows) {
+      let cursor: string | undefined;
+      do {
+        if (!inTime()) break pages;
+        const page = await deps.runs.listActivePage(flow.name, {
+          limit: deps.limits.pageSize,
+          ...(cursor && { cursor }),
+        });
+        for (const run of page.runs) {
+          if (!inTime()) break pages;
+          await isolated(run.runId, () => reapOne(flow, run, report, toCheck));
+        }
+        cursor = page.cursor;
+      } while (cursor);
+    }
+
+    // DescribeTasks takes at most 100 tasks per call.
+    for (const batch of batches(toCheck, 100)) {
+      if (!inTime()) break;
+      let lookups: Map<string, TaskLookup>;
+      try {
+        lookups = await deps.tasks.describeTasks(batch.map(({ run }) => run.taskArn!));
+      } catch (error) {
+        // ECS cannot say: overdue runs still time out (a stop is harmless if the task already ended); quiet ones
+        // wait for the next pass.
+        for (const check of batch) {
+          if (check.overdue) await isolated(check.run.runId, () => timeOut(check, report));
+          else report.failed.push({ runId: check.run.runId, error: String(error) });
+        }
+        continue;
+      }
+      for (const check of batch) {
+        const { run } = check;
+        const lookup = lookups.get(run.taskArn!);
+        await isolated(run.runId, async () => {
+          if (!lookup) {
+            if (check.overdue) await timeOut(check, report); // no answer for this task: a quiet one is asked again
+          } else if (!lookup.found) {
+            if (await end(run, RunState.LOST, "ECS no longer knows the task; its stop was never reported", {})) {
+              report.lost.push(run.runId);
+            }
+          } else if (lookup.task.lastStatus === "STOPPED") {
+            // The stop whose event was lost or is late: what ECS says is recorded as the recorder records any
+            // observation, so the run ends (or retries) exactly as if the event had arrived, even past its
+            // deadline: a task that finished on its own did not time out.
+            const outcome = await deps.recordTaskState({
+              ...lookup.task,
+              run: lookup.task.run ?? { runId: run.runId, attempt: run.attempt },
+            });
+            if (outcome.status === "applied") report.reconciled.push(run.runId);
+          } else if (check.overdue) {
+            await timeOut(check, report);
+          }
+        });
+      }
+    }
+
+    for (const flow of deps.registry.flows.filter((candidate) => candidate.overlap === "skip")) {
+      if (!inTime()) break;
+      await isolated(`lock of ${flow.name}`, async () => {
+        const released = await releaseStaleLock(deps, flow.name);
+        if (released) report.locksReleased.push(released);
+      });
     }
     return report;
   };
-}
 
-async function end(
-  deps: ReapRunsDeps,
-  run: Run,
-  to: RunState,
-  fields: { reason?: string; exitCode?: number; stopCode?: string },
-): Promise<boolean> {
-  const at = deps.clock.now().toISOString();
-  const result = await applyTransition(deps, {
-    runId: run.runId,
-    attempt: run.attempt,
-    to,
-    at,
-    source: "reaper",
-    fields: { ...fields, endedAt: at },
-  });
-  return result.applied;
+  async function reapOne(flow: FlowDefinition, run: Run, report: ReapReport, toCheck: Check[]): Promise<void> {
+    const now = deps.clock.now();
+    const { limits } = deps;
+    if (run.settlement) {
+      // A change whose follow-up work (announcement, StopTask, lock release) failed after it was written.
+      await completeChange(change, run, previousState(run));
+      report.settled.push(run.runId);
+    }
+    if (isTerminal(run.state)) return;
+    if (run.state === RunState.RETRYING) {
+      const overdue = run.retryAt ? ageSeconds(run.retryAt, now) : 0;
+      if (overdue >= limits.launchDeadlineSeconds && (run.redrives ?? 0) > 0) {
+        const reason = `attempt ${run.attempt + 1} never started: its retry was due at ${run.retryAt} (${run.reason ?? "no reason recorded"})`;
+        if (await end(run, RunState.FAILED, reason, {})) report.expired.push(run.runId);
+      } else if (overdue >= limits.pendingGraceSeconds) {
+        // The one-time schedule that starts the next attempt never fired, or its launch failed: send it again.
+        await deps.launches.send({ kind: "retry", flow: run.flow, runId: run.runId, attempt: run.attempt + 1 });
+        await deps.runs.noteRedrive(run.runId, run.attempt);
+        report.retried.push(run.runId);
+      }
+    } else if (run.state === RunState.PENDING && run.taskArn === undefined) {
+      const waiting = ageSeconds(run.updatedAt, now);
+      if (waiting >= limits.launchDeadlineSeconds && (run.redrives ?? 0) > 0) {
+        const why = run.lastLaunchError ?? "RunTask never answered";
+        const reason = `launch failed: no task after ${Math.round(waiting / 60)} minutes; last RunTask error: ${why}`;
+        if (await end(run, RunState.FAILED, reason, {})) report.expired.push(run.runId);
+      } else if (waiting >= limits.pendingGraceSeconds) {
+        await deps.launches.send({ kind: "redrive", flow: run.flow, runId: run.runId });
+        await deps.runs.noteRedrive(run.runId, run.attempt);
+        report.redriven.push(run.runId);
+      }
+    } else if (run.taskArn !== undefined && Date.parse(run.deadline) <= now.getTime()) {
+      // Past its timeout: asked of ECS first, since its STOPPED event may only be late.
+      toCheck.push({ run, flow, overdue: true });
+    } else if (run.taskArn !== undefined && ageSeconds(run.updatedAt, now) >= limits.silenceMinutes * 60) {
+      toCheck.push({ run, flow, overdue: false });
+    }
+  }
+
+  /** TIMED_OUT is written before StopTask: ECS's own STOPPED (UserInitiated) event then finds the run ended. */
+  async function timeOut({ run, flow }: Check, report: ReapReport): Promise<void> {
+    const reason = `timed out: still ${run.state} after the flow's ${flow.timeoutMinutes}-minute timeout`;
+    if (await end(run, RunState.TIMED_OUT, reason, { stopTask: run.taskArn! })) report.timedOut.push(run.runId);
+  }
+
+  /** Ends a run as the reaper decides, owing the settlement until its side effects are done. */
+  async function end(run: Run, to: RunState, reason: string, settle: Settlement): Promise<boolean> {
+    const at = deps.clock.now().toISOString();
+    const result = await applyTransition(change, {
+      runId: run.runId,
+      attempt: run.attempt,
+      to,
+      at,
+      source: "reaper",
+      fields: { reason, endedAt: at },
+      settle,
+    });
+    return result.applied;
+  }
 }
 
 /** Releases a lock whose holder has ended or never got recorded (a launcher that died before creating it). */
@@ -124,6 +232,17 @@ async function releaseStaleLock(deps: ReapRunsDeps, flow: string): Promise<strin
   if (!run && ageSeconds(holder.acquiredAt, deps.clock.now()) < deps.limits.pendingGraceSeconds) return undefined;
   await deps.runs.releaseLock(flow, holder.runId);
   return holder.runId;
+}
+
+/** A run with a task to ask ECS about: past its deadline (`overdue`), or quiet for too long. */
+interface Check {
+  run: Run;
+  flow: FlowDefinition;
+  overdue: boolean;
+}
+
+function* batches<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
 }
 
 function ageSeconds(iso: string, now: Date): number {

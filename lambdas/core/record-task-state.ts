@@ -1,14 +1,14 @@
-import { applyTransition } from "./apply-transition";
-import { announce } from "./run-events";
+import { applyTransition, completeChange, previousState } from "./apply-transition";
 import { classifyFailure } from "./classify-failure";
-import type { Clock, RejectionReason, RetryScheduler, RunEventPublisher, RunStore } from "./ports";
+import type { Clock, RejectionReason, RetryScheduler, RunEventPublisher, RunStore, TaskControl } from "./ports";
 import type { RetryOptions } from "./retry-policy";
-import { retryDecision } from "./retry-policy";
+import { attemptRecord, retryDecision } from "./retry-policy";
 import { RunState } from "./run-state";
+import { isStrayTask } from "./stray-task";
 import type { TaskObservation, TaskOutcome } from "./task-observation";
 import { outcomeOf } from "./task-observation";
 
-export type IgnoredReason = RejectionReason | "other-cluster" | "not-a-run" | "no-state-change";
+export type IgnoredReason = RejectionReason | "other-cluster" | "not-a-run" | "no-state-change" | "stray-task-stopped";
 
 export type RecordOutcome =
   | { status: "applied"; runId: string; attempt: number; from: RunState; to: RunState }
@@ -18,6 +18,8 @@ export interface RecordTaskStateDeps {
   runs: RunStore;
   events: RunEventPublisher;
   retries: RetryScheduler;
+  /** Stops tasks that turn out to be strays (see {@link isStrayTask}). */
+  taskControl: Pick<TaskControl, "stopTask">;
   retryOptions: RetryOptions;
   clock: Clock;
   /** Only tasks of this cluster move runs; the EventBridge rule filters too, this keeps replays honest. */
@@ -55,12 +57,24 @@ export function createRecordTaskState(deps: RecordTaskStateDeps) {
         ...(ended && { endedAt: task.stoppedAt ?? at }),
         ...(retry && { retryAt: retry.at.toISOString(), maxAttempts: retry.maxAttempts }),
       },
+      // An ending's (and a failed attempt's) announcement is owed until made: the run stays where the reaper looks
+      // until it is paid, because a stop observed by the reaper (its event lost) is never redelivered, and the next
+      // attempt must not overtake a failed one unannounced.
+      ...((ended || retry) && { settle: {} }),
     });
     if (!result.applied) {
-      // A redelivery of the observation that made the latest change: announce it again, in case the first
-      // announcement was lost after the write (consumers are idempotent: the alerter keeps one marker per alert).
+      // A redelivery of the observation that made the latest change: do again what it set in motion (announce it,
+      // release the lock), in case the first delivery failed after the write. Consumers are idempotent: the alerter
+      // keeps one marker per alert, the lock release is conditional on the holder.
       if (result.reason === "duplicate" && result.run && result.run.taskVersion === task.version) {
-        await deps.events.publish(announce(result.run, result.run.history.at(-2)?.state ?? null));
+        await completeChange(deps, result.run, previousState(result.run));
+      }
+      if (!ended && result.run && isStrayTask(result.run, { taskArn: task.taskArn, ...reference })) {
+        await deps.taskControl.stopTask(
+          task.taskArn,
+          `data-flows: stray task of ${reference.runId} attempt ${reference.attempt} (the run is at attempt ${result.run.attempt}, ${result.run.state})`,
+        );
+        return { status: "ignored", reason: "stray-task-stopped", ...reference };
       }
       return { status: "ignored", reason: result.reason, ...reference };
     }
@@ -83,7 +97,7 @@ async function plannedRetry(
 ): Promise<{ at: Date; maxAttempts: number } | undefined> {
   const run = await deps.runs.get(reference.runId);
   if (!run || run.attempt !== reference.attempt) return undefined;
-  const decision = retryDecision(classifyFailure(outcome), reference.attempt, run.maxAttempts, deps.retryOptions);
+  const decision = retryDecision(classifyFailure(outcome), attemptRecord(run), deps.retryOptions);
   if (!decision.retry) return undefined;
   return { at: new Date(now.getTime() + decision.delaySeconds * 1000), maxAttempts: decision.maxAttempts };
 }

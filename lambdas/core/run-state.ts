@@ -35,7 +35,8 @@ const NEXT: Readonly<Record<RunState, readonly RunState[]>> = {
   PENDING: [RunState.STARTING, RunState.RUNNING, RunState.RETRYING, ...ENDINGS],
   STARTING: [RunState.RUNNING, RunState.RETRYING, ...ENDINGS],
   RUNNING: [RunState.RETRYING, ...ENDINGS],
-  RETRYING: [RunState.PENDING, RunState.CANCELLED, RunState.LOST],
+  // A retry that never starts by its launch deadline ends FAILED; an operator may cancel it.
+  RETRYING: [RunState.PENDING, RunState.FAILED, RunState.CANCELLED, RunState.LOST],
   SUCCEEDED: [],
   FAILED: [],
   TIMED_OUT: [],

@@ -40,7 +40,10 @@ export interface Run extends RunOutcomeFields {
   params: Record<string, string>;
   state: RunState;
   attempt: number;
+  /** Attempts planned so far: 1 + the flow's retries, plus one for each infrastructure retry granted. */
   maxAttempts: number;
+  /** The flow's `retries` when the run was recorded: how many of its own failures it may retry. */
+  flowRetries: number;
   taskVersion?: number;
   createdAt: string;
   updatedAt: string;
@@ -48,10 +51,28 @@ export interface Run extends RunOutcomeFields {
   deadline: string;
   /** The run holds its flow's overlap lock (policy `skip`) and releases it when it ends. */
   holdsLock?: boolean;
+  /** The last error RunTask threw for the current attempt, while its launch is retried. */
+  lastLaunchError?: string;
+  /** How often the reaper re-drove the current attempt's launch (or its retry): a deadline ends only a tried launch. */
+  redrives?: number;
+  /**
+   * Work still owed after an ending that the launcher, the reaper or an operator wrote: announcing it, stopping its
+   * task, releasing its lock. Until it is settled the run stays in the active index, where the reaper finds it.
+   */
+  settlement?: Settlement;
   history: RunTransition[];
 }
 
+/** What an ending still owes the world. The announcement is always owed; the rest when set. */
+export interface Settlement {
+  /** A task to stop (StopTask tolerates one that has already stopped). */
+  stopTask?: string;
+}
+
 /** What the launcher records before it asks ECS for a task. */
-export type NewRun = Omit<Run, "updatedAt" | "history" | "taskVersion" | keyof RunOutcomeFields> & {
+export type NewRun = Omit<
+  Run,
+  "updatedAt" | "history" | "taskVersion" | "lastLaunchError" | "redrives" | keyof RunOutcomeFields
+> & {
   reason?: string;
 };

@@ -1,7 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import * as z from "zod";
 import type { AlertOutcome, createAlertRun } from "../core/alert-run";
-import type { Notifier } from "../core/ports";
+import type { Invocation, Notifier } from "../core/ports";
 import { alarmMessage } from "../core/slack-message";
 import { runStateChangedEventSchema } from "./run-change-event";
 
@@ -32,12 +32,12 @@ export function createAlerterHandler(deps: {
   environment: string;
   logger: Logger;
 }) {
-  return async (event: unknown): Promise<{ outcome: AlertOutcome }> => {
+  return async (event: unknown, invocation?: Invocation): Promise<{ outcome: AlertOutcome }> => {
     const run = runStateChangedEventSchema.safeParse(event);
     if (run.success) {
       const change = run.data.detail;
       deps.logger.appendKeys({ runId: change.runId, flow: change.flow, attempt: change.attempt });
-      const outcome = await deps.alertRun(change);
+      const outcome = await deps.alertRun(change, invocation);
       deps.logger.info(`alert ${outcome}`, { state: change.to });
       return { outcome };
     }
@@ -47,7 +47,7 @@ export function createAlerterHandler(deps: {
     for (const record of notification.data.Records) {
       const parsed = alarm.safeParse(parseJson(record.Sns.Message));
       if (!parsed.success) throw new MalformedAlertInputError("SNS message is not a CloudWatch alarm");
-      await deps.notifier.post(alarmMessage(deps.environment, parsed.data));
+      await deps.notifier.post(alarmMessage(deps.environment, parsed.data), invocation ?? {});
       deps.logger.info("alarm posted", { alarm: parsed.data.AlarmName, state: parsed.data.NewStateValue });
     }
     return { outcome: "posted" };

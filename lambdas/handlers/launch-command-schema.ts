@@ -1,29 +1,55 @@
 import * as z from "zod";
 import type { LaunchCommand } from "../core/launch-command";
+import { InvalidLaunchRequestError } from "../core/launch-command";
 import { parseInput } from "./parse-input";
 import { runStateChangedEventSchema } from "./run-change-event";
 
 const flow = z.string().min(1);
 const slot = z.iso.datetime({ offset: true });
-const params = z.record(z.string(), z.string()).default({});
+/** Names that would reach an object's prototype instead of being a param. */
+const RESERVED_NAMES = new Set(["__proto__", "constructor", "prototype"]);
+const paramName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "param names are identifiers of at most 64 characters")
+  .refine((name) => !RESERVED_NAMES.has(name), { error: (issue) => `"${String(issue.input)}" cannot be a param name` });
+/** A param reaches the flow as an environment value, which cannot hold a NUL byte. */
+const paramValue = z.string().refine((value) => !value.includes("\u0000"), "a param value cannot hold a NUL byte");
+const params = z
+  .custom<Record<string, string>>(
+    (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+    "params must be an object of strings",
+  )
+  .transform((value, ctx) => {
+    // Own keys as sent, `__proto__` included (a zod record would drop it silently).
+    const entries = Object.keys(value).map((name) => [name, (value as Record<string, unknown>)[name]] as const);
+    for (const [name, item] of entries) {
+      const named = paramName.safeParse(name);
+      if (!named.success) ctx.addIssue({ code: "custom", path: [name], message: named.error.issues[0]!.message });
+      const valued = paramValue.safeParse(item);
+      if (!valued.success) ctx.addIssue({ code: "custom", path: [name], message: valued.error.issues[0]!.message });
+    }
+    return Object.fromEntries(entries) as Record<string, string>;
+  })
+  .default({});
+/** A run id as the launcher makes them: `<flow>/<printable id>`, within ECS's client token limit. */
+const runId = z.string().regex(/^[a-z0-9-]{1,32}\/[A-Za-z0-9_.-]{1,40}$/, "not a data-flows run id");
+/** A client's idempotency key for a manual run: the same key asks for the same run. */
+const requestId = z.string().regex(/^[a-z0-9]{10}$/, "requestId is 10 characters of [a-z0-9]");
 const runIdOf = (command: { flow: string; runId: string }) => command.runId.startsWith(`${command.flow}/`);
 const belongsToFlow = { message: "runId must belong to the flow", path: ["runId"] };
 
 /** Every command the launcher takes from our own senders, told apart by `kind`; unknown fields are refused. */
 export const launchCommandSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("schedule"), flow, scheduledTime: slot }),
-  z.strictObject({ kind: z.literal("manual"), flow, params }),
+  z.strictObject({ kind: z.literal("manual"), flow, params, requestId: requestId.optional() }),
   z.strictObject({ kind: z.literal("backfill"), flow, scheduledTime: slot, params }),
   z
-    .strictObject({ kind: z.literal("retry"), flow, runId: z.string().min(1), attempt: z.number().int().min(2) })
+    .strictObject({ kind: z.literal("retry"), flow, runId, attempt: z.number().int().min(2).max(100) })
     .refine(runIdOf, belongsToFlow),
-  z.strictObject({ kind: z.literal("redrive"), flow, runId: z.string().min(1) }).refine(runIdOf, belongsToFlow),
+  z.strictObject({ kind: z.literal("redrive"), flow, runId }).refine(runIdOf, belongsToFlow),
 ]);
 
-/** A launcher input that is neither one of our commands nor an upstream success from the bus. */
-export class InvalidLaunchRequestError extends Error {
-  override name = "InvalidLaunchRequestError";
-}
+export { InvalidLaunchRequestError };
 
 /**
  * Reads what the launcher received. EventBridge's own discriminator (`detail-type`) marks a run change from the bus;

@@ -163,6 +163,7 @@ describe("alerter", () => {
       maxAttempts: 3,
       maxRetryAfterSeconds: 5,
       sleep: async (ms) => void sleeps.push(ms),
+      now: () => new Date(),
     });
     buildHandler = (logger) =>
       composeForTest(
@@ -170,6 +171,7 @@ describe("alerter", () => {
           logger,
           registry,
           runs,
+          clock: { now: () => new Date() },
           markers: new DynamoAlertMarkers({
             client: dynamo.client,
             tableName: runs.tableName,
@@ -515,7 +517,10 @@ describe("alerter", () => {
         () => buildHandler(logger),
       );
       await expect(
-        entry(asEvent(failed), { invokedFunctionArn: "arn:aws:lambda:eu-west-1:1:function:a" }),
+        entry(asEvent(failed), {
+          invokedFunctionArn: "arn:aws:lambda:eu-west-1:1:function:a",
+          getRemainingTimeInMillis: () => 60_000,
+        }),
       ).rejects.toThrow(PermanentSlackError);
       spies.forEach((spy) => spy.mockRestore());
       expect(written.join("")).toContain("channel_is_archived");

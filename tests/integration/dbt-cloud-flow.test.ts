@@ -31,11 +31,13 @@ describe("the dbt-nightly flow against a dbt Cloud stand-in", () => {
   });
   afterEach(() => jest.restoreAllMocks());
 
+  // The stand-in listens on 127.0.0.1: a loopback host, which the flow may call only in Local (see
+  // secret-exfiltration.test.ts for Dev and Prod, and for the allow-list).
   function run(params: Record<string, string>, options: { stop?: AbortSignal; env?: Record<string, string> } = {}) {
     return runFlow({
       env: {
         DATA_FLOWS_FLOW: "dbt-nightly",
-        DATA_FLOWS_ENV: "Dev",
+        DATA_FLOWS_ENV: "Local",
         DATA_FLOWS_RUN_ID: "dbt-nightly/20260302T0200Z",
         DATA_FLOWS_ATTEMPT: "1",
         DATA_FLOWS_PARAMS: JSON.stringify({ job_id: "42", dbt_cloud_host: dbt.url, poll_seconds: "0.01", ...params }),
@@ -123,7 +125,7 @@ describe("the dbt-nightly flow against a dbt Cloud stand-in", () => {
   });
 
   it("exits 78 naming the SSM parameter when the token is missing", async () => {
-    expect(await run({}, { env: { DBT_CLOUD_TOKEN: "" } })).toBe(ExitCode.configurationError);
+    expect(await run({}, { env: { DBT_CLOUD_TOKEN: "", DATA_FLOWS_ENV: "Dev" } })).toBe(ExitCode.configurationError);
     expect(logged).toContain("create SSM parameter /DataFlows/Dev/DBT_CLOUD_TOKEN");
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { bundleFlows, FLOW_IMAGE_SOURCES } from "../../scripts/bundle-flows";
+import { startCaptureServer } from "../support/capture-server";
 
 /** The very bundle and entrypoint the Dockerfile runs (`node /app/index.js`), run with the task's environment. */
 describe("the flow image's entrypoint", () => {
@@ -68,6 +69,23 @@ describe("the flow image's entrypoint", () => {
     const { code, output } = await runTask("no-such-flow");
     expect(code).toBe(78);
     expect(output).toContain('DATA_FLOWS_FLOW names unknown flow \\"no-such-flow\\"');
+  });
+
+  it("exits 78 when a param points dbt-nightly's token at a host off its allow-list, and sends nothing there", async () => {
+    const attacker = await startCaptureServer();
+    try {
+      const { code, output } = await runTask("dbt-nightly", {
+        DATA_FLOWS_PARAMS: JSON.stringify({ job_id: "42", dbt_cloud_host: attacker.url }),
+        DBT_CLOUD_TOKEN: "dbtc_image_token",
+        DBT_CLOUD_ACCOUNT_ID: "1",
+      });
+      expect(code).toBe(78);
+      expect(attacker.received).toEqual([]);
+      expect(output).toContain("param dbt_cloud_host points at loopback host 127.0.0.1");
+      expect(output).not.toContain("dbtc_image_token");
+    } finally {
+      await attacker.close();
+    }
   });
 
   it("turns SIGTERM into the flow's abort signal and exits 143 promptly", async () => {

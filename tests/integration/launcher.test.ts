@@ -1,7 +1,8 @@
-import { ConflictException, ECSClient, RunTaskCommand } from "@aws-sdk/client-ecs";
+import { ConflictException, ECSClient, RunTaskCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
 import { mockClient } from "aws-sdk-client-mock";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
+import { EcsTaskControl } from "../../lambdas/adapters/ecs-task-control";
 import { EcsTaskLauncher } from "../../lambdas/adapters/ecs-task-launcher";
 import { environmentNames } from "../../contracts/resource-names";
 import { RunState } from "../../lambdas/core/run-state";
@@ -68,6 +69,7 @@ describe("launcher", () => {
         securityGroupIds: ["sg-0123"],
         names: environmentNames("dev", "Dev"),
       }),
+      taskControl: new EcsTaskControl({ client: new ECSClient({ region: "eu-west-1" }), clusterArn: CLUSTER_ARN }),
       events,
       clock: fixedClock("2026-03-02T10:00:01.250Z"),
       nonces: { nonce: () => "abc123" },
@@ -178,6 +180,7 @@ describe("launcher", () => {
         state: RunState.PENDING,
         attempt: 1,
         maxAttempts: 3,
+        flowRetries: 2,
         createdAt: "2026-03-02T10:00:01.000Z",
         deadline: "2026-03-02T11:00:01.000Z",
       });
@@ -194,6 +197,31 @@ describe("launcher", () => {
       });
       await handler(scheduled);
       expect(await runs.get("orders-daily/20260302T1000Z")).toMatchObject({ state: RunState.RUNNING, taskVersion: 3 });
+      expect(ecs.commandCalls(StopTaskCommand)).toHaveLength(0);
+    });
+
+    it("stops the task it started when a racing launch of the same attempt already ended it (no capacity)", async () => {
+      ecs.on(StopTaskCommand).resolves({});
+      ecs.on(RunTaskCommand).callsFake(async () => {
+        // The other launch met no capacity and moved the attempt on while this one's RunTask was starting a task.
+        await runs.transition({
+          runId: "orders-daily/20260302T1000Z",
+          attempt: 1,
+          to: RunState.RETRYING,
+          at: "2026-03-02T10:00:02.000Z",
+          source: "launcher",
+          fields: { reason: "Capacity is unavailable at this time" },
+        });
+        return { tasks: [{ taskArn: TASK_ARN }] };
+      });
+      expect(await handler(scheduled)).toMatchObject({ status: "duplicate", state: RunState.RETRYING });
+      expect(ecs.commandCalls(StopTaskCommand).map((call) => call.args[0].input)).toEqual([
+        {
+          cluster: CLUSTER_ARN,
+          task: TASK_ARN,
+          reason: expect.stringMatching(/^data-flows: stray task of orders-daily\/20260302T1000Z attempt 1/),
+        },
+      ]);
     });
   });
 

@@ -57,7 +57,7 @@ describe("ProcessTaskRunner (local ECS stand-in)", () => {
     ...overrides,
   });
   const stopped = async () => {
-    await runner.close();
+    await runner.settled();
     return delivered.at(-1)!;
   };
 

@@ -23,7 +23,11 @@ const NOTHING_TO_DO: ReapReport = {
   timedOut: [],
   lost: [],
   reconciled: [],
+  expired: [],
+  settled: [],
   locksReleased: [],
+  failed: [],
+  incomplete: false,
 };
 
 describe("reaper", () => {
@@ -77,6 +81,7 @@ describe("reaper", () => {
 
   it("stops a task past its flow's timeout and ends the run TIMED_OUT", async () => {
     await runningRun("orders-daily/20260302T1000Z", "2026-03-02T10:00:00.000Z", "2026-03-02T11:55:00.000Z");
+    ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: `${FIXTURE_TASK_ARN}-1000Z`, lastStatus: "RUNNING" }] });
     const report = await reap();
     expect(report.timedOut).toEqual(["orders-daily/20260302T1000Z"]);
     expect(ecs.commandCalls(StopTaskCommand)[0]!.args[0].input).toMatchObject({
@@ -86,6 +91,32 @@ describe("reaper", () => {
     });
     expect(await runs.get("orders-daily/20260302T1000Z")).toMatchObject({ state: RunState.TIMED_OUT, endedAt: NOW });
     expect(events.transitions).toEqual(["RUNNING->TIMED_OUT"]);
+  });
+
+  it("ends a run past its timeout as its task ended when ECS says it stopped on its own (its STOPPED event late)", async () => {
+    await runningRun("orders-daily/20260302T1000Z", "2026-03-02T10:00:00.000Z", "2026-03-02T10:01:00.000Z");
+    ecs.on(DescribeTasksCommand).resolves({
+      tasks: [
+        {
+          taskArn: `${FIXTURE_TASK_ARN}-1000Z`,
+          lastStatus: "STOPPED",
+          stopCode: "EssentialContainerExited",
+          stoppedAt: new Date("2026-03-02T10:50:00.000Z"),
+          containers: [{ name: "flow", exitCode: 0 }],
+        },
+      ],
+    });
+    const report = await reap();
+    expect(report).toMatchObject({ timedOut: [], reconciled: ["orders-daily/20260302T1000Z"] });
+    expect(await runs.get("orders-daily/20260302T1000Z")).toMatchObject({ state: RunState.SUCCEEDED, exitCode: 0 });
+    expect(ecs.commandCalls(StopTaskCommand)).toHaveLength(0);
+  });
+
+  it("still times out a run past its timeout when DescribeTasks fails", async () => {
+    await runningRun("orders-daily/20260302T1000Z", "2026-03-02T10:00:00.000Z", "2026-03-02T11:55:00.000Z");
+    ecs.on(DescribeTasksCommand).rejects(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }));
+    expect((await reap()).timedOut).toEqual(["orders-daily/20260302T1000Z"]);
+    expect(ecs.commandCalls(StopTaskCommand)).toHaveLength(1);
   });
 
   it("re-drives a run whose launcher died before RunTask, by its run id", async () => {
@@ -163,13 +194,33 @@ describe("reaper", () => {
       at: "2026-03-02T11:40:00.000Z",
       source: "recorder",
       task: { taskArn: `${FIXTURE_TASK_ARN}-1130Z`, version: 6 },
-      fields: { retryAt: "2026-03-02T11:41:00.000Z", maxAttempts: 2 },
+      fields: { retryAt: "2026-03-02T11:55:00.000Z", maxAttempts: 2 },
     });
     expect((await reap()).retried).toEqual(["orders-daily/20260302T1130Z"]);
     expect(relaunched).toEqual([
       { kind: "retry", flow: "orders-daily", runId: "orders-daily/20260302T1130Z", attempt: 2 },
     ]);
     expect(ecs.commandCalls(StopTaskCommand)).toHaveLength(0);
+  });
+
+  it("ends FAILED a RETRYING run whose next attempt never started by its launch deadline", async () => {
+    await runningRun("orders-daily/20260302T1130Z", "2026-03-02T11:30:00.000Z", "2026-03-02T11:31:00.000Z");
+    await runs.transition({
+      runId: "orders-daily/20260302T1130Z",
+      attempt: 1,
+      to: RunState.RETRYING,
+      at: "2026-03-02T11:40:00.000Z",
+      source: "recorder",
+      task: { taskArn: `${FIXTURE_TASK_ARN}-1130Z`, version: 6 },
+      fields: { retryAt: "2026-03-02T11:41:00.000Z", maxAttempts: 2, reason: "Essential container in task exited" },
+    });
+    expect((await reap()).retried).toEqual(["orders-daily/20260302T1130Z"]); // the re-sent retry never starts either
+    expect((await reap()).expired).toEqual(["orders-daily/20260302T1130Z"]);
+    expect(await runs.get("orders-daily/20260302T1130Z")).toMatchObject({
+      state: RunState.FAILED,
+      reason: expect.stringMatching(/^attempt 2 never started/),
+    });
+    expect(relaunched).toHaveLength(1);
   });
 
   it("releases a lock whose holder has ended", async () => {

@@ -1,4 +1,7 @@
+import { ECSClient, StopTaskCommand } from "@aws-sdk/client-ecs";
+import { mockClient } from "aws-sdk-client-mock";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
+import { EcsTaskControl } from "../../lambdas/adapters/ecs-task-control";
 import { RunState } from "../../lambdas/core/run-state";
 import { MalformedEventError } from "../../lambdas/handlers/ecs-task-event";
 import { composeForTest } from "../support/control-plane";
@@ -9,6 +12,7 @@ import { fixedClock, RecordingPublisher, RecordingRetries } from "../support/rec
 import { newRun } from "../support/runs";
 
 describe("recorder", () => {
+  const ecs = mockClient(ECSClient);
   let dynamo: Awaited<ReturnType<typeof startDynalite>>;
   let runs: DynamoRunStore;
   let events: RecordingPublisher;
@@ -24,8 +28,14 @@ describe("recorder", () => {
     runs = await dynamo.freshRunStore();
     events = new RecordingPublisher();
     retries = new RecordingRetries();
+    ecs.reset();
+    ecs.on(StopTaskCommand).resolves({});
+    const taskControl = new EcsTaskControl({
+      client: new ECSClient({ region: "eu-west-1" }),
+      clusterArn: FIXTURE_CLUSTER_ARN,
+    });
     record = composeForTest(
-      { runs, events, retries, clock: fixedClock("2026-03-02T10:20:00Z") },
+      { runs, events, retries, taskControl, clock: fixedClock("2026-03-02T10:20:00Z") },
       { clusterArn: FIXTURE_CLUSTER_ARN },
     ).recorder() as typeof record;
     await runs.create(newRun());
@@ -82,6 +92,46 @@ describe("recorder", () => {
     expect((await current())?.state).toBe(RunState.SUCCEEDED);
   });
 
+  it("leaves the run's own task alone when its RUNNING comes after its ending", async () => {
+    await deliver("task-stopped-exit-0", "task-running");
+    expect(ecs.commandCalls(StopTaskCommand)).toHaveLength(0);
+  });
+
+  describe("a task the run has no place for (a stray of two launches of one attempt racing)", () => {
+    beforeEach(async () => {
+      // Attempt 1 failed for capacity in one launch while another launch's RunTask started the fixture's task.
+      await runs.transition({
+        runId: "orders-daily/20260302T1000Z",
+        attempt: 1,
+        to: RunState.RETRYING,
+        at: "2026-03-02T10:11:00Z",
+        source: "launcher",
+        fields: { reason: "Capacity is unavailable at this time" },
+      });
+    });
+
+    it("is stopped when it reports RUNNING, naming the run and attempt", async () => {
+      expect(await record(ecsEvent("task-running"))).toMatchObject({ status: "ignored", reason: "stray-task-stopped" });
+      expect(ecs.commandCalls(StopTaskCommand).map((call) => call.args[0].input)).toEqual([
+        {
+          cluster: FIXTURE_CLUSTER_ARN,
+          task: ecsEvent("task-running").detail.taskArn,
+          reason: expect.stringMatching(/^data-flows: stray task of orders-daily\/20260302T1000Z attempt 1/),
+        },
+      ]);
+    });
+
+    it("does not move the run", async () => {
+      await record(ecsEvent("task-running"));
+      expect(await current()).toMatchObject({ state: RunState.RETRYING, attempt: 1 });
+    });
+
+    it("is not stopped again once it has stopped", async () => {
+      await record(ecsEvent("task-stopped-exit-0"));
+      expect(ecs.commandCalls(StopTaskCommand)).toHaveLength(0);
+    });
+  });
+
   it("fails a run whose task could not pull its secrets, naming the parameter", async () => {
     await runs.create(newRun({ runId: "orders-daily/20260302T1100Z" }));
     await deliver("task-stopped-secrets-pull-failed");
@@ -127,7 +177,7 @@ describe("recorder", () => {
 
   describe("retries", () => {
     beforeEach(async () => {
-      await runs.create(newRun({ runId: "orders-daily/20260302T1000Z-r", maxAttempts: 3 }));
+      await runs.create(newRun({ runId: "orders-daily/20260302T1000Z-r", maxAttempts: 3, flowRetries: 2 }));
     });
     const forRetriedRun = (name: EcsFixture) => {
       const event = ecsEvent(name);

@@ -8,7 +8,13 @@ export const TEST_SETTINGS: ControlPlaneSettings = {
   environment: "dev",
   clusterArn: FIXTURE_CLUSTER_ARN,
   retryBaseDelaySeconds: 60,
-  reapLimits: { runsPerFlow: 50, pendingGraceSeconds: 120, silenceMinutes: 15 },
+  reapLimits: {
+    pageSize: 50,
+    pendingGraceSeconds: 120,
+    launchDeadlineSeconds: 15 * 60,
+    silenceMinutes: 15,
+    safetyMarginMs: 5_000,
+  },
 };
 
 /**

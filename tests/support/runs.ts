@@ -12,6 +12,7 @@ export function newRun(overrides: Partial<NewRun> = {}): NewRun {
     state: RunState.PENDING,
     attempt: 1,
     maxAttempts: 1,
+    flowRetries: 0,
     createdAt: "2026-03-02T10:12:00.500Z",
     deadline: "2026-03-02T11:12:00.500Z",
     ...overrides,

@@ -40,11 +40,27 @@ describe("failure classification", () => {
     ["a Spot interruption", { stopCode: "SpotInterruption", exitCode: 143 }, FailureClass.spotInterruption],
     ["a user stop", { stopCode: "UserInitiated", exitCode: 143 }, FailureClass.stopped],
     ["a flow exiting 1", { stopCode: "EssentialContainerExited", exitCode: 1 }, FailureClass.flowError],
-    ["an unknown stop code without exit code", { stopCode: "InfrastructureHealth" }, FailureClass.unknown],
+    ["an unhealthy host", { stopCode: "InfrastructureHealth" }, FailureClass.hostLost],
     ["a task with no facts at all", {}, FailureClass.unknown],
-    ["a TerminationNotice", { stopCode: "TerminationNotice" }, FailureClass.unknown],
+    ["a TerminationNotice", { stopCode: "TerminationNotice" }, FailureClass.hostLost],
+    ["an unknown stop code without exit code", { stopCode: "SomethingNew" }, FailureClass.unknown],
     ["ServiceSchedulerInitiated", { stopCode: "ServiceSchedulerInitiated" }, FailureClass.unknown],
   ])("classifies %s", (_, facts, expected) => {
     expect(classifyFailure(facts)).toBe(expected);
+  });
+});
+
+describe("classifying platform provisioning timeouts", () => {
+  it.each([
+    "Timeout waiting for network interface provisioning to complete.",
+    "Task failed to start: Timeout waiting for EphemeralStorage provisioning to complete.",
+  ])("treats %j as transient capacity trouble, worth another attempt", (reason) => {
+    expect(classifyFailure({ reason, stopCode: "TaskFailedToStart" })).toBe(FailureClass.capacity);
+  });
+
+  it("treats a RunTask request ECS refused as configuration", () => {
+    expect(classifyFailure({ reason: "RunTask refused (ClientException): TaskDefinition is inactive" })).toBe(
+      FailureClass.configuration,
+    );
   });
 });

@@ -12,6 +12,7 @@ const run = (overrides: Partial<Run> = {}): Run => ({
   state: RunState.RUNNING,
   attempt: 1,
   maxAttempts: 1,
+  flowRetries: 0,
   taskArn: TASK,
   taskVersion: 3,
   createdAt: "2026-03-02T10:00:00Z",

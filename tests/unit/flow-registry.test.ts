@@ -33,6 +33,7 @@ describe("flow definitions", () => {
       overlap: "skip",
       secrets: [],
       params: {},
+      allowedHosts: [],
       schedule: { enabled: true, timezone: "Europe/London" },
     });
   });
@@ -59,6 +60,50 @@ describe("flow definitions", () => {
     ["an empty owner", { owner: "" }, "owner"],
   ])("rejects %s, naming the field", (_, input, field) => {
     expect(issuesOf(input as Record<string, unknown>).map((issue) => issue.field)).toContain(field);
+  });
+
+  it.each([
+    ["a URL", "https://cloud.getdbt.com", "is a URL: list the host name only"],
+    ["a scheme-relative URL", "//cloud.getdbt.com", "has a path"],
+    ["a path", "cloud.getdbt.com/api", "has a path"],
+    ["a port", "cloud.getdbt.com:443", "has a port"],
+    ["credentials", "token@cloud.getdbt.com", "has credentials"],
+    ["a bare wildcard", "*", "has a wildcard other than a leading"],
+    ["a wildcard inside the name", "us1.*.dbt.com", "has a wildcard other than a leading"],
+    ["a wildcard without its dot", "*dbt.com", "has a wildcard other than a leading"],
+    ["two wildcards", "*.*.dbt.com", "has a wildcard other than a leading"],
+    ["a wildcard over a top-level domain", "*.com", 'is not "*." followed by a host name of two labels'],
+    ["an IPv4 address", "203.0.113.7", "is an IP address"],
+    ["an IPv6 address", "::1", "is an IP address"],
+    ["a bracketed IPv6 address", "[::1]", "is an IP address"],
+    ["localhost", "localhost", "is a loopback host"],
+    ["upper-case letters", "Cloud.GetDbt.com", "has upper-case letters: write host names in lower case"],
+    ["a single label", "intranet", "is not a host name"],
+    ["a trailing dot", "cloud.getdbt.com.", "is not a host name"],
+    ["a label ending in a dash", "cloud-.getdbt.com", "is not a host name"],
+    ["an empty entry", "", "is not a host name"],
+  ])("rejects an allowedHosts entry with %s, naming the flow, the field and what to write", (_, entry, why) => {
+    let message = "";
+    try {
+      defineRegistry([{ ...valid, allowedHosts: ["cloud.getdbt.com", entry] }]);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain(`flow "orders-daily", field "allowedHosts.1": "${entry}" ${why}`);
+  });
+
+  it("rejects a host listed twice and an entry that is not a string", () => {
+    expect(issuesOf({ allowedHosts: ["a.example.com", "a.example.com"] })).toEqual([
+      { flow: "orders-daily", field: "allowedHosts", message: "allowedHosts lists a host twice" },
+    ]);
+    expect(issuesOf({ allowedHosts: [443] } as Record<string, unknown>).map((issue) => issue.field)).toEqual([
+      "allowedHosts.0",
+    ]);
+  });
+
+  it("accepts host names and one-label wildcards", () => {
+    const hosts = ["cloud.getdbt.com", "*.us1.dbt.com", "xn--bcher-kva.example", "a-b.c1.example.co.uk"];
+    expect(defineRegistry([{ ...valid, allowedHosts: hosts }]).require("orders-daily").allowedHosts).toEqual(hosts);
   });
 
   it("names the flow in every message", () => {

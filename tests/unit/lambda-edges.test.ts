@@ -3,7 +3,10 @@ import { ConfigurationError, readConfig } from "../../lambdas/aws/function-confi
 import { awsLambdaHandler, lambdaEntry } from "../../lambdas/aws/lambda-entry";
 import { functionConfigSchema } from "../../lambdas/aws/aws-ports";
 
-const context = { invokedFunctionArn: "arn:aws:lambda:eu-west-1:111122223333:function:data-flows-dev-launcher" };
+const context = {
+  invokedFunctionArn: "arn:aws:lambda:eu-west-1:111122223333:function:data-flows-dev-launcher",
+  getRemainingTimeInMillis: () => 30_000,
+};
 
 describe("function configuration", () => {
   const complete = {

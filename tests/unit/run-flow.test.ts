@@ -8,6 +8,7 @@ import { runFlow } from "../../flows/runtime/run-flow";
 const registry = defineRegistry([
   { name: "plain", description: "d", owner: "@o", params: { window: "1d" } },
   { name: "with-secret", description: "d", owner: "@o", secrets: ["DBT_CLOUD_TOKEN"] },
+  { name: "calls-out", description: "d", owner: "@o", allowedHosts: ["api.example.com"], params: { api: "" } },
 ]);
 const taskEnv = (flow: string, extra: Record<string, string> = {}) => ({
   DATA_FLOWS_FLOW: flow,
@@ -39,7 +40,11 @@ describe("the flow runtime", () => {
     runFlow({
       env,
       registry,
-      modules: { plain: async () => ({ default: main }), "with-secret": async () => ({ default: main }) },
+      modules: {
+        plain: async () => ({ default: main }),
+        "with-secret": async () => ({ default: main }),
+        "calls-out": async () => ({ default: main }),
+      },
       stop,
       logger,
     });
@@ -90,6 +95,39 @@ describe("the flow runtime", () => {
     ["an unknown flow", { DATA_FLOWS_FLOW: "nope" }],
   ])("exits 78 on %s", async (_, extra) => {
     expect(await run(taskEnv("plain", extra), async () => undefined)).toBe(ExitCode.configurationError);
+  });
+
+  it("gives the flow its allowedHosts and a URL check that accepts them", async () => {
+    let checked = "";
+    const code = await run(taskEnv("calls-out"), async (context) => {
+      seen = context;
+      checked = context.externalUrl("https://api.example.com/v1", "param api").href;
+    });
+    expect(code).toBe(ExitCode.success);
+    expect(seen?.allowedHosts).toEqual(["api.example.com"]);
+    expect(checked).toBe("https://api.example.com/v1");
+  });
+
+  it("exits 78 when a param points the flow at a host it does not list, naming the param and the hosts", async () => {
+    const main: FlowMain = async (context) => void context.externalUrl(context.params.api!, "param api");
+    const code = await run(taskEnv("calls-out", { DATA_FLOWS_PARAMS: '{"api":"https://elsewhere.example"}' }), main);
+    expect(code).toBe(ExitCode.configurationError);
+    expect(lines.join("")).toContain(
+      'configuration error: param api points at host \\"elsewhere.example\\", which flow \\"calls-out\\" may not send requests to; allowedHosts of flow \\"calls-out\\": api.example.com (HTTPS only)',
+    );
+  });
+
+  it.each([
+    ["Local", ExitCode.success],
+    ["Dev", ExitCode.configurationError],
+    ["Prod", ExitCode.configurationError],
+  ])("in %s, a loopback URL gives exit %i", async (environment, expected) => {
+    const main: FlowMain = async (context) => void context.externalUrl(context.params.api!, "param api");
+    const env = taskEnv("calls-out", {
+      DATA_FLOWS_ENV: environment,
+      DATA_FLOWS_PARAMS: '{"api":"http://127.0.0.1:8080"}',
+    });
+    expect(await run(env, main)).toBe(expected);
   });
 
   it("aborts the flow on SIGTERM and exits 143", async () => {

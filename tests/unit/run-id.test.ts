@@ -1,4 +1,12 @@
-import { backfillRunId, clientToken, manualRunId, scheduledRunId, startedBy } from "../../lambdas/core/run-id";
+import {
+  backfillRunId,
+  clientToken,
+  manualRunId,
+  scheduledRunId,
+  startedBy,
+  upstreamRunId,
+} from "../../lambdas/core/run-id";
+import { runTaskProblems } from "../../lambdas/core/task-request";
 
 const LONGEST_FLOW = "a".repeat(32);
 
@@ -29,17 +37,28 @@ describe("run ids", () => {
     expect(manualRunId("f", at, "abc123")).not.toBe(manualRunId("f", at, "def456"));
   });
 
-  it("keeps the ECS client token within 64 characters for the longest flow name and id", () => {
-    const runId = manualRunId(LONGEST_FLOW, new Date("2026-03-02T10:12:01.500Z"), "abcdef");
-    const token = clientToken(runId, 10);
-    expect(token.length).toBeLessThanOrEqual(64);
+  it("keeps a manual run's ECS client token within RunTask's 64 characters for the longest flow name", () => {
+    const runId = manualRunId(LONGEST_FLOW, new Date("2026-03-02T10:12:01.500Z"), "abcdefghij");
+    expect(runTaskProblems({ flow: LONGEST_FLOW, runId, attempt: 10, params: {} })).toEqual([]);
+  });
+
+  it("keeps a downstream run's id within the client token limit for the longest flow names", () => {
+    const upstream = manualRunId(LONGEST_FLOW, new Date("2026-03-02T10:12:01.500Z"), "abcdefghij");
+    const runId = upstreamRunId(LONGEST_FLOW, upstream);
+    expect(runTaskProblems({ flow: LONGEST_FLOW, runId, attempt: 9, params: {} })).toEqual([]);
+  });
+
+  it("names the client token limit when an id is too long for ECS", () => {
+    expect(runTaskProblems({ flow: "f", runId: `f/${"x".repeat(70)}`, attempt: 1, params: {} })).toEqual([
+      expect.stringMatching(/clientToken .* 1-64 printable ASCII/),
+    ]);
   });
 
   it("gives each attempt its own client token", () => {
     expect(clientToken("f/20260302T1000Z", 1)).not.toBe(clientToken("f/20260302T1000Z", 2));
   });
 
-  it("keeps startedBy within ECS's 36 characters of [A-Za-z0-9-/_]", () => {
+  it("keeps startedBy within 36 of [A-Za-z0-9-/_], inside both RunTask's 128 and StartTask's 36", () => {
     expect(startedBy(LONGEST_FLOW)).toMatch(/^[A-Za-z0-9\-/_]{1,36}$/);
   });
 });

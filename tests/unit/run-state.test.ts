@@ -36,6 +36,7 @@ describe("run state machine", () => {
     [RunState.RUNNING, RunState.TIMED_OUT],
     [RunState.RUNNING, RunState.RETRYING],
     [RunState.RETRYING, RunState.PENDING],
+    [RunState.RETRYING, RunState.FAILED],
   ])("allows %s -> %s", (from, to) => {
     expect(canTransition(from, to)).toBe(true);
   });

@@ -1,0 +1,117 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { generateKeyPairSync } from "node:crypto";
+import type { ConnectionOptions } from "snowflake-sdk";
+import { ExitCode } from "../../contracts/exit-codes";
+import { loadRegistry } from "../../flows/index";
+import { snowflakeConnectionOptions } from "../../flows/lib/snowflake-connection";
+import { flowModules } from "../../flows/modules";
+import { runFlow } from "../../flows/runtime/run-flow";
+
+// The account decides the host snowflake-sdk signs in to with the key: capture what the flow asks the SDK for.
+const created: ConnectionOptions[] = [];
+jest.mock("snowflake-sdk", () => ({
+  __esModule: true,
+  default: {
+    configure: () => undefined,
+    createConnection: (options: ConnectionOptions) => {
+      created.push(options);
+      return {
+        connectAsync: async () => undefined,
+        execute: (statement: { complete: (error: undefined, stmt: object) => void }) => {
+          setImmediate(() => statement.complete(undefined, { getNumUpdatedRows: () => undefined }));
+          return {};
+        },
+        destroy: (callback: () => void) => callback(),
+      };
+    },
+  },
+}));
+
+const registry = loadRegistry();
+const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048 })
+  .privateKey.export({ type: "pkcs8", format: "pem" })
+  .toString();
+const secrets = { SNOWFLAKE_ACCOUNT: "myorg-prod", SNOWFLAKE_USER: "DATA_FLOWS", SNOWFLAKE_PRIVATE_KEY: privateKey };
+
+/** Every param a caller might try in order to move the connection elsewhere. */
+const hostileParams = {
+  account: "attacker",
+  SNOWFLAKE_ACCOUNT: "attacker",
+  host: "attacker.example",
+  accessUrl: "https://attacker.example",
+  region: "attacker",
+  port: "8443",
+  protocol: "http",
+  proxyHost: "attacker.example",
+  proxyPort: "3128",
+  username: "attacker",
+  authenticator: "SNOWFLAKE",
+};
+
+describe("orders-daily's Snowflake account", () => {
+  beforeEach(() => {
+    created.length = 0;
+    for (const stream of [process.stdout, process.stderr]) jest.spyOn(stream, "write").mockReturnValue(true);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it("comes from the SNOWFLAKE_ACCOUNT secret whatever the params say", async () => {
+    const code = await runFlow({
+      env: {
+        DATA_FLOWS_FLOW: "orders-daily",
+        DATA_FLOWS_ENV: "Prod",
+        DATA_FLOWS_RUN_ID: "orders-daily/20260302T0600Z",
+        DATA_FLOWS_ATTEMPT: "1",
+        DATA_FLOWS_PARAMS: JSON.stringify({ ...hostileParams, warehouse: "ADHOC" }),
+        ...secrets,
+      },
+      registry,
+      modules: flowModules,
+      stop: new AbortController().signal,
+      logger: new Logger({ serviceName: "test", logLevel: "INFO" }),
+    });
+    expect(code).toBe(ExitCode.success);
+    expect(created).toHaveLength(1);
+    expect(created[0]).toMatchObject({ account: "myorg-prod", username: "DATA_FLOWS", authenticator: "SNOWFLAKE_JWT" });
+    // Only these keys: none of them (account aside, from the secret) moves the host.
+    expect(Object.keys(created[0]!).sort()).toEqual(
+      [
+        "account",
+        "application",
+        "authenticator",
+        "database",
+        "privateKey",
+        "role",
+        "schema",
+        "username",
+        "warehouse",
+      ].sort(),
+    );
+    expect(created[0]).toMatchObject({
+      warehouse: "ADHOC",
+      database: "ANALYTICS",
+      schema: "ORDERS",
+      role: "TRANSFORMER",
+    });
+  });
+
+  it.each([
+    "myorg-prod",
+    "myorg-my_account",
+    "xy12345.eu-west-1",
+    "xy12345.us-east-2.aws",
+    "xy12345.eu-west-1.privatelink",
+  ])("accepts the account identifier %s", (account) => {
+    expect(snowflakeConnectionOptions({ ...secrets, SNOWFLAKE_ACCOUNT: account }, {}).account).toBe(account);
+  });
+
+  it.each(["attacker.example/x", "https://myorg-prod.snowflakecomputing.com", "myorg prod", "myorg@attacker", ""])(
+    "refuses %j as SNOWFLAKE_ACCOUNT without echoing it",
+    (account) => {
+      // The whole message is fixed: the value never appears in it.
+      expect(() => snowflakeConnectionOptions({ ...secrets, SNOWFLAKE_ACCOUNT: account }, {})).toThrow(
+        /^SNOWFLAKE_ACCOUNT is not a Snowflake account identifier \(orgname-account_name, or a locator such as xy12345\.eu-west-1\)$/,
+      );
+    },
+  );
+});
