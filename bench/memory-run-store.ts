@@ -1,6 +1,7 @@
 import type { ControlPlanePorts } from "../lambdas/composition-root";
 import { explainRejection } from "../lambdas/core/explain-rejection";
 import { isTerminal, predecessorsOf } from "../lambdas/core/run-state";
+import { taskIdOf } from "../contracts/resource-names";
 
 type RunStorePort = ControlPlanePorts["runs"];
 type Run = NonNullable<Awaited<ReturnType<RunStorePort["get"]>>>;
@@ -78,7 +79,7 @@ export function memoryRunStore(): { store: RunStorePort; unmodelled: Set<string>
         state: request.to,
         attempt,
         source: request.source,
-        ...(request.task && { taskVersion: request.task.version }),
+        ...(request.task && { taskVersion: request.task.version, taskId: taskIdOf(request.task.taskArn) }),
       } as Run["history"][number]);
       return { applied: true, from, run: copy(run) };
     },

@@ -7,6 +7,7 @@ import type { NewRun, Run, RunTransition } from "../core/run";
 import type { RunState } from "../core/run-state";
 import { isTerminal, predecessorsOf } from "../core/run-state";
 import { RUNS_TABLE } from "../../contracts/runs-table";
+import { taskIdOf } from "../../contracts/resource-names";
 import { activePartition, byFlowPartition, byFlowSort, expiresAt, lockKey, runKey } from "./runs-table-keys";
 
 export interface DynamoRunStoreOptions {
@@ -95,7 +96,7 @@ export class DynamoRunStore implements RunStore {
       state: request.to,
       attempt,
       source: request.source,
-      ...(request.task && { taskVersion: request.task.version }),
+      ...(request.task && { taskVersion: request.task.version, taskId: taskIdOf(request.task.taskArn) }),
       ...pick(request.fields, ["exitCode", "stopCode", "reason"]),
     };
     values[":entry"] = [entry];

@@ -14,6 +14,8 @@ export interface RunTransition {
   attempt: number;
   source: ChangeSource;
   taskVersion?: number;
+  /** The attempt's ECS task id, on every change that came with its task: how an attempt's logs are found. */
+  taskId?: string;
   exitCode?: number;
   stopCode?: string;
   reason?: string;
