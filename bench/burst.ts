@@ -185,6 +185,7 @@ export async function simulateBurst(
               runId: request.runId,
               attempt: request.attempt,
               params: request.params,
+              dataInterval: request.dataInterval,
               startedBy: request.startedBy,
             };
             taskArn = taskArnOfStarted(task);

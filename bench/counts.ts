@@ -157,6 +157,10 @@ class World {
             string,
             string
           >,
+          dataInterval: {
+            start: environment.find((entry) => entry.name === TaskEnv.intervalStart)?.value ?? "",
+            end: environment.find((entry) => entry.name === TaskEnv.intervalEnd)?.value ?? "",
+          },
           startedBy: input.startedBy ?? "",
         };
         this.tasks.set(token, task);

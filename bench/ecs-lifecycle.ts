@@ -12,6 +12,7 @@ export interface StartedTask {
   runId: string;
   attempt: number;
   params: Record<string, string>;
+  dataInterval: { start: string; end: string };
   startedBy: string;
 }
 

@@ -63,6 +63,7 @@ export class InstantTasks {
           runId: request.runId,
           attempt: request.attempt,
           params: { ...request.params },
+          dataInterval: request.dataInterval,
           startedBy: request.startedBy,
         };
         this.byToken.set(request.clientToken, task);

@@ -43,6 +43,7 @@ export function runDetails(run: Run, now: Date): string[] {
     ["attempt", `${run.attempt} of ${run.maxAttempts}`],
     ["trigger", run.trigger],
     ["scheduled for", run.scheduledFor],
+    ["data interval", run.dataInterval ? `${run.dataInterval.start} → ${run.dataInterval.end}` : undefined],
     ["params", Object.keys(run.params).length ? JSON.stringify(run.params) : undefined],
     ["created", run.createdAt],
     ["started", run.startedAt],

@@ -20,6 +20,10 @@ export const TaskEnv = {
   attempt: "DATA_FLOWS_ATTEMPT",
   /** The run's params as a JSON object of strings (RunTask override). */
   params: "DATA_FLOWS_PARAMS",
+  /** The start of the run's data interval, ISO 8601 UTC (RunTask override). */
+  intervalStart: "DATA_FLOWS_INTERVAL_START",
+  /** The end of the run's data interval, exclusive, ISO 8601 UTC (RunTask override). */
+  intervalEnd: "DATA_FLOWS_INTERVAL_END",
 } as const;
 
 /** Which attempt of which run a task is. */
@@ -39,12 +43,14 @@ export interface EnvironmentEntry {
  * (which is how a task is matched to its run before the launcher saved its ARN), so they must never hold a secret.
  */
 export function runOverrides(
-  run: RunReference & { params: Readonly<Record<string, string>> },
+  run: RunReference & { params: Readonly<Record<string, string>>; dataInterval: { start: string; end: string } },
 ): { name: string; value: string }[] {
   return [
     { name: TaskEnv.runId, value: run.runId },
     { name: TaskEnv.attempt, value: String(run.attempt) },
     { name: TaskEnv.params, value: JSON.stringify(run.params) },
+    { name: TaskEnv.intervalStart, value: run.dataInterval.start },
+    { name: TaskEnv.intervalEnd, value: run.dataInterval.end },
   ];
 }
 

@@ -47,11 +47,15 @@ export interface RunSqlFilesOptions {
   signal: AbortSignal;
   log: (message: string, extra?: Record<string, unknown>) => void;
   metric: (name: string, value: number) => void;
+  /** Session variables set before the files run, which their SQL reads as `$name` (e.g. the data interval). */
+  variables?: Readonly<Record<string, string>>;
 }
+
+const VARIABLE_NAME = /^[a-z_][a-z0-9_]*$/;
 
 /**
  * Runs SQL files in order, statement by statement, in one session tagged with the run id (QUERY_TAG), so every
- * query in Snowflake's history leads back to its run. Records the rows each statement changed; stops at the first
+ * query in Snowflake's history leads back to its run, with the session variables set first. Records the rows each statement changed; stops at the first
  * error, naming the file, the statement and Snowflake's error code.
  */
 export async function runSqlFiles(
@@ -59,7 +63,11 @@ export async function runSqlFiles(
   files: { name: string; sql: string }[],
   options: RunSqlFilesOptions,
 ) {
-  await session.execute(`ALTER SESSION SET QUERY_TAG = '${options.runId.replaceAll("'", "''")}'`, options.signal);
+  await session.execute(`ALTER SESSION SET QUERY_TAG = ${sqlString(options.runId)}`, options.signal);
+  for (const [name, value] of Object.entries(options.variables ?? {})) {
+    if (!VARIABLE_NAME.test(name)) throw new Error(`session variable "${name}" is not a plain lower-case identifier`);
+    await session.execute(`SET ${name} = ${sqlString(value)}`, options.signal);
+  }
   let total = 0;
   for (const file of files) {
     const statements = splitStatements(file.sql);
@@ -85,4 +93,9 @@ export async function runSqlFiles(
     }
   }
   options.metric("statements", total);
+}
+
+/** A SQL string literal: quotes doubled, as Snowflake reads them. */
+function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
 }

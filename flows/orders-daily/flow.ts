@@ -1,9 +1,9 @@
 import { defineFlow } from "../registry/flow-definition";
 
-/** Loads yesterday's orders into the warehouse with the SQL files beside this definition, in name order. */
+/** Loads each day's orders (its data interval, 06:00 to 06:00 London) with the SQL files beside this definition. */
 export default defineFlow({
   name: "orders-daily",
-  description: "Stages and merges yesterday's orders in Snowflake (flows/orders-daily/*.sql, in order).",
+  description: "Stages and merges the orders of its data interval in Snowflake (flows/orders-daily/*.sql, in order).",
   owner: "@data-eng",
   schedule: { cron: "0 6 * * *", timezone: "Europe/London", enabled: true },
   cpu: 512,

@@ -16,6 +16,11 @@ export default async function ordersDaily(context: FlowContext): Promise<void> {
       signal: context.signal,
       log: (message, extra) => context.logger.info(message, extra ?? {}),
       metric: context.metric,
+      // The SQL loads the run's data interval ($interval_start, $interval_end), never "yesterday" by the clock.
+      variables: {
+        interval_start: context.dataInterval.start.toISOString(),
+        interval_end: context.dataInterval.end.toISOString(),
+      },
     });
   } finally {
     await new Promise<void>((resolve) => connection.destroy(() => resolve()));

@@ -86,12 +86,32 @@ export function toSchedulerExpression(spec: ScheduleSpec): string {
 /** The next `count` instants a schedule fires after `from`, in its timezone. */
 export function nextFireTimes(spec: ScheduleSpec, timezone: string, from: Date, count: number): Date[] {
   if (spec.rate !== undefined) {
-    const { value, unit } = parseRate(spec.rate);
-    const periodMs = value * RATE_UNIT_MS[unit];
+    const periodMs = ratePeriodMs(spec.rate);
     const first = Math.floor(from.getTime() / periodMs) * periodMs + periodMs;
     return Array.from({ length: count }, (_, index) => new Date(first + index * periodMs));
   }
   return new Cron(spec.cron, { timezone, paused: true }).nextRuns(count, from);
+}
+
+/** The last instant a schedule fired strictly before `before`, in its timezone. */
+export function previousFireTime(spec: ScheduleSpec, timezone: string, before: Date): Date {
+  if (spec.rate !== undefined) {
+    const periodMs = ratePeriodMs(spec.rate);
+    return new Date(Math.ceil(before.getTime() / periodMs) * periodMs - periodMs);
+  }
+  const [previous] = new Cron(spec.cron, { timezone, paused: true }).previousRuns(1, before);
+  if (!previous) throw new ScheduleError(`"${spec.cron}" never fired before ${before.toISOString()}`);
+  return previous;
+}
+
+/** The last instant a schedule fired at or before `at`: the end of the latest complete interval. */
+export function lastFireAtOrBefore(spec: ScheduleSpec, timezone: string, at: Date): Date {
+  return previousFireTime(spec, timezone, new Date(Math.floor(at.getTime() / 1000) * 1000 + 1000));
+}
+
+function ratePeriodMs(rate: string): number {
+  const { value, unit } = parseRate(rate);
+  return value * RATE_UNIT_MS[unit];
 }
 
 function isRestricted(field: string): boolean {

@@ -7,6 +7,11 @@ export interface FlowContext {
   runId: string;
   attempt: number;
   params: Readonly<Record<string, string>>;
+  /**
+   * The span of data this run is for, `[start, end)`: a scheduled run's is from the schedule's previous fire to its
+   * own slot, whenever it actually runs (a retry after midnight, a backfill); load by it, never by the clock.
+   */
+  dataInterval: Readonly<{ start: Date; end: Date }>;
   /** The declared secrets, by name (e.g. `DBT_CLOUD_TOKEN`). Never log these. */
   secrets: Readonly<Record<string, string>>;
   /** The external hosts the flow's definition lists (`allowedHosts`): the only ones `externalUrl` accepts. */

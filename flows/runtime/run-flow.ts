@@ -33,7 +33,10 @@ export async function runFlow(options: RunFlowOptions): Promise<ExitCode> {
     const load = options.modules[setup.flow];
     if (!load) throw new ConfigurationError(`flow "${setup.flow}" has no code in flows/modules.ts`);
     const { default: main } = await load();
-    logger.info("flow started", { params: setup.params });
+    logger.info("flow started", {
+      params: setup.params,
+      dataInterval: { start: setup.dataInterval.start.toISOString(), end: setup.dataInterval.end.toISOString() },
+    });
     const { environment, ...context } = setup;
     const policy = { flow: setup.flow, allowedHosts: setup.allowedHosts, environment };
     await main({
@@ -72,6 +75,13 @@ function readTaskEnvironment(env: RunFlowOptions["env"], registry: FlowRegistry)
   if (attempt === undefined) throw new ConfigurationError(`${TaskEnv.attempt} must be a positive integer`);
   const params = { ...flow.params, ...parseParams(env[TaskEnv.params]) };
   const environment = required(env, TaskEnv.environment);
+  const dataInterval = Object.freeze({
+    start: instant(env, TaskEnv.intervalStart),
+    end: instant(env, TaskEnv.intervalEnd),
+  });
+  if (dataInterval.end < dataInterval.start) {
+    throw new ConfigurationError(`${TaskEnv.intervalEnd} is before ${TaskEnv.intervalStart}`);
+  }
   const secrets: Record<string, string> = {};
   for (const name of flow.secrets) {
     const value = env[name];
@@ -87,6 +97,7 @@ function readTaskEnvironment(env: RunFlowOptions["env"], registry: FlowRegistry)
     runId,
     attempt,
     params,
+    dataInterval,
     secrets,
     allowedHosts: Object.freeze([...flow.allowedHosts]),
     environment,
@@ -97,6 +108,13 @@ function required(env: RunFlowOptions["env"], name: string): string {
   const value = env[name];
   if (!value) throw new ConfigurationError(`environment variable ${name} is not set`);
   return value;
+}
+
+function instant(env: RunFlowOptions["env"], name: string): Date {
+  const value = required(env, name);
+  const parsed = new Date(value);
+  if (Number.isNaN(parsed.getTime())) throw new ConfigurationError(`${name} is not an ISO 8601 instant: "${value}"`);
+  return parsed;
 }
 
 function parseParams(raw: string | undefined): Record<string, string> {

@@ -63,6 +63,7 @@ export function createAlertRun(deps: AlertRunDeps) {
         ...(failureClass && { failureClass }),
         retryScheduled: change.to === RunState.RETRYING,
         ...(run?.startedAt && { duration: formatDuration(run.startedAt, run.endedAt ?? change.at) }),
+        ...(run?.dataInterval && { dataInterval: run.dataInterval }),
         ...(change.taskArn && { logLink: deps.logs.link(change.flow, change.taskArn) }),
         logTail,
       });

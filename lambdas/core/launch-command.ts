@@ -7,7 +7,7 @@ import type { RunStateChanged } from "./ports";
  */
 export type LaunchCommand =
   | { kind: "schedule"; flow: string; scheduledTime: string }
-  | { kind: "manual"; flow: string; params: Record<string, string>; requestId?: string }
+  | { kind: "manual"; flow: string; params: Record<string, string>; requestId?: string; at?: string }
   | { kind: "backfill"; flow: string; scheduledTime: string; params: Record<string, string> }
   | RetryCommand
   | { kind: "redrive"; flow: string; runId: string }

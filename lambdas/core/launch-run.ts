@@ -2,6 +2,8 @@ import type { FlowDefinition } from "../../flows/registry/flow-definition";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import { applyTransition, completeChange, previousState } from "./apply-transition";
 import { classifyFailure } from "./classify-failure";
+import type { DataInterval } from "./data-interval";
+import { intervalAsOf, intervalEndingAt } from "./data-interval";
 import type { LaunchCommand, NewRunCommand, RetryCommand } from "./launch-command";
 import { InvalidLaunchRequestError } from "./launch-command";
 import type {
@@ -79,7 +81,13 @@ function createLaunchNew(deps: LaunchRunDeps) {
     for (let tries = 1; ; tries += 1) {
       const now = deps.clock.now();
       const planned = newRun(flow, command, now, deps.nonces);
-      const problems = runTaskProblems({ flow: flow.name, runId: planned.runId, attempt: 1, params: planned.params });
+      const problems = runTaskProblems({
+        flow: flow.name,
+        runId: planned.runId,
+        attempt: 1,
+        params: planned.params,
+        dataInterval: planned.dataInterval,
+      });
       if (problems.length) throw new InvalidLaunchRequestError(`${flow.name}: ${problems.join("; ")}`);
       const late = lateness(flow, command, now);
       const lock = late ? { holdsLock: false } : await overlap(deps, flow, planned.runId);
@@ -131,6 +139,8 @@ function sameRequest(existing: Run, requested: NewRun): boolean {
   return (
     existing.trigger === requested.trigger &&
     existing.scheduledFor === requested.scheduledFor &&
+    existing.dataInterval.start === requested.dataInterval.start &&
+    existing.dataInterval.end === requested.dataInterval.end &&
     JSON.stringify(sorted(existing.params)) === JSON.stringify(sorted(requested.params))
   );
 }
@@ -185,6 +195,7 @@ async function startAttempt(deps: LaunchRunDeps, flow: FlowDefinition, run: Run)
       runId: run.runId,
       attempt: run.attempt,
       params: run.params,
+      dataInterval: run.dataInterval,
       clientToken: clientToken(run.runId, run.attempt),
       startedBy: startedBy(run.flow),
     });
@@ -284,6 +295,8 @@ interface UpstreamRunCommand {
   kind: "upstream-run";
   flow: string;
   upstreamRunId: string;
+  /** The upstream run's interval: the downstream run processes what it produced. */
+  dataInterval: DataInterval;
 }
 
 const TRIGGER_OF = {
@@ -309,11 +322,18 @@ function newRun(
           ? upstreamRunId(flow.name, command.upstreamRunId)
           : manualRunId(flow.name, now, command.requestId ?? nonces.nonce());
   const params = "params" in command ? command.params : {};
+  const dataInterval =
+    command.kind === "upstream-run"
+      ? command.dataInterval
+      : slot
+        ? intervalEndingAt(flow, slot)
+        : intervalAsOf(flow, command.kind === "manual" && command.at ? new Date(command.at) : now);
   return {
     runId,
     flow: flow.name,
     trigger: TRIGGER_OF[command.kind],
     ...(slot ? { scheduledFor: slot.toISOString() } : {}),
+    dataInterval,
     params: { ...flow.params, ...params },
     state: RunState.PENDING,
     attempt: 1,
@@ -329,14 +349,20 @@ function newRun(
  * finds the downstream run recorded and launches nothing).
  */
 async function launchDownstream(
-  deps: Pick<LaunchRunDeps, "registry">,
+  deps: Pick<LaunchRunDeps, "registry" | "runs">,
   launchNew: ReturnType<typeof createLaunchNew>,
   change: RunStateChanged,
 ): Promise<LaunchOutcome[]> {
   if (change.to !== RunState.SUCCEEDED) return [];
   const outcomes: LaunchOutcome[] = [];
-  for (const flow of deps.registry.downstreamOf(change.flow)) {
-    outcomes.push(await launchNew({ kind: "upstream-run", flow: flow.name, upstreamRunId: change.runId }));
+  const downstream = deps.registry.downstreamOf(change.flow);
+  if (!downstream.length) return outcomes;
+  const upstream = await deps.runs.get(change.runId);
+  for (const flow of downstream) {
+    const dataInterval = upstream?.dataInterval ?? intervalAsOf(flow, new Date(change.at));
+    outcomes.push(
+      await launchNew({ kind: "upstream-run", flow: flow.name, upstreamRunId: change.runId, dataInterval }),
+    );
   }
   return outcomes;
 }

@@ -1,3 +1,4 @@
+import type { DataInterval } from "./data-interval";
 import type { LaunchCommand, RetryCommand } from "./launch-command";
 import type { ChangeSource, NewRun, Run, RunOutcomeFields, Settlement } from "./run";
 import type { RunState } from "./run-state";
@@ -81,6 +82,7 @@ export interface TaskRequest {
   runId: string;
   attempt: number;
   params: Record<string, string>;
+  dataInterval: DataInterval;
   clientToken: string;
   startedBy: string;
 }

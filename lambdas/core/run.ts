@@ -1,3 +1,4 @@
+import type { DataInterval } from "./data-interval";
 import type { RunState } from "./run-state";
 
 /** What started a run. */
@@ -39,6 +40,8 @@ export interface Run extends RunOutcomeFields {
   flow: string;
   trigger: Trigger;
   scheduledFor?: string;
+  /** The span of data the run is for; every attempt gets the same. */
+  dataInterval: DataInterval;
   params: Record<string, string>;
   state: RunState;
   attempt: number;

@@ -35,6 +35,8 @@ export interface RunAlert {
   failureClass?: FailureClass;
   retryScheduled: boolean;
   duration?: string;
+  /** The run's data interval: which day (or hour) of data is missing. */
+  dataInterval?: { start: string; end: string };
   logLink?: string;
   logTail?: string[];
 }
@@ -62,6 +64,7 @@ export function runAlertMessage(alert: RunAlert): SlackMessage {
     ["Exit code", change.exitCode === undefined ? "none (the container never reported one)" : String(change.exitCode)],
     ["Stop code", change.stopCode ? escapeSlack(change.stopCode) : undefined],
     ["Duration", alert.duration],
+    ["Data interval", alert.dataInterval && formatInterval(alert.dataInterval)],
   ];
   const reason = change.reason ? escapeSlack(truncate(change.reason, REASON_MAX)) : undefined;
   const tail = alert.logTail?.length ? escapeSlack(truncate(alert.logTail.join("\n"), LOG_TAIL_MAX)) : undefined;
@@ -127,4 +130,10 @@ export function alarmMessage(environment: string, alarm: ControlPlaneAlarm): Sla
       ...(detail.length ? [{ type: "section", text: { type: "mrkdwn", text: detail.join("\n") } }] : []),
     ],
   };
+}
+
+/** `2026-03-01 06:00 → 2026-03-02 06:00 UTC`: minutes are enough to tell one slot from the next. */
+function formatInterval(interval: { start: string; end: string }): string {
+  const short = (iso: string) => iso.slice(0, 16).replace("T", " ");
+  return `${short(interval.start)} → ${short(interval.end)} UTC`;
 }

@@ -1,5 +1,6 @@
 import { FLOW_CONTAINER_NAME, runOverrides } from "../../contracts/task-environment";
 import { clientToken, startedBy } from "./run-id";
+import type { TaskRequest } from "./ports";
 
 /** What ECS RunTask accepts (RunTask API reference): requests outside these are refused, so refuse them first. */
 export const RUN_TASK_LIMITS = {
@@ -18,12 +19,9 @@ const STARTED_BY_ALPHABET = /^[A-Za-z0-9/_-]+$/;
  * Why ECS would refuse to start this attempt of a run, each problem naming the limit, or nothing. Checked before a
  * run is recorded, so a request ECS cannot take is refused at once instead of leaving a run that can never start.
  */
-export function runTaskProblems(request: {
-  flow: string;
-  runId: string;
-  attempt: number;
-  params: Readonly<Record<string, string>>;
-}): string[] {
+export function runTaskProblems(
+  request: Pick<TaskRequest, "flow" | "runId" | "attempt" | "params" | "dataInterval">,
+): string[] {
   const problems: string[] = [];
   const overrides = JSON.stringify({
     containerOverrides: [{ name: FLOW_CONTAINER_NAME, environment: runOverrides(request) }],

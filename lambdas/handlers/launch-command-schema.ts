@@ -41,7 +41,7 @@ const belongsToFlow = { message: "runId must belong to the flow", path: ["runId"
 /** Every command the launcher takes from our own senders, told apart by `kind`; unknown fields are refused. */
 export const launchCommandSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("schedule"), flow, scheduledTime: slot }),
-  z.strictObject({ kind: z.literal("manual"), flow, params, requestId: requestId.optional() }),
+  z.strictObject({ kind: z.literal("manual"), flow, params, requestId: requestId.optional(), at: slot.optional() }),
   z.strictObject({ kind: z.literal("backfill"), flow, scheduledTime: slot, params }),
   z
     .strictObject({ kind: z.literal("retry"), flow, runId, attempt: z.number().int().min(2).max(100) })

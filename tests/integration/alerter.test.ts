@@ -207,7 +207,7 @@ describe("alerter", () => {
       expect((await alertOf(failed)).header).toBe("orders-daily failed (prod)");
     });
 
-    it("names environment, flow, owner mention, run, attempt, failure class, exit and stop code", async () => {
+    it("names environment, flow, owner mention, run, attempt, failure class, exit and stop code, data interval", async () => {
       expect((await alertOf(failed)).fields).toEqual({
         Environment: "prod",
         Flow: "orders-daily",
@@ -218,6 +218,7 @@ describe("alerter", () => {
         "Exit code": "1",
         "Stop code": "EssentialContainerExited",
         Duration: "3m 18s",
+        "Data interval": "2026-03-02 09:00 → 2026-03-02 10:00 UTC",
       });
     });
 
@@ -286,6 +287,14 @@ describe("alerter", () => {
       expect(reasonBlock!.text!.text).toContain("&lt;script&gt; &amp; ");
       expect(reasonBlock!.text!.text).toContain("… (truncated)");
       expect(reasonBlock!.text!.text.length).toBeLessThan(3000);
+    });
+
+    // Slack's Block Kit reference, section block: `fields` holds at most 10 items; Slack refuses the whole message
+    // (invalid_blocks) past that.
+    it("keeps its fields section within Block Kit's 10 fields when every field is present", async () => {
+      const { fields } = await alertOf(failed);
+      expect(Object.keys(fields)).toContain("Data interval");
+      expect(Object.keys(fields).length).toBeLessThanOrEqual(10);
     });
 
     it("still alerts, without log lines, when the logs cannot be read", async () => {

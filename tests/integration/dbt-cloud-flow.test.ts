@@ -40,6 +40,8 @@ describe("the dbt-nightly flow against a dbt Cloud stand-in", () => {
         DATA_FLOWS_ENV: "Local",
         DATA_FLOWS_RUN_ID: "dbt-nightly/20260302T0200Z",
         DATA_FLOWS_ATTEMPT: "1",
+        DATA_FLOWS_INTERVAL_START: "2026-03-01T10:00:00.000Z",
+        DATA_FLOWS_INTERVAL_END: "2026-03-02T10:00:00.000Z",
         DATA_FLOWS_PARAMS: JSON.stringify({ job_id: "42", dbt_cloud_host: dbt.url, poll_seconds: "0.01", ...params }),
         DBT_CLOUD_TOKEN: TOKEN,
         DBT_CLOUD_ACCOUNT_ID: ACCOUNT,

@@ -38,6 +38,8 @@ describe("the flow image's entrypoint", () => {
         DATA_FLOWS_ENV: "Dev",
         DATA_FLOWS_RUN_ID: `${flow}/20260302T1000Z`,
         DATA_FLOWS_ATTEMPT: "1",
+        DATA_FLOWS_INTERVAL_START: "2026-03-01T10:00:00.000Z",
+        DATA_FLOWS_INTERVAL_END: "2026-03-02T10:00:00.000Z",
         DATA_FLOWS_STOP_TIMEOUT_SECONDS: "10",
         ...extra,
       },

@@ -117,7 +117,7 @@ describe("launcher", () => {
       );
     });
 
-    it("passes run id, attempt and params to the flow container as environment overrides", async () => {
+    it("passes run id, attempt, params and data interval to the flow container as environment overrides", async () => {
       await handler({
         kind: "backfill",
         flow: "orders-daily",
@@ -130,7 +130,32 @@ describe("launcher", () => {
         { name: "DATA_FLOWS_RUN_ID", value: "orders-daily/b20260302T1000Z" },
         { name: "DATA_FLOWS_ATTEMPT", value: "1" },
         { name: "DATA_FLOWS_PARAMS", value: JSON.stringify({ target: "prod", window: "7d" }) },
+        { name: "DATA_FLOWS_INTERVAL_START", value: "2026-03-01T10:00:00.000Z" },
+        { name: "DATA_FLOWS_INTERVAL_END", value: "2026-03-02T10:00:00.000Z" },
       ]);
+    });
+
+    describe("the data interval", () => {
+      it("of a scheduled run spans the schedule's previous fire to its slot", async () => {
+        await handler(scheduled);
+        expect((await runs.get("orders-daily/20260302T1000Z"))?.dataInterval).toEqual({
+          start: "2026-03-01T10:00:00.000Z",
+          end: "2026-03-02T10:00:00.000Z",
+        });
+      });
+
+      it("of a manual run is the latest complete interval as of its `at`", async () => {
+        const outcome = (await handler({
+          kind: "manual",
+          flow: "orders-daily",
+          params: {},
+          at: "2026-03-05T09:59:00Z",
+        })) as { runId: string };
+        expect((await runs.get(outcome.runId))?.dataInterval).toEqual({
+          start: "2026-03-03T10:00:00.000Z",
+          end: "2026-03-04T10:00:00.000Z",
+        });
+      });
     });
 
     it("stores the task, the attempt budget and the deadline on the run", async () => {
@@ -177,6 +202,7 @@ describe("launcher", () => {
         flow: "orders-daily",
         trigger: "schedule",
         params: {},
+        dataInterval: { start: "2026-03-02T09:00:00.000Z", end: "2026-03-02T10:00:00.000Z" },
         state: RunState.PENDING,
         attempt: 1,
         maxAttempts: 3,
@@ -362,6 +388,15 @@ describe("launcher", () => {
       expect(await runs.get("dbt-after-orders/u20260302T1000Z")).toMatchObject({
         trigger: "upstream",
         state: RunState.STARTING,
+      });
+    });
+
+    it("gives the downstream run its upstream run's data interval", async () => {
+      await handler(scheduled);
+      await handler(success("orders-daily/20260302T1000Z"));
+      expect((await runs.get("dbt-after-orders/u20260302T1000Z"))?.dataInterval).toEqual({
+        start: "2026-03-01T10:00:00.000Z",
+        end: "2026-03-02T10:00:00.000Z",
       });
     });
 

@@ -70,6 +70,7 @@ describe("ProcessTaskRunner, hardened", () => {
     runId: `${flowName}/20260302T1000Z`,
     attempt: 1,
     params: {},
+    dataInterval: { start: "2026-03-02T09:00:00.000Z", end: "2026-03-02T10:00:00.000Z" },
     clientToken: `${flowName}/20260302T1000Z#1`,
     startedBy: `df/${flowName}`,
     ...overrides,
@@ -177,6 +178,8 @@ describe("ProcessTaskRunner, hardened", () => {
       DATA_FLOWS_RUN_ID: "prints-env/20260302T1000Z",
       DATA_FLOWS_ATTEMPT: "1",
       DATA_FLOWS_PARAMS: '{"day":"2026-03-01"}',
+      DATA_FLOWS_INTERVAL_START: "2026-03-02T09:00:00.000Z",
+      DATA_FLOWS_INTERVAL_END: "2026-03-02T10:00:00.000Z",
     });
   });
 

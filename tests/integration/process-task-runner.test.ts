@@ -52,6 +52,7 @@ describe("ProcessTaskRunner (local ECS stand-in)", () => {
     runId: `${flowName}/20260302T1000Z`,
     attempt: 1,
     params: { day: "2026-03-01" },
+    dataInterval: { start: "2026-03-02T09:00:00.000Z", end: "2026-03-02T10:00:00.000Z" },
     clientToken: `${flowName}/20260302T1000Z#1`,
     startedBy: `df/${flowName}`,
     ...overrides,

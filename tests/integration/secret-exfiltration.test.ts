@@ -50,6 +50,8 @@ describe("a param cannot redirect the dbt Cloud token", () => {
         DATA_FLOWS_ENV: environment,
         DATA_FLOWS_RUN_ID: "dbt-nightly/20260302T0200Z",
         DATA_FLOWS_ATTEMPT: "1",
+        DATA_FLOWS_INTERVAL_START: "2026-03-01T10:00:00.000Z",
+        DATA_FLOWS_INTERVAL_END: "2026-03-02T10:00:00.000Z",
         DATA_FLOWS_PARAMS: JSON.stringify({
           job_id: "42",
           poll_seconds: "0.01",

@@ -62,6 +62,8 @@ describe("orders-daily's Snowflake account", () => {
         DATA_FLOWS_ENV: "Prod",
         DATA_FLOWS_RUN_ID: "orders-daily/20260302T0600Z",
         DATA_FLOWS_ATTEMPT: "1",
+        DATA_FLOWS_INTERVAL_START: "2026-03-01T06:00:00.000Z",
+        DATA_FLOWS_INTERVAL_END: "2026-03-02T06:00:00.000Z",
         DATA_FLOWS_PARAMS: JSON.stringify({ ...hostileParams, warehouse: "ADHOC" }),
         ...secrets,
       },

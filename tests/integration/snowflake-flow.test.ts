@@ -64,6 +64,25 @@ describe("running a flow's SQL files on Snowflake", () => {
     expect(fake.executed[0]).toBe("ALTER SESSION SET QUERY_TAG = 'orders-daily/20260302T0600Z'");
   });
 
+  it("sets the session variables the SQL reads, after the tag and before the files", async () => {
+    const fake = fakeConnection(() => ({}));
+    await runSqlFiles(snowflakeSession(fake.connection), files, {
+      ...options(),
+      variables: { interval_start: "2026-03-01T06:00:00.000Z", interval_end: "it's" },
+    });
+    expect(fake.executed.slice(1, 3)).toEqual([
+      "SET interval_start = '2026-03-01T06:00:00.000Z'",
+      "SET interval_end = 'it''s'",
+    ]);
+  });
+
+  it("refuses a session variable name that is not a plain identifier", async () => {
+    const fake = fakeConnection(() => ({}));
+    await expect(
+      runSqlFiles(snowflakeSession(fake.connection), files, { ...options(), variables: { "x = 1; drop": "v" } }),
+    ).rejects.toThrow(/not a plain lower-case identifier/);
+  });
+
   it("runs every statement of every file, in order", async () => {
     const fake = fakeConnection(() => ({}));
     await runSqlFiles(snowflakeSession(fake.connection), files, options());

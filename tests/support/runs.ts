@@ -8,6 +8,7 @@ export function newRun(overrides: Partial<NewRun> = {}): NewRun {
     flow: "orders-daily",
     trigger: "schedule",
     scheduledFor: "2026-03-02T10:00:00.000Z",
+    dataInterval: { start: "2026-03-02T09:00:00.000Z", end: "2026-03-02T10:00:00.000Z" },
     params: {},
     state: RunState.PENDING,
     attempt: 1,

@@ -9,6 +9,7 @@ const run = (overrides: Partial<Run> = {}): Run => ({
   flow: "f",
   trigger: "schedule",
   params: {},
+  dataInterval: { start: "2026-03-02T09:00:00.000Z", end: "2026-03-02T10:00:00.000Z" },
   state: RunState.RUNNING,
   attempt: 1,
   maxAttempts: 1,

@@ -15,6 +15,8 @@ const taskEnv = (flow: string, extra: Record<string, string> = {}) => ({
   DATA_FLOWS_ENV: "Dev",
   DATA_FLOWS_RUN_ID: `${flow}/20260302T1000Z`,
   DATA_FLOWS_ATTEMPT: "2",
+  DATA_FLOWS_INTERVAL_START: "2026-03-01T10:00:00.000Z",
+  DATA_FLOWS_INTERVAL_END: "2026-03-02T10:00:00.000Z",
   ...extra,
 });
 
@@ -59,6 +61,7 @@ describe("the flow runtime", () => {
       runId: "plain/20260302T1000Z",
       attempt: 2,
       params: { window: "1d", day: "2026-03-01" },
+      dataInterval: { start: new Date("2026-03-01T10:00:00.000Z"), end: new Date("2026-03-02T10:00:00.000Z") },
     });
   });
 
@@ -92,6 +95,9 @@ describe("the flow runtime", () => {
     ["an attempt of zero", { DATA_FLOWS_ATTEMPT: "0" }],
     ["params that are not JSON", { DATA_FLOWS_PARAMS: "{" }],
     ["params that are a list", { DATA_FLOWS_PARAMS: "[1]" }],
+    ["no data interval", { DATA_FLOWS_INTERVAL_START: "" }],
+    ["a data interval that is not a date", { DATA_FLOWS_INTERVAL_END: "yesterday" }],
+    ["a data interval that ends before it starts", { DATA_FLOWS_INTERVAL_END: "2026-02-01T00:00:00.000Z" }],
     ["an unknown flow", { DATA_FLOWS_FLOW: "nope" }],
   ])("exits 78 on %s", async (_, extra) => {
     expect(await run(taskEnv("plain", extra), async () => undefined)).toBe(ExitCode.configurationError);

@@ -8,6 +8,8 @@ import {
 } from "../../lambdas/core/run-id";
 import { runTaskProblems } from "../../lambdas/core/task-request";
 
+const INTERVAL = { start: "2026-03-02T09:00:00.000Z", end: "2026-03-02T10:00:00.000Z" };
+
 const LONGEST_FLOW = "a".repeat(32);
 
 describe("run ids", () => {
@@ -39,19 +41,19 @@ describe("run ids", () => {
 
   it("keeps a manual run's ECS client token within RunTask's 64 characters for the longest flow name", () => {
     const runId = manualRunId(LONGEST_FLOW, new Date("2026-03-02T10:12:01.500Z"), "abcdefghij");
-    expect(runTaskProblems({ flow: LONGEST_FLOW, runId, attempt: 10, params: {} })).toEqual([]);
+    expect(runTaskProblems({ flow: LONGEST_FLOW, runId, attempt: 10, params: {}, dataInterval: INTERVAL })).toEqual([]);
   });
 
   it("keeps a downstream run's id within the client token limit for the longest flow names", () => {
     const upstream = manualRunId(LONGEST_FLOW, new Date("2026-03-02T10:12:01.500Z"), "abcdefghij");
     const runId = upstreamRunId(LONGEST_FLOW, upstream);
-    expect(runTaskProblems({ flow: LONGEST_FLOW, runId, attempt: 9, params: {} })).toEqual([]);
+    expect(runTaskProblems({ flow: LONGEST_FLOW, runId, attempt: 9, params: {}, dataInterval: INTERVAL })).toEqual([]);
   });
 
   it("names the client token limit when an id is too long for ECS", () => {
-    expect(runTaskProblems({ flow: "f", runId: `f/${"x".repeat(70)}`, attempt: 1, params: {} })).toEqual([
-      expect.stringMatching(/clientToken .* 1-64 printable ASCII/),
-    ]);
+    expect(
+      runTaskProblems({ flow: "f", runId: `f/${"x".repeat(70)}`, attempt: 1, params: {}, dataInterval: INTERVAL }),
+    ).toEqual([expect.stringMatching(/clientToken .* 1-64 printable ASCII/)]);
   });
 
   it("gives each attempt its own client token", () => {
