@@ -47,6 +47,11 @@ export interface ReapReport {
   /** Endings whose owed work (announcement, StopTask, lock) this pass finished. */
   settled: string[];
   locksReleased: string[];
+  /**
+   * Runs the active index lists but the table does not hold: an index entry that outlived its item (a GSI is
+   * eventually consistent; dynalite, killed mid-write, can leave one for good). Nothing is done for them.
+   */
+  phantoms: string[];
   /** Runs this pass could not handle, with why; the next pass tries them again. */
   failed: { runId: string; error: string }[];
   /** The pass stopped before its invocation's deadline with work left: the next pass continues. */
@@ -73,6 +78,7 @@ export function createReapRuns(deps: ReapRunsDeps) {
       expired: [],
       settled: [],
       locksReleased: [],
+      phantoms: [],
       failed: [],
       incomplete: false,
     };
@@ -170,8 +176,15 @@ export function createReapRuns(deps: ReapRunsDeps) {
       report.settled.push(run.runId);
     }
     if (isTerminal(run.state)) return;
+    // A launch is re-driven or ended only once a consistent read shows the run: the index may list one that is gone.
+    const stranded = async () => {
+      if (await deps.runs.get(run.runId)) return true;
+      report.phantoms.push(run.runId);
+      return false;
+    };
     if (run.state === RunState.RETRYING) {
       const overdue = run.retryAt ? ageSeconds(run.retryAt, now) : 0;
+      if (overdue >= limits.pendingGraceSeconds && !(await stranded())) return;
       if (overdue >= limits.launchDeadlineSeconds && (run.redrives ?? 0) > 0) {
         const reason = `attempt ${run.attempt + 1} never started: its retry was due at ${run.retryAt} (${run.reason ?? "no reason recorded"})`;
         if (await end(run, RunState.FAILED, reason, {})) report.expired.push(run.runId);
@@ -183,6 +196,7 @@ export function createReapRuns(deps: ReapRunsDeps) {
       }
     } else if (run.state === RunState.PENDING && run.taskArn === undefined) {
       const waiting = ageSeconds(run.updatedAt, now);
+      if (waiting >= limits.pendingGraceSeconds && !(await stranded())) return;
       if (waiting >= limits.launchDeadlineSeconds && (run.redrives ?? 0) > 0) {
         const why = run.lastLaunchError ?? "RunTask never answered";
         const reason = `launch failed: no task after ${Math.round(waiting / 60)} minutes; last RunTask error: ${why}`;

@@ -26,6 +26,7 @@ const NOTHING_TO_DO: ReapReport = {
   expired: [],
   settled: [],
   locksReleased: [],
+  phantoms: [],
   failed: [],
   incomplete: false,
 };
@@ -125,6 +126,20 @@ describe("reaper", () => {
     );
     expect((await reap()).redriven).toEqual(["orders-daily/20260302T1100Z"]);
     expect(relaunched).toEqual([{ kind: "redrive", flow: "orders-daily", runId: "orders-daily/20260302T1100Z" }]);
+  });
+
+  it("leaves alone a stranded run the active index lists but the table no longer holds", async () => {
+    // A GSI is eventually consistent: its entry can outlive the item for a while.
+    const phantom = { ...newRun({ runId: "orders-daily/20260302T1100Z", createdAt: "2026-03-02T11:55:00.000Z" }) };
+    const listActivePage = runs.listActivePage.bind(runs);
+    jest.spyOn(runs, "listActivePage").mockImplementation(async (flow, options) => {
+      const page = await listActivePage(flow, options);
+      if (flow !== "orders-daily") return page;
+      return { ...page, runs: [...page.runs, { ...phantom, updatedAt: phantom.createdAt, history: [] }] };
+    });
+    const report = await reap();
+    expect(report).toMatchObject({ redriven: [], expired: [], phantoms: ["orders-daily/20260302T1100Z"] });
+    expect(relaunched).toEqual([]);
   });
 
   it("leaves a fresh PENDING run to its launcher", async () => {
