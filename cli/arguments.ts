@@ -12,3 +12,19 @@ export function parsePositiveInteger(value: string): number {
   if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError("expected a positive whole number");
   return parsed;
 }
+
+const SINCE_UNITS_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * `--since`: a duration back from now (`90s`, `10m`, `2h`, `1d`) or an ISO instant (`2026-03-02T10:00:00Z`). Returns
+ * the instant it means, given the time the command runs.
+ */
+export function parseSince(value: string): (now: Date) => Date {
+  const relative = /^(\d+)([smhd])$/.exec(value);
+  if (relative) return (now) => new Date(now.getTime() - Number(relative[1]) * SINCE_UNITS_MS[relative[2]!]!);
+  const instant = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(instant)) {
+    throw new InvalidArgumentError("expected a duration such as 10m, 2h, 1d, or an ISO time such as 2026-03-02T10:00Z");
+  }
+  return () => new Date(instant);
+}

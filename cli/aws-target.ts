@@ -1,21 +1,29 @@
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { EnvironmentConfig } from "../.aws/config";
 import { namesOf } from "../.aws/config";
 import { createDocumentClient } from "../lambdas/adapters/dynamo-client";
 import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
+import { CloudWatchTaskLogReader } from "./cloudwatch-task-log-reader";
 import { CliError, oneLine } from "./errors";
 import type { Target } from "./local-target";
 
 /**
  * A deployed environment, reached with the caller's AWS credentials: runs are read from its table and started by
- * invoking its launcher function, the same request the local control plane's invoke endpoint takes.
+ * invoking its launcher function, the same request the local control plane's invoke endpoint takes; task logs are
+ * read from the flows' CloudWatch log streams.
  */
-export function connectAws(config: EnvironmentConfig, lambda = new LambdaClient({ region: config.region })): Target {
+export function connectAws(
+  config: EnvironmentConfig,
+  lambda = new LambdaClient({ region: config.region }),
+  cloudWatchLogs = new CloudWatchLogsClient({ region: config.region }),
+): Target {
   const names = namesOf(config);
   const client = createDocumentClient({ region: config.region });
   return {
     dynamoEndpoint: `dynamodb.${config.region}.amazonaws.com/${names.runsTable}`,
     runs: new DynamoRunStore({ client, tableName: names.runsTable, retentionDays: config.runRetentionDays }),
+    logs: new CloudWatchTaskLogReader({ client: cloudWatchLogs, names }),
     async invokeLauncher(payload) {
       const { Payload, FunctionError } = await lambda.send(
         new InvokeCommand({
@@ -33,6 +41,7 @@ export function connectAws(config: EnvironmentConfig, lambda = new LambdaClient(
     close: () => {
       client.destroy();
       lambda.destroy();
+      cloudWatchLogs.destroy();
     },
   };
 }

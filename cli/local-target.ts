@@ -2,14 +2,17 @@ import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
 import type { RunStore } from "../lambdas/core/ports";
 import { localDocumentClient } from "../local/dynalite-server";
 import { TOKEN_HEADER } from "../local/invoke-api";
-import { LOCAL_ENVIRONMENT, readLocalEndpoints } from "../local/local-environment";
+import { LOCAL_ENVIRONMENT, localLogsDir, readLocalEndpoints } from "../local/local-environment";
 import { CliError, isUnreachable, LOCAL_NOT_RUNNING, oneLine } from "./errors";
+import { LocalTaskLogReader } from "./local-task-log-reader";
+import type { TaskLogReader } from "./task-log-reader";
 
 export { CliError } from "./errors";
 
-/** What the CLI needs of an environment: its runs and a way to invoke its launcher. */
+/** What the CLI needs of an environment: its runs, its tasks' logs and a way to invoke its launcher. */
 export interface Target {
   runs: RunStore;
+  logs: TaskLogReader;
   dynamoEndpoint: string;
   invokeLauncher(payload: unknown): Promise<unknown>;
   close(): void;
@@ -27,6 +30,7 @@ export function connectLocal(dataDir: string): Target {
       tableName: LOCAL_ENVIRONMENT.names.runsTable,
       retentionDays: LOCAL_ENVIRONMENT.retentionDays,
     }),
+    logs: new LocalTaskLogReader(localLogsDir(dataDir)),
     async invokeLauncher(payload) {
       let response: Response;
       try {

@@ -7,6 +7,7 @@ import { environments } from "../.aws/config";
 import { connectAws } from "./aws-target";
 import { registerEvents } from "./commands/events";
 import { registerFlows } from "./commands/flows";
+import { registerLogs } from "./commands/logs";
 import { registerRun } from "./commands/run";
 import { registerRuns } from "./commands/runs";
 import { registerShow } from "./commands/show";
@@ -24,6 +25,7 @@ const COMMANDS: readonly ((program: Command, cli: CliContext) => void)[] = [
   registerRun,
   registerRuns,
   registerShow,
+  registerLogs,
   registerEvents,
 ];
 const REPOSITORY_ROOT = resolve(__dirname, "..");

@@ -20,7 +20,7 @@ import { startDynaliteServer } from "./dynalite-server";
 import { clusterArnOf } from "./ecs-events";
 import { startInvokeApi } from "./invoke-api";
 import { ConsoleNotifier, LocalTaskLogs } from "./local-alerts";
-import { LOCAL_ENVIRONMENT, writeLocalEndpoints } from "./local-environment";
+import { LOCAL_ENVIRONMENT, localLogsDir, writeLocalEndpoints } from "./local-environment";
 import { LocalInvoker } from "./local-invoker";
 import { ProcessTaskRunner } from "./process-task-runner";
 import { TaskJournal } from "./task-journal";
@@ -65,7 +65,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
   const console = new ConsoleReporter(options.write, options.colour);
   const deadLetters = new DeadLetterFile(join(options.dataDir, "dead-letters.jsonl"));
   const clock = { now: options.now ?? (() => new Date()) };
-  const logsDir = join(options.dataDir, "logs");
+  const logsDir = localLogsDir(options.dataDir);
   // Deliveries reach the plane composed below; nothing is delivered before it exists.
   const invoker = new LocalInvoker(() => plane, deadLetters, options.write, clock.now);
 

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { taskIdOf } from "../contracts/resource-names";
 import type { Delivery, Notifier, TaskLogs } from "../lambdas/core/ports";
+import { localTaskLogFile } from "./local-environment";
 
 /** Without SLACK_WEBHOOK_URL, the local alerter prints the message it would have posted. */
 export class ConsoleNotifier implements Notifier {
@@ -27,6 +27,6 @@ export class LocalTaskLogs implements TaskLogs {
   }
 
   private path(flow: string, taskArn: string): string {
-    return join(this.logsDir, flow, `${taskIdOf(taskArn)}.log`);
+    return localTaskLogFile(this.logsDir, flow, taskIdOf(taskArn));
   }
 }

@@ -13,6 +13,16 @@ export const LOCAL_ENVIRONMENT = {
   defaultApiPort: 4710,
 } as const;
 
+/** Where task logs live in the data folder, as CloudWatch log groups hold them in AWS. */
+export function localLogsDir(dataDir: string): string {
+  return join(dataDir, "logs");
+}
+
+/** One task's log file, `<logsDir>/<flow>/<taskId>.log`: the local counterpart of its CloudWatch stream. */
+export function localTaskLogFile(logsDir: string, flow: string, taskId: string): string {
+  return join(logsDir, flow, `${taskId}.log`);
+}
+
 /** Where a running `npm start` can be reached; the CLI reads it from the data folder. */
 export interface LocalEndpoints {
   apiUrl: string;

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import type { WriteStream } from "node:fs";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { constants } from "node:os";
-import { join } from "node:path";
+import { dirname } from "node:path";
 import { createInterface } from "node:readline";
 import type { EnvironmentNames } from "../contracts/resource-names";
 import { FLOW_CONTAINER_NAME, runOverrides, runReferenceOf, TaskEnv } from "../contracts/task-environment";
@@ -12,6 +12,7 @@ import type { FlowRegistry } from "../flows/registry/flow-registry";
 import type { TaskControl, TaskLauncher, TaskLaunchResult, TaskLookup, TaskRequest } from "../lambdas/core/ports";
 import type { LocalCluster, LocalTaskFacts, LocalTaskState } from "./ecs-events";
 import { clusterArnOf, taskArnOf, taskStateChangeEvent } from "./ecs-events";
+import { localTaskLogFile } from "./local-environment";
 import type { JournalEntry, TaskJournal } from "./task-journal";
 import { isStillRunning, processStartOf } from "./task-journal";
 
@@ -268,8 +269,9 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     let child: ChildProcess;
     let log: WriteStream | undefined;
     try {
-      mkdirSync(join(this.options.logsDir, request.flow), { recursive: true });
-      log = createWriteStream(join(this.options.logsDir, request.flow, `${task.facts.taskId}.log`), { flags: "a" });
+      const logFile = localTaskLogFile(this.options.logsDir, request.flow, task.facts.taskId);
+      mkdirSync(dirname(logFile), { recursive: true });
+      log = createWriteStream(logFile, { flags: "a" });
       log.on("error", () => undefined); // a log that cannot be written loses lines, never the task
       const [executable, ...args] = command as [string, ...string[]];
       child = spawn(executable, args, {
