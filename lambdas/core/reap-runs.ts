@@ -167,7 +167,22 @@ export function createReapRuns(deps: ReapRunsDeps) {
     return report;
   };
 
-  async function reapOne(flow: FlowDefinition, run: Run, report: ReapReport, toCheck: Check[]): Promise<void> {
+  /**
+   * Acts on one active run, if anything is due. What the index lists may be stale (a GSI is eventually consistent;
+   * dynalite killed mid-write can leave an entry that disagrees with its item for good), so the reaper acts on a
+   * consistent read of the run, and the write it makes puts the index right.
+   */
+  async function reapOne(flow: FlowDefinition, listed: Run, report: ReapReport, toCheck: Check[]): Promise<void> {
+    if (!isDue(listed, deps.clock.now(), deps.limits)) return;
+    const run = await deps.runs.get(listed.runId);
+    if (!run) {
+      report.phantoms.push(listed.runId);
+      return;
+    }
+    await actOn(flow, run, report, toCheck);
+  }
+
+  async function actOn(flow: FlowDefinition, run: Run, report: ReapReport, toCheck: Check[]): Promise<void> {
     const now = deps.clock.now();
     const { limits } = deps;
     if (run.settlement) {
@@ -176,15 +191,8 @@ export function createReapRuns(deps: ReapRunsDeps) {
       report.settled.push(run.runId);
     }
     if (isTerminal(run.state)) return;
-    // A launch is re-driven or ended only once a consistent read shows the run: the index may list one that is gone.
-    const stranded = async () => {
-      if (await deps.runs.get(run.runId)) return true;
-      report.phantoms.push(run.runId);
-      return false;
-    };
     if (run.state === RunState.RETRYING) {
       const overdue = run.retryAt ? ageSeconds(run.retryAt, now) : 0;
-      if (overdue >= limits.pendingGraceSeconds && !(await stranded())) return;
       if (overdue >= limits.launchDeadlineSeconds && (run.redrives ?? 0) > 0) {
         const reason = `attempt ${run.attempt + 1} never started: its retry was due at ${run.retryAt} (${run.reason ?? "no reason recorded"})`;
         if (await end(run, RunState.FAILED, reason, {})) report.expired.push(run.runId);
@@ -196,7 +204,6 @@ export function createReapRuns(deps: ReapRunsDeps) {
       }
     } else if (run.state === RunState.PENDING && run.taskArn === undefined) {
       const waiting = ageSeconds(run.updatedAt, now);
-      if (waiting >= limits.pendingGraceSeconds && !(await stranded())) return;
       if (waiting >= limits.launchDeadlineSeconds && (run.redrives ?? 0) > 0) {
         const why = run.lastLaunchError ?? "RunTask never answered";
         const reason = `launch failed: no task after ${Math.round(waiting / 60)} minutes; last RunTask error: ${why}`;
@@ -234,6 +241,18 @@ export function createReapRuns(deps: ReapRunsDeps) {
     });
     return result.applied;
   }
+}
+
+/** Whether a listed run may need the reaper: the same conditions {@link actOn} acts on, read from the listing. */
+function isDue(run: Run, now: Date, limits: ReapLimits): boolean {
+  if (run.settlement || isTerminal(run.state)) return true;
+  if (run.state === RunState.RETRYING)
+    return !run.retryAt || ageSeconds(run.retryAt, now) >= limits.pendingGraceSeconds;
+  if (run.state === RunState.PENDING && run.taskArn === undefined) {
+    return ageSeconds(run.updatedAt, now) >= limits.pendingGraceSeconds;
+  }
+  if (run.taskArn === undefined) return false;
+  return Date.parse(run.deadline) <= now.getTime() || ageSeconds(run.updatedAt, now) >= limits.silenceMinutes * 60;
 }
 
 /** Releases a lock whose holder has ended or never got recorded (a launcher that died before creating it). */

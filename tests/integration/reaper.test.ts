@@ -142,6 +142,18 @@ describe("reaper", () => {
     expect(relaunched).toEqual([]);
   });
 
+  it("acts on the run as the table holds it, not as a stale index entry lists it", async () => {
+    await runningRun("orders-daily/20260302T1150Z", "2026-03-02T11:50:00.000Z", "2026-03-02T11:51:00.000Z");
+    const listActivePage = runs.listActivePage.bind(runs);
+    jest.spyOn(runs, "listActivePage").mockImplementation(async (flow, options) => {
+      const page = await listActivePage(flow, options);
+      // The index is ahead of its item: it lists an ending (owing its announcement) that the item never got.
+      return { ...page, runs: page.runs.map((run) => ({ ...run, state: RunState.SUCCEEDED, settlement: {} })) };
+    });
+    expect(await reap()).toEqual(NOTHING_TO_DO);
+    expect(events.transitions).toEqual([]);
+  });
+
   it("leaves a fresh PENDING run to its launcher", async () => {
     await runs.create(newRun({ runId: "orders-daily/20260302T1159Z", createdAt: "2026-03-02T11:59:30.000Z" }));
     expect((await reap()).redriven).toEqual([]);
