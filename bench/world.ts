@@ -74,7 +74,10 @@ export class InstantTasks {
 }
 
 export const silentPublisher = { publish: async () => undefined } as unknown as PublisherPort;
-export const silentRetries = { schedule: async () => undefined } as unknown as RetriesPort;
+export const silentRetries = {
+  schedule: async () => undefined,
+  cancel: async () => undefined,
+} as unknown as RetriesPort;
 export const realClock = { now: () => new Date() };
 
 /** Scheduled slots one minute apart, going back from `from`: each gives a distinct, deterministic run id. */

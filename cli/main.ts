@@ -5,6 +5,7 @@ import type { FlowRegistry } from "../flows/registry/flow-registry";
 import { loadRegistryOrReport } from "../flows/registry/flow-registry";
 import { environments } from "../.aws/config";
 import { connectAws } from "./aws-target";
+import { registerCancel } from "./commands/cancel";
 import { registerEvents } from "./commands/events";
 import { registerFlows } from "./commands/flows";
 import { registerLogs } from "./commands/logs";
@@ -26,6 +27,7 @@ const COMMANDS: readonly ((program: Command, cli: CliContext) => void)[] = [
   registerRuns,
   registerShow,
   registerLogs,
+  registerCancel,
   registerEvents,
 ];
 const REPOSITORY_ROOT = resolve(__dirname, "..");

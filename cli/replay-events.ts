@@ -31,7 +31,7 @@ export async function replayEvents(options: {
     registry: options.registry,
     runs: options.runs,
     events: options.events,
-    retries: { schedule: async (retry, at) => options.onRetry?.(retry, at) },
+    retries: { schedule: async (retry, at) => options.onRetry?.(retry, at), cancel: async () => undefined },
     taskControl: {
       stopTask: async (taskArn, reason) => options.onStrayTask?.(taskArn, reason),
       describeTasks: async () => {

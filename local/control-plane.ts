@@ -9,6 +9,7 @@ import { SlackWebhookNotifier } from "../lambdas/adapters/slack-webhook-notifier
 import type { ControlPlane } from "../lambdas/composition-root";
 import { composeControlPlane } from "../lambdas/composition-root";
 import { ALERTED_STATES } from "../lambdas/core/alert-run";
+import type { RetryCommand } from "../lambdas/core/launch-command";
 import type { RetryScheduler, RunEventPublisher } from "../lambdas/core/ports";
 import type { ReapReport } from "../lambdas/core/reap-runs";
 import { RunState } from "../lambdas/core/run-state";
@@ -82,17 +83,24 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     },
   };
   // Retries: a timer stands in for the one-time EventBridge Scheduler schedule that invokes the launcher.
-  const retryTimers = new Set<NodeJS.Timeout>();
+  const retryTimers = new Map<string, NodeJS.Timeout>();
+  const retryKey = (command: RetryCommand) => `${command.runId}#${command.attempt}`;
   const retries: RetryScheduler = {
     async schedule(command, at) {
+      const key = retryKey(command);
+      if (retryTimers.has(key)) return; // one schedule per (run, attempt), as Scheduler's names make it
       const timer = setTimeout(
         () => {
-          retryTimers.delete(timer);
+          retryTimers.delete(key);
           invoker.deliverLater("launcher", command);
         },
         Math.max(at.getTime() - clock.now().getTime(), 0),
       );
-      retryTimers.add(timer);
+      retryTimers.set(key, timer);
+    },
+    async cancel(command) {
+      clearTimeout(retryTimers.get(retryKey(command)));
+      retryTimers.delete(retryKey(command));
     },
   };
   const runner = new ProcessTaskRunner({

@@ -107,7 +107,7 @@ export class Scheduling extends Construct {
         ...(fn !== this.launcher && { [FunctionEnv.launcherArn]: this.launcher.arn }),
       });
       fn.addToRolePolicy(
-        allow(["scheduler:CreateSchedule"], [retrySchedules]),
+        allow(["scheduler:CreateSchedule", "scheduler:DeleteSchedule"], [retrySchedules]),
         allow(["iam:PassRole"], [this.role.arn], {
           StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" },
         }),

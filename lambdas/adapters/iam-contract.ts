@@ -131,6 +131,11 @@ export const AWS_CALLS: Readonly<Record<AwsAdapter, readonly AwsCall[]>> = {
         { action: "iam:PassRole", resource: "schedulerRole", context: { "iam:PassedToService": "schedulerService" } },
       ],
     },
+    {
+      command: "DeleteScheduleCommand",
+      sentBy: "lambdas/adapters/scheduler-retries.ts",
+      iam: [{ action: "scheduler:DeleteSchedule", resource: "retrySchedule" }],
+    },
   ],
   LambdaLaunchQueue: [
     {

@@ -1,5 +1,10 @@
 import type { SchedulerClient } from "@aws-sdk/client-scheduler";
-import { ConflictException, CreateScheduleCommand } from "@aws-sdk/client-scheduler";
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  ResourceNotFoundException,
+} from "@aws-sdk/client-scheduler";
 import type { RetryCommand } from "../core/launch-command";
 import type { RetryScheduler } from "../core/ports";
 
@@ -9,6 +14,14 @@ export interface SchedulerRetriesOptions {
   launcherArn: string;
   roleArn: string;
   deadLetterArn: string;
+}
+
+/**
+ * The schedule of one attempt: Scheduler names are at most 64 characters of `[0-9A-Za-z_.-]`, and one name per
+ * (run, attempt) makes a repeated request a no-op.
+ */
+export function retryScheduleName(command: Pick<RetryCommand, "runId" | "attempt">): string {
+  return `${command.runId.replace(/[^0-9A-Za-z_.-]/g, "_")}-a${command.attempt}`.slice(0, 64);
 }
 
 /**
@@ -22,7 +35,7 @@ export class SchedulerRetries implements RetryScheduler {
     try {
       await this.options.client.send(
         new CreateScheduleCommand({
-          Name: `${command.runId.replace(/[^0-9A-Za-z_.-]/g, "_")}-a${command.attempt}`.slice(0, 64),
+          Name: retryScheduleName(command),
           GroupName: this.options.groupName,
           ScheduleExpression: `at(${at.toISOString().slice(0, 19)})`,
           ScheduleExpressionTimezone: "UTC",
@@ -39,6 +52,16 @@ export class SchedulerRetries implements RetryScheduler {
       );
     } catch (error) {
       if (!(error instanceof ConflictException)) throw error; // already scheduled by an earlier delivery
+    }
+  }
+
+  async cancel(command: RetryCommand): Promise<void> {
+    try {
+      await this.options.client.send(
+        new DeleteScheduleCommand({ Name: retryScheduleName(command), GroupName: this.options.groupName }),
+      );
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error; // it fired (and deleted itself) or never was
     }
   }
 }

@@ -1,6 +1,8 @@
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import { applyTransition, completeChange, previousState } from "./apply-transition";
+import type { CancelOutcome } from "./cancel-run";
+import { cancelRun } from "./cancel-run";
 import { classifyFailure } from "./classify-failure";
 import type { DataInterval } from "./data-interval";
 import { intervalAsOf, intervalEndingAt } from "./data-interval";
@@ -30,7 +32,8 @@ export type LaunchOutcome =
   | { status: "duplicate"; run: Run }
   | { status: "skipped"; run: Run; reason: string }
   | { status: "retry-scheduled"; run: Run; reason: string }
-  | { status: "launch-failed"; run: Run; reason: string };
+  | { status: "launch-failed"; run: Run; reason: string }
+  | CancelOutcome;
 
 export interface LaunchRunDeps {
   registry: FlowRegistry;
@@ -69,6 +72,8 @@ export function createLauncher(deps: LaunchRunDeps) {
         return [await startRetry(deps, command)];
       case "redrive":
         return [await redrive(deps, command.flow, command.runId)];
+      case "cancel":
+        return [await cancelRun(deps, command)];
       case "upstream":
         return launchDownstream(deps, launchNew, command.change);
     }

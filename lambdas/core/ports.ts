@@ -189,6 +189,8 @@ export interface TaskControl {
 /** Starts a run's next attempt later, without anything waiting in between. */
 export interface RetryScheduler {
   schedule(command: RetryCommand, at: Date): Promise<void>;
+  /** Withdraws a scheduled attempt (its run was cancelled); one already gone, or never made, is fine. */
+  cancel(command: RetryCommand): Promise<void>;
 }
 
 /** Hands the launcher a command to carry out asynchronously (Lambda's Event invocation in AWS). */

@@ -50,3 +50,9 @@ export function clientToken(runId: string, attempt: number): string {
 export function startedBy(flow: string): string {
   return `df/${flow}`;
 }
+
+/** The flow a run id belongs to (its part before the first `/`), or undefined for a string that is not a run id. */
+export function flowOfRunId(runId: string): string | undefined {
+  const slash = runId.indexOf("/");
+  return slash > 0 ? runId.slice(0, slash) : undefined;
+}

@@ -47,6 +47,15 @@ export const launchCommandSchema = z.discriminatedUnion("kind", [
     .strictObject({ kind: z.literal("retry"), flow, runId, attempt: z.number().int().min(2).max(100) })
     .refine(runIdOf, belongsToFlow),
   z.strictObject({ kind: z.literal("redrive"), flow, runId }).refine(runIdOf, belongsToFlow),
+  z
+    .strictObject({
+      kind: z.literal("cancel"),
+      flow,
+      runId,
+      requestedBy: z.string().min(1).max(128),
+      reason: z.string().max(500).optional(),
+    })
+    .refine(runIdOf, belongsToFlow),
 ]);
 
 export { InvalidLaunchRequestError };

@@ -2,12 +2,9 @@ import { ConflictException, ECSClient, RunTaskCommand, StopTaskCommand } from "@
 import { mockClient } from "aws-sdk-client-mock";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
-import { EcsTaskControl } from "../../lambdas/adapters/ecs-task-control";
-import { EcsTaskLauncher } from "../../lambdas/adapters/ecs-task-launcher";
-import { environmentNames } from "../../contracts/resource-names";
 import { RunState } from "../../lambdas/core/run-state";
 import { InvalidLaunchRequestError } from "../../lambdas/handlers/launch-command-schema";
-import { composeForTest } from "../support/control-plane";
+import { composeForTest, fixtureEcsPorts } from "../support/control-plane";
 import { startDynalite } from "../support/dynalite";
 import { fixedClock, RecordingPublisher, RecordingRetries } from "../support/recording-publisher";
 
@@ -62,14 +59,7 @@ describe("launcher", () => {
       retries,
       registry,
       runs,
-      tasks: new EcsTaskLauncher({
-        client: new ECSClient({ region: "eu-west-1" }),
-        clusterArn: CLUSTER_ARN,
-        subnetIds: ["subnet-0a1b2c3d", "subnet-0e1f2a3b"],
-        securityGroupIds: ["sg-0123"],
-        names: environmentNames("dev", "Dev"),
-      }),
-      taskControl: new EcsTaskControl({ client: new ECSClient({ region: "eu-west-1" }), clusterArn: CLUSTER_ARN }),
+      ...fixtureEcsPorts(),
       events,
       clock: fixedClock("2026-03-02T10:00:01.250Z"),
       nonces: { nonce: () => "abc123" },

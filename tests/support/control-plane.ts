@@ -1,4 +1,8 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { environmentNames } from "../../contracts/resource-names";
+import { EcsTaskControl } from "../../lambdas/adapters/ecs-task-control";
+import { EcsTaskLauncher } from "../../lambdas/adapters/ecs-task-launcher";
 import type { ControlPlanePorts, ControlPlaneSettings } from "../../lambdas/composition-root";
 import { composeControlPlane, onlyPorts } from "../../lambdas/composition-root";
 import { FIXTURE_CLUSTER_ARN } from "./fixtures";
@@ -26,4 +30,22 @@ export function composeForTest(ports: Partial<ControlPlanePorts>, settings: Part
     ...TEST_SETTINGS,
     ...settings,
   });
+}
+
+/**
+ * The ECS adapters as AWS wires them, for the fixtures' cluster in dev, on an `ECSClient` that a test mocks with
+ * aws-sdk-client-mock (nothing local speaks ECS's protocol).
+ */
+export function fixtureEcsPorts(subnetIds: string[] = ["subnet-0a1b2c3d", "subnet-0e1f2a3b"]) {
+  const client = new ECSClient({ region: "eu-west-1" });
+  return {
+    tasks: new EcsTaskLauncher({
+      client,
+      clusterArn: FIXTURE_CLUSTER_ARN,
+      subnetIds,
+      securityGroupIds: ["sg-0123"],
+      names: environmentNames("dev", "Dev"),
+    }),
+    taskControl: new EcsTaskControl({ client, clusterArn: FIXTURE_CLUSTER_ARN }),
+  };
 }

@@ -20,4 +20,8 @@ export class RecordingRetries {
   async schedule(command: RetryCommand, at: Date): Promise<void> {
     this.scheduled.push({ ...command, at: at.toISOString() });
   }
+  readonly cancelled: RetryCommand[] = [];
+  async cancel(command: RetryCommand): Promise<void> {
+    this.cancelled.push(command);
+  }
 }

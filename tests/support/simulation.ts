@@ -285,6 +285,8 @@ class World {
               this.enqueue("launcher", command, at.getTime() + MINUTE, LAMBDA_ASYNC_TRIES, random);
             }
           },
+          // A withdrawn schedule may fire all the same (its deletion raced the firing): the launcher must cope.
+          cancel: async () => undefined,
         },
         launches: {
           send: async (command: LaunchCommand) =>

@@ -1,0 +1,40 @@
+import { flowOfRunId } from "../../lambdas/core/run-id";
+import { CliError } from "../errors";
+import { operatorName } from "../operator";
+import type { Command } from "commander";
+import type { CliContext } from "../context";
+
+interface LauncherAnswer {
+  status: string;
+  runId: string;
+  state: string;
+}
+
+/** `cancel <runId>`: ends a run CANCELLED (its task stopped, never retried, its lock freed), with who and why. */
+export function registerCancel(program: Command, cli: CliContext): void {
+  program
+    .command("cancel")
+    .description("cancel a run: its task is stopped, it ends CANCELLED and is never retried")
+    .argument("<runId>", "run id, e.g. hello-world/m20260302T101201Z-3fa9c1d2e4")
+    .option("--reason <text>", "why, recorded in the run's history")
+    .option("--json", "print JSON")
+    .action(async (runId: string, options: { reason?: string; json?: boolean }) => {
+      const flow = flowOfRunId(runId);
+      if (!flow) throw new CliError(`"${runId}" is not a run id: run ids look like <flow>/<id>`);
+      cli.registry.require(flow);
+      if (options.reason !== undefined && options.reason.length > 500)
+        throw new CliError("--reason is at most 500 characters");
+      const answer = (await cli.connect().invokeLauncher({
+        kind: "cancel",
+        flow,
+        runId,
+        requestedBy: operatorName(cli.io.env),
+        ...(options.reason !== undefined && { reason: options.reason }),
+      })) as LauncherAnswer;
+      cli.print(options.json, answer, () => [
+        answer.status === "cancelled"
+          ? `cancelled ${answer.runId}`
+          : `${answer.runId} had already ended ${answer.state}: nothing to cancel`,
+      ]);
+    });
+}

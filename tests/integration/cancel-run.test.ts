@@ -1,0 +1,163 @@
+import { ECSClient, RunTaskCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
+import { mockClient } from "aws-sdk-client-mock";
+import { defineRegistry } from "../../flows/registry/flow-registry";
+import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
+import { RunState } from "../../lambdas/core/run-state";
+import { composeForTest, fixtureEcsPorts } from "../support/control-plane";
+import { startDynalite } from "../support/dynalite";
+import { ecsEvent, FIXTURE_CLUSTER_ARN } from "../support/fixtures";
+import { fixedClock, RecordingPublisher, RecordingRetries } from "../support/recording-publisher";
+import { FIXTURE_TASK_ARN } from "../support/runs";
+
+const RUN_ID = "orders-daily/20260302T1000Z";
+const registry = defineRegistry([
+  {
+    name: "orders-daily",
+    description: "Loads orders",
+    owner: "@data-eng",
+    schedule: { cron: "0 10 * * *" },
+    retries: 2,
+    overlap: "skip",
+  },
+]);
+const fire = { kind: "schedule", flow: "orders-daily", scheduledTime: "2026-03-02T10:00:00Z" };
+const cancel = (reason?: string) => ({
+  kind: "cancel",
+  flow: "orders-daily",
+  runId: RUN_ID,
+  requestedBy: "ana",
+  ...(reason && { reason }),
+});
+
+type Handler = (event: unknown) => Promise<Record<string, unknown>>;
+
+describe("cancelling a run", () => {
+  const ecs = mockClient(ECSClient);
+  let dynamo: Awaited<ReturnType<typeof startDynalite>>;
+  let runs: DynamoRunStore;
+  let events: RecordingPublisher;
+  let retries: RecordingRetries;
+  let launcher: Handler;
+  let recorder: Handler;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(() => dynamo.close());
+
+  beforeEach(async () => {
+    ecs.reset();
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: FIXTURE_TASK_ARN }], failures: [] });
+    ecs.on(StopTaskCommand).resolves({});
+    runs = await dynamo.freshRunStore();
+    events = new RecordingPublisher();
+    retries = new RecordingRetries();
+    const plane = composeForTest({
+      registry,
+      runs,
+      retries,
+      events,
+      ...fixtureEcsPorts(),
+      clock: fixedClock("2026-03-02T10:05:00.000Z"),
+      nonces: { nonce: () => "abcdefghij" },
+    });
+    launcher = plane.launcher() as Handler;
+    recorder = plane.recorder() as Handler;
+  });
+
+  async function runningRun() {
+    await launcher(fire);
+    await recorder(ecsEvent("task-running"));
+    expect((await runs.get(RUN_ID))!.state).toBe(RunState.RUNNING);
+  }
+
+  describe("a running run", () => {
+    it("ends CANCELLED, with who asked and why in its history", async () => {
+      await runningRun();
+      expect(await launcher(cancel("loads the wrong day"))).toMatchObject({ status: "cancelled", state: "CANCELLED" });
+      const run = (await runs.get(RUN_ID))!;
+      expect(run).toMatchObject({ state: RunState.CANCELLED, reason: "cancelled by ana: loads the wrong day" });
+      expect(run.history.at(-1)).toMatchObject({
+        state: RunState.CANCELLED,
+        source: "cli",
+        reason: "cancelled by ana: loads the wrong day",
+      });
+    });
+
+    it("has its task stopped with ECS StopTask, naming the run's reason", async () => {
+      await runningRun();
+      await launcher(cancel());
+      expect(ecs.commandCalls(StopTaskCommand).map((call) => call.args[0].input)).toEqual([
+        { cluster: FIXTURE_CLUSTER_ARN, task: FIXTURE_TASK_ARN, reason: "data-flows: cancelled by ana" },
+      ]);
+    });
+
+    it("frees its flow's overlap lock, so the next fire launches", async () => {
+      await runningRun();
+      await launcher(cancel());
+      expect(await runs.lockHolder("orders-daily")).toBeUndefined();
+      const next = await launcher({ ...fire, scheduledTime: "2026-03-03T10:00:00Z" });
+      expect(next).toMatchObject({ status: "launched" });
+    });
+
+    it("is announced once, as RUNNING → CANCELLED", async () => {
+      await runningRun();
+      await launcher(cancel());
+      expect(events.transitions.filter((move) => move.endsWith("CANCELLED"))).toEqual(["RUNNING->CANCELLED"]);
+    });
+
+    it("is never retried when its task's STOPPED event arrives (exit 143, UserInitiated)", async () => {
+      await runningRun();
+      await launcher(cancel());
+      const stopped = ecsEvent("task-stopped-exit-1");
+      stopped.detail.stopCode = "UserInitiated";
+      stopped.detail.stoppedReason = "data-flows: cancelled by ana";
+      stopped.detail.containers[0].exitCode = 143;
+      expect(await recorder(stopped)).toMatchObject({ status: "ignored", reason: "terminal" });
+      expect(retries.scheduled).toEqual([]);
+      expect((await runs.get(RUN_ID))!.state).toBe(RunState.CANCELLED);
+    });
+  });
+
+  it("withdraws a RETRYING run's next attempt, and a retry that fires all the same starts nothing", async () => {
+    await runningRun();
+    await recorder(ecsEvent("task-stopped-exit-1"));
+    expect((await runs.get(RUN_ID))!.state).toBe(RunState.RETRYING);
+
+    await launcher(cancel());
+    expect(retries.cancelled).toEqual([{ kind: "retry", flow: "orders-daily", runId: RUN_ID, attempt: 2 }]);
+    ecs.resetHistory();
+    expect(await launcher({ kind: "retry", flow: "orders-daily", runId: RUN_ID, attempt: 2 })).toMatchObject({
+      status: "duplicate",
+      state: "CANCELLED",
+    });
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
+  });
+
+  it("stops the task of a launch that was in flight when the run was cancelled", async () => {
+    ecs.on(RunTaskCommand).callsFake(async () => {
+      await launcher(cancel("wrong params")); // the operator is quicker than ECS
+      return { tasks: [{ taskArn: FIXTURE_TASK_ARN }], failures: [] };
+    });
+    await launcher(fire);
+    expect((await runs.get(RUN_ID))!.state).toBe(RunState.CANCELLED);
+    expect(ecs.commandCalls(StopTaskCommand).map((call) => call.args[0].input.task)).toEqual([FIXTURE_TASK_ARN]);
+  });
+
+  it("leaves a run that has ended as it is", async () => {
+    await runningRun();
+    await recorder(ecsEvent("task-stopped-exit-0"));
+    ecs.resetHistory();
+    expect(await launcher(cancel())).toMatchObject({ status: "already-ended", state: "SUCCEEDED" });
+    expect(ecs.commandCalls(StopTaskCommand)).toHaveLength(0);
+  });
+
+  it("is refused for a run that does not exist, naming it", async () => {
+    await expect(launcher(cancel())).rejects.toThrow(`no run ${RUN_ID}`);
+  });
+
+  it("is refused without the name of who asked", async () => {
+    const { requestedBy: _, ...anonymous } = cancel();
+    await expect(launcher(anonymous)).rejects.toThrow(/requestedBy/);
+  });
+});
