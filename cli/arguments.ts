@@ -1,4 +1,7 @@
 import { InvalidArgumentError } from "commander";
+import type { FlowDefinition } from "../flows/registry/flow-definition";
+import { checkParams, describeParamProblems } from "../flows/registry/flow-params";
+import { CliError } from "./errors";
 
 /** Collects repeated `key=value` options into an object. */
 export function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
@@ -27,4 +30,13 @@ export function parseSince(value: string): (now: Date) => Date {
     throw new InvalidArgumentError("expected a duration such as 10m, 2h, 1d, or an ISO time such as 2026-03-02T10:00Z");
   }
   return () => new Date(instant);
+}
+
+/**
+ * Refuses params the flow does not take, before anything is sent: the launcher checks them the same way (it is the
+ * authority), this only saves the round trip and says it in the operator's terms.
+ */
+export function requireValidParams(flow: FlowDefinition, params: Readonly<Record<string, string>>): void {
+  const checked = checkParams(flow.params, params);
+  if (!checked.ok) throw new CliError(`flow "${flow.name}": ${describeParamProblems(checked.problems)}`);
 }

@@ -1,4 +1,4 @@
-import { collectParam } from "../arguments";
+import { collectParam, requireValidParams } from "../arguments";
 import { RunState } from "../../lambdas/core/run-state";
 import { EXIT } from "../context";
 import { CliError } from "../errors";
@@ -28,6 +28,7 @@ export function registerRun(program: Command, cli: CliContext): void {
       const flow = cli.registry.require(flowName);
       if (options.logs && !options.wait)
         throw new CliError("--logs goes with --wait: `data-flows run <flow> --wait --logs`");
+      requireValidParams(flow, options.param);
       const target = cli.connect();
       const started = (await target.invokeLauncher({ kind: "manual", flow: flow.name, params: options.param })) as {
         runId: string;

@@ -1,4 +1,18 @@
+import * as z from "zod";
 import { defineFlow } from "../registry/flow-definition";
+
+/** `steps_override`: a JSON array of dbt commands, e.g. `["dbt build --select orders+"]`. */
+const dbtCommands = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "a JSON array of dbt commands" });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(z.string().min(1), { error: "a JSON array of dbt commands" }).min(1));
 
 /** Runs the nightly dbt Cloud job and waits for it; fails with dbt's own error. */
 export default defineFlow({
@@ -33,10 +47,11 @@ export default defineFlow({
     "au.dbt.com",
   ],
   params: {
-    job_id: "70403103932161",
-    dbt_cloud_host: "https://cloud.getdbt.com",
-    git_branch: "",
-    steps_override: "",
-    poll_seconds: "10",
+    job_id: z.string().regex(/^\d+$/, "a dbt Cloud job id is digits").default("70403103932161"),
+    // Checked again, against allowedHosts, before the token goes anywhere near it (context.externalUrl).
+    dbt_cloud_host: z.string().default("https://cloud.getdbt.com"),
+    git_branch: z.string().min(1).optional(),
+    steps_override: dbtCommands.optional(),
+    poll_seconds: z.coerce.number().positive().max(3600).default(10),
   },
 });

@@ -1,3 +1,4 @@
+import * as z from "zod";
 import { defineFlow } from "../registry/flow-definition";
 
 /** A credential-free flow that shows the whole lifecycle; `--param fail=true` makes it fail with exit code 1. */
@@ -11,5 +12,8 @@ export default defineFlow({
   timeoutMinutes: 5,
   retries: 0,
   overlap: "allow",
-  params: { steps: "3", fail: "false" },
+  params: {
+    steps: z.coerce.number().int().min(1).max(10_000).default(3),
+    fail: z.stringbool().default(false),
+  },
 });

@@ -2,9 +2,11 @@ import snowflake from "snowflake-sdk";
 import { snowflakeConnectionOptions } from "../lib/snowflake-connection";
 import { readSqlFiles } from "../lib/sql-files";
 import { runSqlFiles, snowflakeSession } from "../lib/snowflake-sql";
+import type { ParamsOf } from "../registry/flow-definition";
 import type { FlowContext } from "../runtime/flow-context";
+import type flow from "./flow";
 
-export default async function ordersDaily(context: FlowContext): Promise<void> {
+export default async function ordersDaily(context: FlowContext<ParamsOf<typeof flow>>): Promise<void> {
   const { params, secrets } = context;
   snowflake.configure({ logLevel: "ERROR" });
   // The account (hence the host the key signs in to) comes from the SNOWFLAKE_ACCOUNT secret only, never a param.

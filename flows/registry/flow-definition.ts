@@ -1,5 +1,7 @@
-import { z } from "zod";
+import * as z from "zod";
 import { allowedHostProblem } from "./allowed-hosts";
+import type { ParamShape, ParamValues } from "./flow-params";
+import { paramDeclarationProblem } from "./flow-params";
 import { FARGATE_MEMORY_BY_CPU, fargateSizeHint, isFargateSize } from "./fargate";
 import { isKnownTimezone, parseCron, parseRate, ScheduleError } from "./schedule";
 import { FLOW_SECRET_NAMES } from "../../contracts/flow-secrets";
@@ -49,7 +51,11 @@ const allowedHostsSchema = z
   .default([])
   .refine((hosts) => new Set(hosts).size === hosts.length, "allowedHosts lists a host twice");
 
-const paramsSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "param names are identifiers"), z.string());
+/** Params by name, each a zod schema reading text (see `./flow-params.ts`); checked against the flow in the refinement. */
+const paramsSchema = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "param names are identifiers of at most 64 characters"),
+  z.custom<z.ZodType>(() => true),
+);
 
 export const flowDefinitionSchema = z
   .strictObject({
@@ -79,6 +85,7 @@ export const flowDefinitionSchema = z
       .array(z.enum(FLOW_SECRET_NAMES, { message: `secrets must be among ${FLOW_SECRET_NAMES.join(", ")}` }))
       .default([])
       .refine((names) => new Set(names).size === names.length, "secrets lists a name twice"),
+    /** The params a run takes, typed: `--param` values, the launcher and the container all read them by these. */
     params: paramsSchema.default({}),
     /**
      * The external hosts the flow's code may send requests to (a secret above all). A URL taken from params reaches
@@ -90,6 +97,12 @@ export const flowDefinitionSchema = z
     upstream: z.array(z.string()).default([]),
   })
   .superRefine((flow, ctx) => {
+    // A run that starts itself (a schedule, an upstream success) has nobody to give a required param.
+    const startsItself = flow.schedule !== undefined || flow.upstream.length > 0;
+    for (const [name, schema] of Object.entries(flow.params)) {
+      const problem = paramDeclarationProblem(schema, !startsItself);
+      if (problem) ctx.addIssue({ code: "custom", path: ["params", name], message: problem });
+    }
     if (!isFargateSize(flow.cpu, flow.memoryMiB)) {
       ctx.addIssue({
         code: "custom",
@@ -109,7 +122,15 @@ export type FlowInput = z.input<typeof flowDefinitionSchema>;
 /** A validated flow with every default applied: what the stacks, the control plane and the CLI consume. */
 export type FlowDefinition = z.output<typeof flowDefinitionSchema>;
 
-/** Declares a flow. Validation happens when the registry is built, so every problem is reported at once. */
-export function defineFlow(flow: FlowInput): FlowInput {
+/**
+ * Declares a flow. Validation happens when the registry is built, so every problem is reported at once. The params'
+ * shape is kept in the type, so the flow's code gets typed params: `FlowContext<ParamsOf<typeof flow>>`.
+ */
+export function defineFlow<const Shape extends ParamShape = Record<never, z.ZodType>>(
+  flow: Omit<FlowInput, "params"> & { params?: Shape },
+): Omit<FlowInput, "params"> & { params?: Shape } {
   return flow;
 }
+
+/** The typed params of a flow declared with {@link defineFlow}. */
+export type ParamsOf<Flow> = Flow extends { params?: infer Shape extends ParamShape } ? ParamValues<Shape> : object;

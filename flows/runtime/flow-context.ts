@@ -2,11 +2,12 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import type { AllowedUrl } from "./external-url";
 
 /** What a flow's code receives: its inputs, its credentials and the means to report and to stop. */
-export interface FlowContext {
+export interface FlowContext<Params extends object = Readonly<Record<string, unknown>>> {
   flow: string;
   runId: string;
   attempt: number;
-  params: Readonly<Record<string, string>>;
+  /** The run's params, read with the schemas the flow declares (`FlowContext<ParamsOf<typeof flow>>` types them). */
+  params: Readonly<Params>;
   /**
    * The span of data this run is for, `[start, end)`: a scheduled run's is from the schedule's previous fire to its
    * own slot, whenever it actually runs (a retry after midnight, a backfill); load by it, never by the clock.
@@ -32,7 +33,9 @@ export interface FlowContext {
 }
 
 /** A flow's entry point: resolves on success, rejects on failure. */
-export type FlowMain = (context: FlowContext) => Promise<void>;
+export type FlowMain<Params extends object = Readonly<Record<string, unknown>>> = (
+  context: FlowContext<Params>,
+) => Promise<void>;
 
 /**
  * Thrown by a flow when its configuration is wrong (a refused credential, a missing parameter): the container exits

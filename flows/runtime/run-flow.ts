@@ -1,4 +1,5 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { checkParams, describeParamProblems } from "../registry/flow-params";
 import type { FlowRegistry } from "../registry/flow-registry";
 import { ExitCode } from "../../contracts/exit-codes";
 import { secretParameterName } from "../../contracts/resource-names";
@@ -10,7 +11,7 @@ import { FlowConfigurationError } from "./flow-context";
 export interface RunFlowOptions {
   env: Readonly<Record<string, string | undefined>>;
   registry: FlowRegistry;
-  modules: Readonly<Record<string, () => Promise<{ default: FlowMain }>>>;
+  modules: Readonly<Record<string, () => Promise<{ default: FlowMain<never> }>>>;
   /** Aborted when the process receives SIGTERM. */
   stop: AbortSignal;
   logger?: Logger;
@@ -39,7 +40,8 @@ export async function runFlow(options: RunFlowOptions): Promise<ExitCode> {
     });
     const { environment, ...context } = setup;
     const policy = { flow: setup.flow, allowedHosts: setup.allowedHosts, environment };
-    await main({
+    // The params were read with this flow's own schemas, which is what its code's parameter type says.
+    await (main as FlowMain)({
       ...context,
       externalUrl: (raw, source) => checkExternalUrl(raw, source, policy),
       logger,
@@ -73,7 +75,9 @@ function readTaskEnvironment(env: RunFlowOptions["env"], registry: FlowRegistry)
   const runId = required(env, TaskEnv.runId);
   const attempt = parseAttempt(required(env, TaskEnv.attempt));
   if (attempt === undefined) throw new ConfigurationError(`${TaskEnv.attempt} must be a positive integer`);
-  const params = { ...flow.params, ...parseParams(env[TaskEnv.params]) };
+  const checked = checkParams(flow.params, parseParams(env[TaskEnv.params]));
+  if (!checked.ok) throw new ConfigurationError(`${TaskEnv.params}: ${describeParamProblems(checked.problems)}`);
+  const params = Object.freeze(checked.values);
   const environment = required(env, TaskEnv.environment);
   const dataInterval = Object.freeze({
     start: instant(env, TaskEnv.intervalStart),
@@ -125,10 +129,15 @@ function parseParams(raw: string | undefined): Record<string, string> {
   } catch {
     throw new ConfigurationError(`${TaskEnv.params} is not JSON`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+  if (
+    typeof parsed !== "object" ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    !Object.values(parsed).every((value) => typeof value === "string")
+  ) {
     throw new ConfigurationError(`${TaskEnv.params} must be a JSON object of strings`);
   }
-  return Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, String(value)]));
+  return parsed as Record<string, string>;
 }
 
 function describe(error: unknown): { name: string; message: string } {

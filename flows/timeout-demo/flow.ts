@@ -1,3 +1,4 @@
+import * as z from "zod";
 import { defineFlow } from "../registry/flow-definition";
 
 /** Runs past its one-minute timeout so the reaper stops it: shows TIMED_OUT and the SIGTERM path. Manual only. */
@@ -7,5 +8,5 @@ export default defineFlow({
   owner: "@data-eng",
   timeoutMinutes: 1,
   overlap: "allow",
-  params: { seconds: "300" },
+  params: { seconds: z.coerce.number().int().min(1).max(3600).default(300) },
 });

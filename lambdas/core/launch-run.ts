@@ -1,4 +1,5 @@
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
+import { checkParams, describeParamProblems } from "../../flows/registry/flow-params";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import { applyTransition, completeChange, previousState } from "./apply-transition";
 import type { CancelOutcome } from "./cancel-run";
@@ -83,9 +84,13 @@ export function createLauncher(deps: LaunchRunDeps) {
 function createLaunchNew(deps: LaunchRunDeps) {
   return async function launchNew(command: NewRunCommand | UpstreamRunCommand): Promise<LaunchOutcome> {
     const flow = deps.registry.require(command.flow);
+    const checked = checkParams(flow.params, "params" in command ? command.params : {});
+    if (!checked.ok) {
+      throw new InvalidLaunchRequestError(`flow "${flow.name}": ${describeParamProblems(checked.problems)}`);
+    }
     for (let tries = 1; ; tries += 1) {
       const now = deps.clock.now();
-      const planned = newRun(flow, command, now, deps.nonces);
+      const planned = newRun(flow, command, checked.params, now, deps.nonces);
       const problems = runTaskProblems({
         flow: flow.name,
         runId: planned.runId,
@@ -311,9 +316,11 @@ const TRIGGER_OF = {
   "upstream-run": Trigger.upstream,
 } as const satisfies Record<(NewRunCommand | UpstreamRunCommand)["kind"], Trigger>;
 
+/** The run a command asks for; `params` are the run's effective params, already checked against the flow's. */
 function newRun(
   flow: FlowDefinition,
   command: NewRunCommand | UpstreamRunCommand,
+  params: Record<string, string>,
   now: Date,
   nonces: NonceSource,
 ): NewRun {
@@ -326,7 +333,6 @@ function newRun(
         : command.kind === "upstream-run"
           ? upstreamRunId(flow.name, command.upstreamRunId)
           : manualRunId(flow.name, now, command.requestId ?? nonces.nonce());
-  const params = "params" in command ? command.params : {};
   const dataInterval =
     command.kind === "upstream-run"
       ? command.dataInterval
@@ -339,7 +345,7 @@ function newRun(
     trigger: TRIGGER_OF[command.kind],
     ...(slot ? { scheduledFor: slot.toISOString() } : {}),
     dataInterval,
-    params: { ...flow.params, ...params },
+    params,
     state: RunState.PENDING,
     attempt: 1,
     maxAttempts: flow.retries + 1,

@@ -1,3 +1,4 @@
+import * as z from "zod";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,7 +38,7 @@ const RETRIED = `
   process.exitCode = attempt === "1" ? 1 : 0;`;
 
 const registry = defineRegistry([
-  flow("ticker", TICKER, { params: { count: "10", fail: "false" } }),
+  flow("ticker", TICKER, { params: { count: z.string().default("10"), fail: z.string().default("false") } }),
   flow("retried", RETRIED, { retries: 1 }),
 ]);
 

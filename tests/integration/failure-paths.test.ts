@@ -1,3 +1,4 @@
+import * as z from "zod";
 import {
   ClientException,
   DescribeTasksCommand,
@@ -32,7 +33,15 @@ import { startSlackServer } from "../support/slack-server";
  */
 const TASK_ARN = "arn:aws:ecs:eu-west-1:111122223333:task/data-flows-dev/5b1e0c7d9a8f4e2b8c6d4f1a2b3c4d5e";
 const registry = defineRegistry([
-  { name: "orders-daily", description: "d", owner: "@o", retries: 1, overlap: "allow", timeoutMinutes: 30 },
+  {
+    name: "orders-daily",
+    description: "d",
+    owner: "@o",
+    retries: 1,
+    overlap: "allow",
+    timeoutMinutes: 30,
+    params: { payload: z.string().optional(), day: z.string().optional(), a: z.string().optional() },
+  },
   { name: "exclusive", description: "d", owner: "@o", overlap: "skip", retries: 0, timeoutMinutes: 30 },
   { name: "no-retries", description: "d", owner: "@o", overlap: "allow", retries: 0 },
 ]);

@@ -1,3 +1,4 @@
+import * as z from "zod";
 import { ConflictException, ECSClient, RunTaskCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
 import { mockClient } from "aws-sdk-client-mock";
 import { defineRegistry } from "../../flows/registry/flow-registry";
@@ -18,7 +19,7 @@ const registry = defineRegistry([
     schedule: { cron: "0 10 * * *" },
     retries: 2,
     overlap: "allow",
-    params: { target: "prod", window: "1d" },
+    params: { target: z.string().default("prod"), window: z.string().default("1d") },
   },
   {
     name: "dbt-after-orders",
@@ -26,7 +27,14 @@ const registry = defineRegistry([
     owner: "@analytics",
     upstream: ["orders-daily"],
   },
-  { name: "exclusive", description: "Never overlaps", owner: "@o", overlap: "skip", maxLatenessMinutes: 30 },
+  {
+    name: "exclusive",
+    description: "Never overlaps",
+    owner: "@o",
+    overlap: "skip",
+    maxLatenessMinutes: 30,
+    params: { limit: z.coerce.number().int().min(1).default(100), full: z.stringbool().default(false) },
+  },
 ]);
 const scheduled = { kind: "schedule", flow: "orders-daily", scheduledTime: "2026-03-02T10:00:00Z" };
 const retry = (attempt: number) => ({
@@ -327,6 +335,21 @@ describe("launcher", () => {
       const result = await handler({ kind: "manual", flow: "orders-daily", params: { target: "dev" } });
       expect(result.runId).toBe("orders-daily/m20260302T100001Z-abc123");
       expect((await runs.get(result.runId!))?.params).toEqual({ target: "dev", window: "1d" });
+    });
+
+    it("records typed params as the flow's schemas read them back", async () => {
+      const result = await handler({ kind: "manual", flow: "exclusive", params: { limit: "0010", full: "yes" } });
+      expect((await runs.get(result.runId!))?.params).toEqual({ limit: "10", full: "true" });
+    });
+
+    it.each([
+      ["an unknown param", { stpes: "5" }, 'param "stpes": unknown param'],
+      ["a value of the wrong type", { limit: "ten" }, 'param "limit": Invalid input: expected number'],
+      ["a value out of bounds", { limit: "0" }, 'param "limit": Too small'],
+    ])("refuses %s before any run is recorded, naming the param", async (_, params, message) => {
+      await expect(handler({ kind: "manual", flow: "exclusive", params })).rejects.toThrow(message);
+      expect(await runs.listByFlow("exclusive", { limit: 5 })).toEqual([]);
+      expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
     });
   });
 

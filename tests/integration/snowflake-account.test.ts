@@ -55,8 +55,8 @@ describe("orders-daily's Snowflake account", () => {
   });
   afterEach(() => jest.restoreAllMocks());
 
-  it("comes from the SNOWFLAKE_ACCOUNT secret whatever the params say", async () => {
-    const code = await runFlow({
+  const runOrdersDaily = (params: Record<string, string>) =>
+    runFlow({
       env: {
         DATA_FLOWS_FLOW: "orders-daily",
         DATA_FLOWS_ENV: "Prod",
@@ -64,7 +64,7 @@ describe("orders-daily's Snowflake account", () => {
         DATA_FLOWS_ATTEMPT: "1",
         DATA_FLOWS_INTERVAL_START: "2026-03-01T06:00:00.000Z",
         DATA_FLOWS_INTERVAL_END: "2026-03-02T06:00:00.000Z",
-        DATA_FLOWS_PARAMS: JSON.stringify({ ...hostileParams, warehouse: "ADHOC" }),
+        DATA_FLOWS_PARAMS: JSON.stringify(params),
         ...secrets,
       },
       registry,
@@ -72,29 +72,42 @@ describe("orders-daily's Snowflake account", () => {
       stop: new AbortController().signal,
       logger: new Logger({ serviceName: "test", logLevel: "INFO" }),
     });
-    expect(code).toBe(ExitCode.success);
+  const SESSION_KEYS = [
+    "account",
+    "application",
+    "authenticator",
+    "database",
+    "privateKey",
+    "role",
+    "schema",
+    "username",
+    "warehouse",
+  ].sort();
+
+  it("comes from the SNOWFLAKE_ACCOUNT secret; params choose only the session's warehouse, database, schema, role", async () => {
+    expect(await runOrdersDaily({ warehouse: "ADHOC" })).toBe(ExitCode.success);
     expect(created).toHaveLength(1);
     expect(created[0]).toMatchObject({ account: "myorg-prod", username: "DATA_FLOWS", authenticator: "SNOWFLAKE_JWT" });
-    // Only these keys: none of them (account aside, from the secret) moves the host.
-    expect(Object.keys(created[0]!).sort()).toEqual(
-      [
-        "account",
-        "application",
-        "authenticator",
-        "database",
-        "privateKey",
-        "role",
-        "schema",
-        "username",
-        "warehouse",
-      ].sort(),
-    );
+    expect(Object.keys(created[0]!).sort()).toEqual(SESSION_KEYS);
     expect(created[0]).toMatchObject({
       warehouse: "ADHOC",
       database: "ANALYTICS",
       schema: "ORDERS",
       role: "TRANSFORMER",
     });
+  });
+
+  it("is never reached with params that would move the connection: the flow does not take them (exit 78)", async () => {
+    expect(await runOrdersDaily({ ...hostileParams, warehouse: "ADHOC" })).toBe(ExitCode.configurationError);
+    expect(created).toEqual([]);
+  });
+
+  it("takes nothing but the session's names from params, whatever else they hold", () => {
+    const options = snowflakeConnectionOptions(secrets, { ...hostileParams, warehouse: "ADHOC" });
+    expect(Object.keys(options).sort()).toEqual(
+      SESSION_KEYS.filter((key) => !["database", "role", "schema"].includes(key)),
+    );
+    expect(options.account).toBe("myorg-prod");
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import * as z from "zod";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +12,7 @@ const registry = defineRegistry([
     owner: "@data-eng",
     schedule: { cron: "0 6 * * *", timezone: "Europe/London" },
   },
-  { name: "adhoc", description: "d", owner: "@data-eng" },
+  { name: "adhoc", description: "d", owner: "@data-eng", params: { steps: z.coerce.number().int().default(3) } },
 ]);
 
 const cli = (...argv: string[]) =>
@@ -53,6 +54,20 @@ describe("the data-flows CLI", () => {
       code: 2,
       err: 'data-flows: unknown flow "nope"; known flows: orders-daily, adhoc',
     });
+  });
+
+  it.each([
+    ["a typo", ["stpes=5"], 'param "stpes": unknown param (did you mean "steps"?); it takes steps'],
+    [
+      "a value of the wrong type",
+      ["steps=abc"],
+      'param "steps": Invalid input: expected number, received NaN (got "abc")',
+    ],
+  ])("refuses %s in a param before contacting anything, naming the param", async (_, params, message) => {
+    // Nothing is running here: a request sent would fail with "not running" instead.
+    const { code, err } = await cli("run", "adhoc", ...params.flatMap((param) => ["--param", param]));
+    expect(code).toBe(2);
+    expect(err).toBe(`data-flows: flow "adhoc": ${message}`);
   });
 
   it("says how to start the local control plane when it is not running", async () => {

@@ -1,3 +1,4 @@
+import * as z from "zod";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { setTimeout as sleep } from "node:timers/promises";
 import { defineRegistry } from "../../flows/registry/flow-registry";
@@ -6,9 +7,20 @@ import type { FlowContext, FlowMain } from "../../flows/runtime/flow-context";
 import { runFlow } from "../../flows/runtime/run-flow";
 
 const registry = defineRegistry([
-  { name: "plain", description: "d", owner: "@o", params: { window: "1d" } },
+  {
+    name: "plain",
+    description: "d",
+    owner: "@o",
+    params: { window: z.string().default("1d"), day: z.iso.date().optional(), limit: z.coerce.number().default(10) },
+  },
   { name: "with-secret", description: "d", owner: "@o", secrets: ["DBT_CLOUD_TOKEN"] },
-  { name: "calls-out", description: "d", owner: "@o", allowedHosts: ["api.example.com"], params: { api: "" } },
+  {
+    name: "calls-out",
+    description: "d",
+    owner: "@o",
+    allowedHosts: ["api.example.com"],
+    params: { api: z.string().default("") },
+  },
 ]);
 const taskEnv = (flow: string, extra: Record<string, string> = {}) => ({
   DATA_FLOWS_FLOW: flow,
@@ -60,7 +72,7 @@ describe("the flow runtime", () => {
       flow: "plain",
       runId: "plain/20260302T1000Z",
       attempt: 2,
-      params: { window: "1d", day: "2026-03-01" },
+      params: { window: "1d", day: "2026-03-01", limit: 10 },
       dataInterval: { start: new Date("2026-03-01T10:00:00.000Z"), end: new Date("2026-03-02T10:00:00.000Z") },
     });
   });
@@ -115,7 +127,7 @@ describe("the flow runtime", () => {
   });
 
   it("exits 78 when a param points the flow at a host it does not list, naming the param and the hosts", async () => {
-    const main: FlowMain = async (context) => void context.externalUrl(context.params.api!, "param api");
+    const main: FlowMain = async (context) => void context.externalUrl(String(context.params.api), "param api");
     const code = await run(taskEnv("calls-out", { DATA_FLOWS_PARAMS: '{"api":"https://elsewhere.example"}' }), main);
     expect(code).toBe(ExitCode.configurationError);
     expect(lines.join("")).toContain(
@@ -128,7 +140,7 @@ describe("the flow runtime", () => {
     ["Dev", ExitCode.configurationError],
     ["Prod", ExitCode.configurationError],
   ])("in %s, a loopback URL gives exit %i", async (environment, expected) => {
-    const main: FlowMain = async (context) => void context.externalUrl(context.params.api!, "param api");
+    const main: FlowMain = async (context) => void context.externalUrl(String(context.params.api), "param api");
     const env = taskEnv("calls-out", {
       DATA_FLOWS_ENV: environment,
       DATA_FLOWS_PARAMS: '{"api":"http://127.0.0.1:8080"}',
