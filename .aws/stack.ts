@@ -61,6 +61,11 @@ export class DataFlowsStack extends TerraformStack {
       region: config.region,
       network: config.network,
     });
+    const runs = new RunsTable(this, "runs", {
+      name: names.runsTable,
+      deletionProtection: config.tableDeletionProtection,
+      retentionDays: config.runRetentionDays,
+    });
     const tasks = new FlowTasks(this, "flow-tasks", {
       names,
       region: config.region,
@@ -71,11 +76,7 @@ export class DataFlowsStack extends TerraformStack {
       keepImages: config.keepImages,
       cpuArchitecture: config.flowImageArchitecture,
       imageTag: imageTag.stringValue,
-    });
-    const runs = new RunsTable(this, "runs", {
-      name: names.runsTable,
-      deletionProtection: config.tableDeletionProtection,
-      retentionDays: config.runRetentionDays,
+      runsTable: { name: runs.table.name, arn: runs.table.arn },
     });
     const onCall = new OnCall(this, "on-call", { names, region: config.region, accountId: config.accountId });
 

@@ -5,6 +5,7 @@ import { defineRegistry } from "../flows/registry/flow-registry";
 import type { ControlPlanePorts, ControlPlaneSettings } from "../lambdas/composition-root";
 import { composeControlPlane, onlyPorts } from "../lambdas/composition-root";
 import { TEST_SETTINGS } from "../tests/support/control-plane";
+import { memoryFlowState } from "../tests/support/memory-flow-state";
 import type { StartedTask } from "./ecs-lifecycle";
 import { BENCH_CLUSTER_ARN, taskArnOfStarted } from "./ecs-lifecycle";
 
@@ -44,6 +45,7 @@ export function composeBench(ports: Partial<ControlPlanePorts>, settings: Partia
     onlyPorts("the bench", {
       logger: new Logger({ logLevel: "SILENT" }),
       nonces: { nonce: () => randomBytes(8).toString("hex").slice(0, 10) },
+      flowState: memoryFlowState(),
       ...ports,
     } as Partial<ControlPlanePorts>),
     { ...BENCH_SETTINGS, ...settings },

@@ -1,5 +1,6 @@
+import { DynamoFlowState } from "../lambdas/adapters/dynamo-flow-state";
 import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
-import type { RunStore } from "../lambdas/core/ports";
+import type { FlowStateStore, RunStore } from "../lambdas/core/ports";
 import { localDocumentClient } from "../local/dynalite-server";
 import { TOKEN_HEADER } from "../local/invoke-api";
 import { LOCAL_ENVIRONMENT, localLogsDir, readLocalEndpoints } from "../local/local-environment";
@@ -12,6 +13,8 @@ export { CliError } from "./errors";
 /** What the CLI needs of an environment: its runs, its tasks' logs and a way to invoke its launcher. */
 export interface Target {
   runs: RunStore;
+  /** The flows' pauses and watermarks. */
+  flowState: FlowStateStore;
   logs: TaskLogReader;
   dynamoEndpoint: string;
   invokeLauncher(payload: unknown): Promise<unknown>;
@@ -30,6 +33,7 @@ export function connectLocal(dataDir: string): Target {
       tableName: LOCAL_ENVIRONMENT.names.runsTable,
       retentionDays: LOCAL_ENVIRONMENT.retentionDays,
     }),
+    flowState: new DynamoFlowState({ client, tableName: LOCAL_ENVIRONMENT.names.runsTable }),
     logs: new LocalTaskLogReader(localLogsDir(dataDir)),
     async invokeLauncher(payload) {
       let response: Response;

@@ -9,6 +9,7 @@ import { registerCancel } from "./commands/cancel";
 import { registerEvents } from "./commands/events";
 import { registerFlows } from "./commands/flows";
 import { registerLogs } from "./commands/logs";
+import { registerPause } from "./commands/pause";
 import { registerRun } from "./commands/run";
 import { registerRuns } from "./commands/runs";
 import { registerShow } from "./commands/show";
@@ -28,6 +29,7 @@ const COMMANDS: readonly ((program: Command, cli: CliContext) => void)[] = [
   registerShow,
   registerLogs,
   registerCancel,
+  registerPause,
   registerEvents,
 ];
 const REPOSITORY_ROOT = resolve(__dirname, "..");

@@ -2,7 +2,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import { composeControlPlane, onlyPorts } from "../lambdas/composition-root";
 import type { RetryCommand } from "../lambdas/core/launch-command";
-import type { RunEventPublisher, RunStore } from "../lambdas/core/ports";
+import type { FlowStateStore, RunEventPublisher, RunStore } from "../lambdas/core/ports";
 import type { RecordOutcome } from "../lambdas/core/record-task-state";
 
 export interface ReplaySummary {
@@ -19,6 +19,8 @@ export async function replayEvents(options: {
   text: string;
   registry: FlowRegistry;
   runs: RunStore;
+  /** Where a replayed success commits the watermark its attempt proposed. */
+  flowState: FlowStateStore;
   clusterArn: string;
   events: RunEventPublisher;
   onRetry?: (retry: RetryCommand, at: Date) => void;
@@ -30,6 +32,7 @@ export async function replayEvents(options: {
   const ports = onlyPorts("events replay", {
     registry: options.registry,
     runs: options.runs,
+    flowState: options.flowState,
     events: options.events,
     retries: { schedule: async (retry, at) => options.onRetry?.(retry, at), cancel: async () => undefined },
     taskControl: {

@@ -21,3 +21,18 @@ export const RUNS_TABLE_KEY_ATTRIBUTES: readonly string[] = [
   RUNS_TABLE.sortKey,
   ...Object.values(RUNS_TABLE.indexes).flatMap((index) => [index.partitionKey, index.sortKey]),
 ];
+
+/** The key of a run's item. The flow container writes one attribute of it (its watermark proposal), hence a contract. */
+export function runItemKey(runId: string): { pk: string; sk: string } {
+  return { [RUNS_TABLE.partitionKey]: `RUN#${runId}`, [RUNS_TABLE.sortKey]: "RUN" } as { pk: string; sk: string };
+}
+
+/**
+ * The one attribute of its run's item a flow container may write (its task role allows nothing else): the watermark
+ * the attempt proposes, `{ value, attempt, at }`. The recorder commits it to the flow when, and only when, that
+ * attempt SUCCEEDS.
+ */
+export const WATERMARK_PROPOSAL_ATTRIBUTE = "proposedWatermark";
+
+/** Every attribute a proposal's UpdateItem names: the key, and the proposal. Its task role allows no other. */
+export const WATERMARK_WRITE_ATTRIBUTES = [RUNS_TABLE.partitionKey, RUNS_TABLE.sortKey, WATERMARK_PROPOSAL_ATTRIBUTE];

@@ -24,7 +24,16 @@ export const TaskEnv = {
   intervalStart: "DATA_FLOWS_INTERVAL_START",
   /** The end of the run's data interval, exclusive, ISO 8601 UTC (RunTask override). */
   intervalEnd: "DATA_FLOWS_INTERVAL_END",
+  /** The flow's watermark as the attempt started, when it has one (RunTask override). */
+  watermark: "DATA_FLOWS_WATERMARK",
+  /** The runs table, where the container writes its watermark proposal (task definition). */
+  runsTable: "DATA_FLOWS_RUNS_TABLE",
+  /** Locally only: the DynamoDB endpoint of `npm start`'s dynalite (in AWS the SDK finds DynamoDB itself). */
+  dynamodbEndpoint: "DATA_FLOWS_DYNAMODB_ENDPOINT",
 } as const;
+
+/** The longest watermark a flow may propose: it reaches the next attempt as an override, within RunTask's limit. */
+export const MAX_WATERMARK_CHARACTERS = 1024;
 
 /** Which attempt of which run a task is. */
 export interface RunReference {
@@ -43,7 +52,11 @@ export interface EnvironmentEntry {
  * (which is how a task is matched to its run before the launcher saved its ARN), so they must never hold a secret.
  */
 export function runOverrides(
-  run: RunReference & { params: Readonly<Record<string, string>>; dataInterval: { start: string; end: string } },
+  run: RunReference & {
+    params: Readonly<Record<string, string>>;
+    dataInterval: { start: string; end: string };
+    watermark?: string;
+  },
 ): { name: string; value: string }[] {
   return [
     { name: TaskEnv.runId, value: run.runId },
@@ -51,6 +64,7 @@ export function runOverrides(
     { name: TaskEnv.params, value: JSON.stringify(run.params) },
     { name: TaskEnv.intervalStart, value: run.dataInterval.start },
     { name: TaskEnv.intervalEnd, value: run.dataInterval.end },
+    ...(run.watermark !== undefined ? [{ name: TaskEnv.watermark, value: run.watermark }] : []),
   ];
 }
 

@@ -5,9 +5,10 @@ import flakyDemo from "./flaky-demo/flow";
 import helloWorld from "./hello-world/flow";
 import ordersDaily from "./orders-daily/flow";
 import timeoutDemo from "./timeout-demo/flow";
+import watermarkDemo from "./watermark-demo/flow";
 
 /** Every flow definition. Adding a flow here gives it its task definition, schedule, IAM, local runs and CLI entry. */
-export const FLOW_DEFINITIONS = [helloWorld, flakyDemo, timeoutDemo, dbtNightly, ordersDaily];
+export const FLOW_DEFINITIONS = [helloWorld, flakyDemo, timeoutDemo, watermarkDemo, dbtNightly, ordersDaily];
 
 /**
  * The validated flow registry: definitions only, so the Lambdas never bundle flow code (the runtime loads that inside

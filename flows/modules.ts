@@ -10,4 +10,5 @@ export const flowModules: Readonly<Record<string, () => Promise<{ default: FlowM
   "hello-world": () => import("./hello-world/main"),
   "orders-daily": () => import("./orders-daily/main"),
   "timeout-demo": () => import("./timeout-demo/main"),
+  "watermark-demo": () => import("./watermark-demo/main"),
 };

@@ -6,6 +6,7 @@ import { createLauncher } from "./core/launch-run";
 import type {
   AlertMarkers,
   Clock,
+  FlowStateStore,
   Invocation,
   LaunchQueue,
   NonceSource,
@@ -38,6 +39,7 @@ export interface ControlPlanePorts {
   taskControl: TaskControl;
   events: RunEventPublisher;
   retries: RetryScheduler;
+  flowState: FlowStateStore;
   launches: LaunchQueue;
   markers: AlertMarkers;
   notifier: Notifier;
@@ -79,6 +81,7 @@ export function composeControlPlane(ports: ControlPlanePorts, settings: ControlP
       events: ports.events,
       retries: ports.retries,
       taskControl: ports.taskControl,
+      flowState: ports.flowState,
       retryOptions: retryOptions(),
       clock: ports.clock,
       clusterArn: settings.clusterArn,
@@ -95,6 +98,7 @@ export function composeControlPlane(ports: ControlPlanePorts, settings: ControlP
           taskControl: ports.taskControl,
           events: ports.events,
           retries: ports.retries,
+          flowState: ports.flowState,
           retryOptions: retryOptions(),
           clock: ports.clock,
           nonces: ports.nonces,
@@ -128,6 +132,7 @@ export function composeControlPlane(ports: ControlPlanePorts, settings: ControlP
           tasks: ports.taskControl,
           launches: ports.launches,
           events: ports.events,
+          flowState: ports.flowState,
           recordTaskState: recordTaskState(),
           clock: ports.clock,
           limits: settings.reapLimits,

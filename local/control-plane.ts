@@ -3,6 +3,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import { DynamoAlertMarkers } from "../lambdas/adapters/dynamo-alert-markers";
+import { DynamoFlowState } from "../lambdas/adapters/dynamo-flow-state";
 import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
 import { randomNonces } from "../lambdas/adapters/random-nonces";
 import { SlackWebhookNotifier } from "../lambdas/adapters/slack-webhook-notifier";
@@ -116,6 +117,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     },
     onOutput: ({ runId, text }) => options.write(formatFlowOutput(runId, text)),
     hostEnv: options.hostEnv,
+    watermarkStore: { tableName: names.runsTable, endpoint: dynamo.endpoint },
     ...(options.persist && { journal: new TaskJournal(join(options.dataDir, "tasks")) }),
   });
   const slackWebhookUrl = options.hostEnv.SLACK_WEBHOOK_URL;
@@ -137,6 +139,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
       taskControl: runner,
       events,
       retries,
+      flowState: new DynamoFlowState({ client: dynamo.client, tableName: names.runsTable }),
       // The reaper's hand-offs are awaited locally, so a pass has finished its work when it returns.
       launches: { send: (command) => invoker.deliver("launcher", command) },
       markers: new DynamoAlertMarkers({

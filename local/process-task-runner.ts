@@ -34,6 +34,11 @@ export interface ProcessTaskRunnerOptions {
    * only its declared secrets and the few variables in `HOST_VARIABLES`, never the rest of the shell.
    */
   hostEnv: NodeJS.ProcessEnv;
+  /**
+   * What the task definition gives a flow that keeps a watermark, as the stack does: where the runs table is (here,
+   * dynalite's endpoint and table).
+   */
+  watermarkStore?: { tableName: string; endpoint: string };
   /** Time between SIGTERM and SIGKILL when a task is stopped, as a task definition's `stopTimeout` (ECS: 30 s). */
   stopTimeoutMs?: number;
   /** Where running tasks are written down, so a start after a kill -9 can stop what was left running. */
@@ -380,6 +385,11 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     env[TaskEnv.flow] = request.flow;
     env[TaskEnv.environment] = this.options.names.ssmEnvironment;
     env[TaskEnv.stopTimeoutSeconds] = String(Math.ceil((this.options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS) / 1000));
+    const store = this.options.watermarkStore;
+    if (store && this.options.registry.get(request.flow)?.watermark) {
+      env[TaskEnv.runsTable] = store.tableName;
+      env[TaskEnv.dynamodbEndpoint] = store.endpoint;
+    }
     for (const { name, value } of overrides) env[name] = value;
     return env;
   }

@@ -10,6 +10,7 @@ import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { FunctionEnv } from "../../contracts/control-plane";
 import type { EnvironmentNames } from "../../contracts/resource-names";
+import { WATERMARK_WRITE_ATTRIBUTES } from "../../contracts/runs-table";
 import { FLOW_CONTAINER_NAME, TaskEnv } from "../../contracts/task-environment";
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
 import { allow, assumeRolePolicy, parameterArn, policyDocument, readParameters } from "../iam";
@@ -29,6 +30,8 @@ export interface FlowTasksProps {
   logRetentionDays: number;
   keepImages: number;
   cpuArchitecture: "X86_64" | "ARM64";
+  /** Where flows that keep a watermark write their proposals. */
+  runsTable: { name: string; arn: string };
   /** The image tag every task definition pins (the commit SHA, given to `terraform apply`). */
   imageTag: string;
 }
@@ -40,9 +43,12 @@ export class FlowTasks extends Construct {
   readonly repositoryUrl: string;
   /** Per flow: its task definition. */
   readonly flows: { name: string; taskDefinitionArnWithoutRevision: string }[] = [];
-  /** The roles ECS assumes for flow tasks: one execution role per set of declared secrets, one task role. */
+  /**
+   * The roles ECS assumes for flow tasks: one execution role per set of declared secrets; one task role shared by
+   * every flow that calls nothing, and one of its own for each flow that keeps a watermark.
+   */
   readonly executionRoleArns: string[];
-  readonly taskRoleArn: string;
+  readonly taskRoleArns: string[];
   private readonly network: Network;
   private readonly names: EnvironmentNames;
   private readonly region: string;
@@ -100,7 +106,32 @@ export class FlowTasks extends Construct {
         StringEquals: { "aws:SourceAccount": props.accountId },
       }),
     });
-    this.taskRoleArn = taskRole.arn;
+    this.taskRoleArns = [taskRole.arn];
+    const taskRoleFor = (flow: FlowDefinition): IamRole => {
+      if (!flow.watermark) return taskRole;
+      const role = new IamRole(this, `${flow.name}-task-role`, {
+        name: `${names.prefix}-flow-${flow.name}`,
+        description: `What flow ${flow.name} may call in AWS: propose its watermark on its own runs' items`,
+        assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com", {
+          StringEquals: { "aws:SourceAccount": props.accountId },
+        }),
+      });
+      new IamRolePolicy(this, `${flow.name}-task-policy`, {
+        role: role.id,
+        name: "propose-watermark",
+        policy: policyDocument([
+          // DynamoDB fine-grained access control: items whose partition key is one of this flow's runs, and of those
+          // only the proposal attribute (with the key attributes every request names); nothing read back.
+          allow(["dynamodb:UpdateItem"], [props.runsTable.arn], {
+            "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`RUN#${flow.name}/*`] },
+            "ForAllValues:StringEquals": { "dynamodb:Attributes": [...WATERMARK_WRITE_ATTRIBUTES] },
+            StringEqualsIfExists: { "dynamodb:ReturnValues": "NONE" },
+          }),
+        ]),
+      });
+      this.taskRoleArns.push(role.arn);
+      return role;
+    };
     const parameterArnsOf = (secrets: readonly string[]) =>
       secrets.map((secret) => parameterArn(props.region, props.accountId, names.secretParameter(secret)));
     const executionRoles = new Map<string, IamRole>();
@@ -150,7 +181,7 @@ export class FlowTasks extends Construct {
         memory: String(flow.memoryMiB),
         runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: props.cpuArchitecture },
         executionRoleArn: executionRoleFor(flow.secrets).arn,
-        taskRoleArn: taskRole.arn,
+        taskRoleArn: taskRoleFor(flow).arn,
         volume: [{ name: "tmp" }],
         containerDefinitions: JSON.stringify([
           {
@@ -166,6 +197,12 @@ export class FlowTasks extends Construct {
               { name: TaskEnv.environment, value: names.ssmEnvironment },
               { name: TaskEnv.stopTimeoutSeconds, value: String(stopTimeoutSeconds(flow.timeoutMinutes)) },
               { name: "TMPDIR", value: "/tmp" },
+              ...(flow.watermark
+                ? [
+                    { name: TaskEnv.runsTable, value: props.runsTable.name },
+                    { name: "AWS_REGION", value: props.region },
+                  ]
+                : []),
             ],
             secrets: flow.secrets.map((secret, index) => ({ name: secret, valueFrom: parameterArns[index] })),
             // The flow's user can write here only because the image declares VOLUME /tmp with mode 1777: a task
@@ -207,7 +244,7 @@ export class FlowTasks extends Construct {
       // 10,240-character limit for a role's inline policies.
       allow(["ecs:RunTask"], [`${this.taskDefinitionPrefix}*:*`], this.inThisCluster),
       allow(["ecs:TagResource"], [this.taskArns], { StringEquals: { "ecs:CreateAction": "RunTask" } }),
-      allow(["iam:PassRole"], [...this.executionRoleArns, this.taskRoleArn], {
+      allow(["iam:PassRole"], [...this.executionRoleArns, ...this.taskRoleArns], {
         StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
       }),
     );

@@ -25,7 +25,8 @@ export interface NetworkProps {
  * stable address to allow-list in Snowflake or Redshift. The task security group admits nothing and lets out HTTPS,
  * and HTTP for certificate revocation checks (OCSP responders and CRLs are served over port 80 by design; without it
  * the Snowflake driver waits for a timeout on every new connection). A created VPC reaches S3 through a gateway
- * endpoint, so image layers (ECR stores them in S3) do not pass through the NAT gateway's per-GB charge.
+ * endpoint, so image layers (ECR stores them in S3) do not pass through the NAT gateway's per-GB charge, and DynamoDB
+ * through another (watermark proposals).
  */
 export class Network extends Construct {
   readonly vpcId: string;
@@ -51,6 +52,14 @@ export class Network extends Construct {
         vpcEndpointType: "Gateway",
         routeTableIds: [created.privateRouteTableId],
         tags: { Name: `${prefix}-s3` },
+      });
+      // Flows that keep a watermark write it to the runs table: a gateway endpoint costs nothing and skips the NAT.
+      new VpcEndpoint(this, "dynamodb-gateway-endpoint", {
+        vpcId: created.vpcId,
+        serviceName: `com.amazonaws.${props.region}.dynamodb`,
+        vpcEndpointType: "Gateway",
+        routeTableIds: [created.privateRouteTableId],
+        tags: { Name: `${prefix}-dynamodb` },
       });
     }
 

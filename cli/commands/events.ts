@@ -22,10 +22,12 @@ export function registerEvents(program: Command, cli: CliContext): void {
       // Replaying rewrites run history: never against a deployed environment's table.
       if (cli.env() !== "local") throw new CliError("events replay works on the local control plane only");
       const text = readText(file);
+      const target = cli.connect();
       const summary = await replayEvents({
         text,
         registry: cli.registry,
-        runs: cli.connect().runs,
+        runs: target.runs,
+        flowState: target.flowState,
         clusterArn: options.cluster,
         events: { publish: async (change) => void (options.json || cli.io.out(formatRunChange(change, false))) },
         onRetry: (retry, at) =>

@@ -1,36 +1,149 @@
-import { nextFireTimes, scheduleSpecOf } from "../../flows/registry/schedule";
-import { table } from "../format";
+import type { FlowDefinition } from "../../flows/registry/flow-definition";
+import { describeParam } from "../../flows/registry/flow-params";
+import { describeSchedule, nextFireTimes, scheduleSpecOf } from "../../flows/registry/schedule";
+import type { FlowPause, Watermark } from "../../lambdas/core/ports";
+import { explainError } from "../errors";
 import type { Command } from "commander";
 import type { CliContext } from "../context";
 
-/** `flows`: the registry, with schedules and next fire times. */
+/** How many upcoming fires `flows` shows per flow. */
+const NEXT_FIRES = 3;
+
+/** One flow as `flows --json` prints it: its definition, as an operator needs it, and what is set on it now. */
+export interface FlowListing {
+  name: string;
+  description: string;
+  owner: string;
+  schedule: string | null;
+  timezone: string | null;
+  enabled: boolean;
+  nextFires: string[];
+  upstream: string[];
+  retries: number;
+  timeoutMinutes: number;
+  overlap: string;
+  maxLatenessMinutes: number;
+  params: Record<string, ReturnType<typeof describeParam>>;
+  keepsWatermark: boolean;
+  /** null when the flow is not paused, or when its state could not be read (`stateError` says why). */
+  paused: FlowPause | null;
+  watermark: Watermark | null;
+  stateError?: string;
+}
+
+/** `flows`: the registry as an operator reads it, with each flow's next fires, pause and watermark. */
 export function registerFlows(program: Command, cli: CliContext): void {
   program
     .command("flows")
-    .description("list the flows in the registry with their schedules and next fire times")
+    .description("list the flows: schedule, next fires, upstream, retries, timeout, params, paused, watermark")
     .option("--json", "print JSON")
-    .action((options: { json?: boolean }) => {
-      const flows = cli.registry.flows.map((flow) => ({
-        name: flow.name,
-        owner: flow.owner,
-        schedule: flow.schedule?.cron ?? (flow.schedule?.rate ? `rate ${flow.schedule.rate}` : null),
-        timezone: flow.schedule?.timezone ?? null,
-        enabled: flow.schedule?.enabled ?? false,
-        nextFire: flow.schedule?.enabled
-          ? nextFireTimes(scheduleSpecOf(flow.schedule), flow.schedule.timezone, cli.io.now(), 1)[0]!.toISOString()
-          : null,
-      }));
-      cli.print(options.json, flows, () =>
-        table(
-          ["NAME", "SCHEDULE", "TIMEZONE", "NEXT FIRE (UTC)", "OWNER"],
-          cli.registry.flows.map((flow, index) => [
-            flow.name,
-            flow.schedule ? `${flows[index]!.schedule}${flow.schedule.enabled ? "" : " (disabled)"}` : "manual only",
-            flow.schedule?.timezone ?? "",
-            flows[index]!.nextFire?.slice(0, 16).replace("T", " ") ?? "",
-            flow.owner,
-          ]),
-        ),
+    .action(async (options: { json?: boolean }) => {
+      const now = cli.io.now();
+      const state = await readState(cli);
+      const listings = cli.registry.flows.map((flow) => listing(flow, now, state));
+      if (state.error) cli.io.err(`data-flows: pauses and watermarks not shown: ${state.error}`);
+      cli.print(options.json, listings, () =>
+        listings.flatMap((flow, index) => [...(index ? [""] : []), ...lines(flow)]),
       );
     });
+}
+
+interface FlowStates {
+  pauses: Map<string, FlowPause>;
+  watermarks: Map<string, Watermark>;
+  error?: string;
+}
+
+/** Pauses and watermarks live in the environment's runs table; without it, the registry is still worth printing. */
+async function readState(cli: CliContext): Promise<FlowStates> {
+  const states: FlowStates = { pauses: new Map(), watermarks: new Map() };
+  try {
+    const { flowState } = cli.connect();
+    await Promise.all(
+      cli.registry.flows.map(async (flow) => {
+        const [pause, watermark] = await Promise.all([
+          flowState.pauseOf(flow.name),
+          flow.watermark ? flowState.watermarkOf(flow.name) : undefined,
+        ]);
+        if (pause) states.pauses.set(flow.name, pause);
+        if (watermark) states.watermarks.set(flow.name, watermark);
+      }),
+    );
+  } catch (error) {
+    const explained = explainError(error, cli.env());
+    if (explained === undefined) throw error;
+    states.error = explained;
+  }
+  return states;
+}
+
+function listing(flow: FlowDefinition, now: Date, state: FlowStates): FlowListing {
+  const { schedule } = flow;
+  return {
+    name: flow.name,
+    description: flow.description,
+    owner: flow.owner,
+    schedule: schedule?.cron ?? (schedule?.rate ? `rate ${schedule.rate}` : null),
+    timezone: schedule?.timezone ?? null,
+    enabled: schedule?.enabled ?? false,
+    nextFires: schedule?.enabled
+      ? nextFireTimes(scheduleSpecOf(schedule), schedule.timezone, now, NEXT_FIRES).map((fire) => fire.toISOString())
+      : [],
+    upstream: flow.upstream,
+    retries: flow.retries,
+    timeoutMinutes: flow.timeoutMinutes,
+    overlap: flow.overlap,
+    maxLatenessMinutes: flow.maxLatenessMinutes,
+    params: Object.fromEntries(Object.entries(flow.params).map(([name, schema]) => [name, describeParam(schema)])),
+    keepsWatermark: flow.watermark,
+    paused: state.pauses.get(flow.name) ?? null,
+    watermark: state.watermarks.get(flow.name) ?? null,
+    ...(state.error && { stateError: state.error }),
+  };
+}
+
+/** A flow as a block of labelled lines, the way `kubectl describe` prints a resource. */
+function lines(flow: FlowListing): string[] {
+  const minute = (iso: string) => iso.slice(0, 16).replace("T", " ");
+  const starts = [
+    flow.schedule !== null && flow.timezone !== null
+      ? describeSchedule({
+          ...(flow.schedule.startsWith("rate ") ? { rate: flow.schedule.slice(5) } : { cron: flow.schedule }),
+          timezone: flow.timezone,
+          enabled: flow.enabled,
+        })
+      : undefined,
+    flow.upstream.length ? `after ${flow.upstream.join(", ")} succeeds` : undefined,
+  ].filter(Boolean);
+  const params = Object.entries(flow.params).map(
+    ([name, param]) =>
+      `${name} (${param.type}${param.required ? ", required" : ""}${param.default !== undefined ? `, default ${param.default}` : ""})`,
+  );
+  const fields: [string, string | undefined][] = [
+    ["owner", flow.owner],
+    ["starts", starts.length ? starts.join("; ") : "manual only"],
+    ["next fires", flow.nextFires.length ? `${flow.nextFires.map(minute).join(", ")} UTC` : undefined],
+    ["retries", `${flow.retries}, timeout ${flow.timeoutMinutes} min, overlap ${flow.overlap}`],
+    ["params", params.length ? params.join(", ") : undefined],
+    [
+      "watermark",
+      flow.watermark
+        ? `${flow.watermark.value} (committed by ${flow.watermark.runId} at ${minute(flow.watermark.committedAt)})`
+        : flow.keepsWatermark && !flow.stateError
+          ? "none yet"
+          : undefined,
+    ],
+    [
+      "paused",
+      flow.paused
+        ? `PAUSED by ${flow.paused.pausedBy} at ${minute(flow.paused.pausedAt)}${flow.paused.reason ? `: ${flow.paused.reason}` : ""}`
+        : undefined,
+    ],
+  ];
+  return [
+    `${flow.name}${flow.paused ? "  [PAUSED]" : ""}  ${flow.description}`,
+    ...fields
+      .filter((field): field is [string, string] => field[1] !== undefined)
+      .map(([label, value]) => `  ${label.padEnd(11)}${value}`),
+  ];
 }

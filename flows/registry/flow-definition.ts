@@ -92,6 +92,12 @@ export const flowDefinitionSchema = z
      * the network only through `context.externalUrl`, which refuses any other host; loopback only in Local.
      */
     allowedHosts: allowedHostsSchema,
+    /**
+     * The flow keeps a watermark (the last value it loaded up to) between runs: its code reads it and proposes the
+     * next through its context, and a proposal is committed only when its attempt SUCCEEDS. Only such a flow's task
+     * may write its proposal (to its own runs' items, that one attribute): the others' tasks may call nothing.
+     */
+    watermark: z.boolean().default(false),
     command: z.array(z.string().min(1)).min(1).optional(),
     /** Flows whose success starts this one (once per upstream run), in addition to or instead of a schedule. */
     upstream: z.array(z.string()).default([]),

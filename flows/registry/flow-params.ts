@@ -100,8 +100,9 @@ export function describeParam(schema: z.ZodType): { type: string; required: bool
   const type = [
     Array.isArray(json.enum) ? json.enum.join("|") : typeof json.type === "string" ? json.type : "text",
     typeof json.format === "string" ? `(${json.format})` : undefined,
-    typeof json.minimum === "number" ? `≥${json.minimum}` : undefined,
-    typeof json.maximum === "number" ? `≤${json.maximum}` : undefined,
+    // zod's int() bounds every integer by the safe-integer range: a bound worth printing is a narrower one.
+    typeof json.minimum === "number" && json.minimum > Number.MIN_SAFE_INTEGER ? `≥${json.minimum}` : undefined,
+    typeof json.maximum === "number" && json.maximum < Number.MAX_SAFE_INTEGER ? `≤${json.maximum}` : undefined,
   ]
     .filter(Boolean)
     .join(" ");

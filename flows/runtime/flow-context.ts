@@ -24,12 +24,28 @@ export interface FlowContext<Params extends object = Readonly<Record<string, unk
    * goes through here; clients that carry a secret take the `AllowedUrl` it returns, never a string.
    */
   externalUrl(raw: string, source: string): AllowedUrl;
+  /**
+   * The flow's watermark as this attempt started: the value its last successful run committed (undefined before the
+   * first). Only for a flow whose definition says `watermark: true`.
+   */
+  watermark: string | undefined;
+  /**
+   * Proposes the flow's next watermark (at most 1,024 characters; compared as text, so use ISO 8601 UTC instants or
+   * zero-padded numbers). It is committed only if this attempt SUCCEEDS, and only forward: a failed, cancelled or
+   * timed-out attempt leaves the watermark as it was. The last proposal of an attempt counts.
+   */
+  proposeWatermark(value: string): Promise<void>;
   /** Structured logger carrying flow, runId and attempt on every line. */
   logger: Logger;
   /** Records a figure (rows loaded, models built) as a structured log line. */
   metric(name: string, value: number): void;
   /** Aborted when ECS stops the task (SIGTERM): timeouts, cancels, scale-in. Pass it to every wait. */
   signal: AbortSignal;
+}
+
+/** Where a container's watermark proposals go (its run's item in the runs table). */
+export interface WatermarkSink {
+  propose(proposal: { runId: string; attempt: number; value: string; at: string }): Promise<void>;
 }
 
 /** A flow's entry point: resolves on success, rejects on failure. */

@@ -3,9 +3,10 @@ import { checkParams, describeParamProblems } from "../registry/flow-params";
 import type { FlowRegistry } from "../registry/flow-registry";
 import { ExitCode } from "../../contracts/exit-codes";
 import { secretParameterName } from "../../contracts/resource-names";
-import { parseAttempt, TaskEnv } from "../../contracts/task-environment";
+import { MAX_WATERMARK_CHARACTERS, parseAttempt, TaskEnv } from "../../contracts/task-environment";
+import { DynamoWatermarkSink } from "./dynamo-watermark-sink";
 import { checkExternalUrl } from "./external-url";
-import type { FlowMain } from "./flow-context";
+import type { FlowMain, WatermarkSink } from "./flow-context";
 import { FlowConfigurationError } from "./flow-context";
 
 export interface RunFlowOptions {
@@ -15,6 +16,9 @@ export interface RunFlowOptions {
   /** Aborted when the process receives SIGTERM. */
   stop: AbortSignal;
   logger?: Logger;
+  /** Where watermark proposals go; made from the environment (the runs table) when not given. */
+  watermarks?: (env: RunFlowOptions["env"]) => WatermarkSink;
+  now?: () => Date;
 }
 
 /** A problem with the task's configuration: the flow cannot run, and retrying will not change that. */
@@ -38,12 +42,32 @@ export async function runFlow(options: RunFlowOptions): Promise<ExitCode> {
       params: setup.params,
       dataInterval: { start: setup.dataInterval.start.toISOString(), end: setup.dataInterval.end.toISOString() },
     });
-    const { environment, ...context } = setup;
+    const { environment, keepsWatermark, ...context } = setup;
     const policy = { flow: setup.flow, allowedHosts: setup.allowedHosts, environment };
+    let sink: WatermarkSink | undefined;
+    const proposeWatermark = async (value: string) => {
+      if (!keepsWatermark) {
+        throw new FlowConfigurationError(
+          `flow "${setup.flow}" proposes a watermark: declare \`watermark: true\` in its flow.ts`,
+        );
+      }
+      if (typeof value !== "string" || value.length === 0 || value.length > MAX_WATERMARK_CHARACTERS) {
+        throw new FlowConfigurationError(`a watermark is text of 1 to ${MAX_WATERMARK_CHARACTERS} characters`);
+      }
+      sink ??= (options.watermarks ?? watermarkSinkOf)(options.env);
+      await sink.propose({
+        runId: setup.runId,
+        attempt: setup.attempt,
+        value,
+        at: (options.now ?? (() => new Date()))().toISOString(),
+      });
+      logger.info("watermark proposed", { watermark: value });
+    };
     // The params were read with this flow's own schemas, which is what its code's parameter type says.
     await (main as FlowMain)({
       ...context,
       externalUrl: (raw, source) => checkExternalUrl(raw, source, policy),
+      proposeWatermark,
       logger,
       metric: (name, value) => logger.info("metric", { metric: { name, value } }),
       signal: options.stop,
@@ -102,6 +126,8 @@ function readTaskEnvironment(env: RunFlowOptions["env"], registry: FlowRegistry)
     attempt,
     params,
     dataInterval,
+    watermark: flow.watermark ? env[TaskEnv.watermark] : undefined,
+    keepsWatermark: flow.watermark,
     secrets,
     allowedHosts: Object.freeze([...flow.allowedHosts]),
     environment,
@@ -144,4 +170,11 @@ function describe(error: unknown): { name: string; message: string } {
   return error instanceof Error
     ? { name: error.name, message: error.message }
     : { name: "Error", message: String(error) };
+}
+
+/** The runs table the task definition names (and, locally, `npm start`'s dynalite). */
+function watermarkSinkOf(env: RunFlowOptions["env"]): WatermarkSink {
+  const table = env[TaskEnv.runsTable];
+  if (!table) throw new ConfigurationError(`${TaskEnv.runsTable} is not set: the task cannot propose a watermark`);
+  return new DynamoWatermarkSink(table, env[TaskEnv.dynamodbEndpoint]);
 }

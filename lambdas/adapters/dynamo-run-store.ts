@@ -6,7 +6,7 @@ import type { CreateResult, LockResult, RunStore, TransitionRequest, TransitionR
 import type { NewRun, Run, RunTransition } from "../core/run";
 import type { RunState } from "../core/run-state";
 import { isTerminal, predecessorsOf } from "../core/run-state";
-import { RUNS_TABLE } from "../../contracts/runs-table";
+import { RUNS_TABLE, WATERMARK_PROPOSAL_ATTRIBUTE } from "../../contracts/runs-table";
 import { taskIdOf } from "../../contracts/resource-names";
 import { activePartition, byFlowPartition, byFlowSort, expiresAt, lockKey, runKey } from "./runs-table-keys";
 
@@ -33,6 +33,11 @@ export class DynamoRunStore implements RunStore {
 
   get tableName(): string {
     return this.options.tableName;
+  }
+
+  /** The client this store writes with: the other adapters of the same table (flow state, markers) share it. */
+  get client(): DynamoDBDocumentClient {
+    return this.options.client;
   }
 
   async create(run: NewRun): Promise<CreateResult> {
@@ -130,6 +135,7 @@ export class DynamoRunStore implements RunStore {
       values[":deadline"] = request.nextAttempt.deadline;
       sets.push("#attempt = :next", "deadline = :deadline", `${RUNS_TABLE.indexes.active.sortKey} = :deadline`);
       removes.push("taskArn", "taskVersion", "exitCode", "stopCode", "reason", "startedAt", "endedAt", "retryAt");
+      removes.push("watermarkAtStart", WATERMARK_PROPOSAL_ATTRIBUTE);
       if (!removes.includes("lastLaunchError")) removes.push("lastLaunchError");
       removes.push("redrives");
       if (!request.settle) removes.push("settlement");

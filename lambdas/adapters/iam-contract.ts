@@ -29,7 +29,17 @@ export type ResourceKind =
 
 /** A condition key's value on a request, by what it is. */
 export type ContextKind =
-  "cluster" | "ecsTasksService" | "schedulerService" | "runTaskCreation" | "ssmService" | "callerAccount";
+  | "cluster"
+  | "ecsTasksService"
+  | "schedulerService"
+  | "runTaskCreation"
+  | "ssmService"
+  | "callerAccount"
+  /** A run item's partition key of the flow (`RUN#<flow>/…`): DynamoDB's `dynamodb:LeadingKeys`. */
+  | "flowRunKey"
+  /** The attributes a watermark proposal names: `dynamodb:Attributes`. */
+  | "watermarkAttributes"
+  | "noReturnValues";
 
 /** One IAM authorisation a call needs. */
 export interface IamRequirement {
@@ -49,6 +59,7 @@ export interface AwsCall {
 export type AwsAdapter =
   | "DynamoRunStore"
   | "DynamoAlertMarkers"
+  | "DynamoFlowState"
   | "EcsTaskLauncher"
   | "EcsTaskControl"
   | "EventBridgePublisher"
@@ -81,6 +92,15 @@ export const AWS_CALLS: Readonly<Record<AwsAdapter, readonly AwsCall[]>> = {
     {
       command: "DeleteCommand",
       sentBy: "lambdas/adapters/dynamo-alert-markers.ts",
+      iam: [table("dynamodb:DeleteItem")],
+    },
+  ],
+  DynamoFlowState: [
+    { command: "GetCommand", sentBy: "lambdas/adapters/dynamo-flow-state.ts", iam: [table("dynamodb:GetItem")] },
+    { command: "PutCommand", sentBy: "lambdas/adapters/dynamo-flow-state.ts", iam: [table("dynamodb:PutItem")] },
+    {
+      command: "DeleteCommand",
+      sentBy: "lambdas/adapters/dynamo-flow-state.ts",
       iam: [table("dynamodb:DeleteItem")],
     },
   ],
@@ -188,6 +208,22 @@ export const SECRET_CALLS: readonly IamRequirement[] = [
     action: "kms:Decrypt",
     resource: "parameterKey",
     context: { "kms:ViaService": "ssmService" },
+  },
+];
+
+/**
+ * What a flow that keeps a watermark does with its task role (`flows/runtime/dynamo-watermark-sink.ts`): write its
+ * proposal, one attribute, on its own run's item.
+ */
+export const WATERMARK_TASK_CALLS: readonly IamRequirement[] = [
+  {
+    action: "dynamodb:UpdateItem",
+    resource: "runsTable",
+    context: {
+      "dynamodb:LeadingKeys": "flowRunKey",
+      "dynamodb:Attributes": "watermarkAttributes",
+      "dynamodb:ReturnValues": "noReturnValues",
+    },
   },
 ];
 

@@ -1,12 +1,20 @@
-import { RUNS_TABLE } from "../../contracts/runs-table";
+import { RUNS_TABLE, runItemKey } from "../../contracts/runs-table";
 
 /** The item layout of the runs table: which keys each kind of item lives under. */
-export const runKey = (runId: string) => ({ [RUNS_TABLE.partitionKey]: `RUN#${runId}`, [RUNS_TABLE.sortKey]: "RUN" });
+export const runKey = runItemKey;
 export const alertMarkerKey = (runId: string, key: string) => ({
   [RUNS_TABLE.partitionKey]: `RUN#${runId}`,
   [RUNS_TABLE.sortKey]: `ALERT#${key}`,
 });
 export const lockKey = (flow: string) => ({ [RUNS_TABLE.partitionKey]: `FLOW#${flow}`, [RUNS_TABLE.sortKey]: "LOCK" });
+export const pauseKey = (flow: string) => ({
+  [RUNS_TABLE.partitionKey]: `FLOW#${flow}`,
+  [RUNS_TABLE.sortKey]: "PAUSE",
+});
+export const watermarkKey = (flow: string) => ({
+  [RUNS_TABLE.partitionKey]: `FLOW#${flow}`,
+  [RUNS_TABLE.sortKey]: "WATERMARK",
+});
 export const byFlowPartition = (flow: string) => `FLOW#${flow}`;
 export const byFlowSort = (createdAt: string, runId: string) => `${createdAt}#${runId}`;
 export const activePartition = (flow: string) => `ACTIVE#${flow}`;

@@ -21,6 +21,7 @@ import { EventBridgePublisher } from "../adapters/eventbridge-publisher";
 import type { AwsAdapter, AwsCall } from "../adapters/iam-contract";
 import { AWS_CALLS } from "../adapters/iam-contract";
 import { LambdaLaunchQueue } from "../adapters/lambda-launch-queue";
+import { DynamoFlowState } from "../adapters/dynamo-flow-state";
 import { SchedulerRetries } from "../adapters/scheduler-retries";
 import { randomNonces } from "../adapters/random-nonces";
 import { SlackWebhookNotifier } from "../adapters/slack-webhook-notifier";
@@ -101,6 +102,11 @@ const PORTS: { [K in keyof ControlPlanePorts]: AwsFactory<ControlPlanePorts[K]> 
         retentionDays: c.RUN_RETENTION_DAYS,
       }),
     "DynamoRunStore",
+  ),
+  flowState: factory(
+    runsTable,
+    (c) => new DynamoFlowState({ client: clients.dynamo(), tableName: c.RUNS_TABLE_NAME }),
+    "DynamoFlowState",
   ),
   markers: factory(
     runsTable,

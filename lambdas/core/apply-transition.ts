@@ -1,14 +1,22 @@
-import type { RunEventPublisher, RunStore, TaskControl, TransitionRequest, TransitionResult } from "./ports";
+import type {
+  FlowStateStore,
+  RunEventPublisher,
+  RunStore,
+  TaskControl,
+  TransitionRequest,
+  TransitionResult,
+} from "./ports";
 import type { Run } from "./run";
 import { announce } from "./run-events";
-import type { RunState } from "./run-state";
-import { isTerminal } from "./run-state";
+import { isTerminal, RunState } from "./run-state";
 
 export interface ChangeDeps {
   runs: RunStore;
   events: RunEventPublisher;
   /** Needed only to settle endings that stop a task (timeouts, cancels). */
   taskControl?: Pick<TaskControl, "stopTask">;
+  /** Needed only to settle successes that commit the watermark their attempt proposed. */
+  flowState?: Pick<FlowStateStore, "commitWatermark">;
 }
 
 /**
@@ -23,14 +31,26 @@ export async function applyTransition(deps: ChangeDeps, request: TransitionReque
 
 /**
  * What a written change sets in motion, derived from the run as stored, so any retry can do it again: stop the task
- * an ending asked to stop, announce the change, release the flow's lock when the run has ended, and mark the
- * change's settlement paid. Each step is idempotent; a failure leaves the settlement owed for the reaper.
+ * an ending asked to stop, commit the watermark a succeeded attempt proposed, announce the change, release the flow's
+ * lock when the run has ended, and mark the change's settlement paid. Each step is idempotent; a failure leaves the
+ * settlement owed for the reaper.
  */
 export async function completeChange(deps: ChangeDeps, run: Run, from: RunState | null): Promise<void> {
   if (run.settlement?.stopTask) {
     if (!deps.taskControl)
       throw new Error(`${run.runId}: its ending asks to stop a task, and no task control is wired`);
     await deps.taskControl.stopTask(run.settlement.stopTask, `data-flows: ${run.reason ?? `run ended ${run.state}`}`);
+  }
+  const proposal = committableWatermark(run);
+  if (proposal) {
+    if (!deps.flowState)
+      throw new Error(`${run.runId}: it succeeded with a watermark to commit, and no flow state is wired`);
+    // Before the announcement: whatever the success starts downstream sees the watermark it committed.
+    await deps.flowState.commitWatermark(run.flow, {
+      value: proposal.value,
+      runId: run.runId,
+      committedAt: run.endedAt ?? run.updatedAt,
+    });
   }
   await deps.events.publish(announce(run, from));
   if (isTerminal(run.state) && run.holdsLock) await deps.runs.releaseLock(run.flow, run.runId);
@@ -40,4 +60,10 @@ export async function completeChange(deps: ChangeDeps, run: Run, from: RunState 
 /** The state a run's latest change came from, for announcing it again. */
 export function previousState(run: Run): RunState | null {
   return run.history.at(-2)?.state ?? null;
+}
+
+/** The watermark a run commits: the one its succeeding attempt proposed (an earlier attempt's proposal never counts). */
+export function committableWatermark(run: Run): { value: string } | undefined {
+  if (run.state !== RunState.SUCCEEDED) return undefined;
+  return run.proposedWatermark?.attempt === run.attempt ? run.proposedWatermark : undefined;
 }

@@ -2,7 +2,7 @@ import type { RunStateChanged } from "./ports";
 
 /**
  * What the launcher is asked to do, told apart by `kind`. Each sender has its own kind: EventBridge Scheduler's flow
- * schedules (`schedule`), the CLI (`manual`, `backfill`, `cancel`), the one-time retry schedules (`retry`), the reaper
+ * schedules (`schedule`), the CLI (`manual`, `backfill`, `cancel`, `pause`, `resume`), the one-time retry schedules (`retry`), the reaper
  * (`redrive`, `retry`), and the bus rule for upstream successes (`upstream`, from the event envelope).
  */
 export type LaunchCommand =
@@ -12,6 +12,8 @@ export type LaunchCommand =
   | RetryCommand
   | { kind: "redrive"; flow: string; runId: string }
   | { kind: "cancel"; flow: string; runId: string; requestedBy: string; reason?: string }
+  | { kind: "pause"; flow: string; requestedBy: string; reason?: string }
+  | { kind: "resume"; flow: string; requestedBy: string }
   | { kind: "upstream"; change: RunStateChanged };
 
 /** Start this attempt of a RETRYING run. */

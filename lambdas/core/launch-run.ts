@@ -11,6 +11,8 @@ import type { LaunchCommand, NewRunCommand, RetryCommand } from "./launch-comman
 import { InvalidLaunchRequestError } from "./launch-command";
 import type {
   Clock,
+  FlowPause,
+  FlowStateStore,
   NonceSource,
   RetryScheduler,
   RunEventPublisher,
@@ -36,6 +38,12 @@ export type LaunchOutcome =
   | { status: "launch-failed"; run: Run; reason: string }
   | CancelOutcome;
 
+/** What a command about a flow (not one run) did. */
+export type FlowOutcome =
+  | { status: "paused"; flow: string; pause: FlowPause }
+  | { status: "resumed"; flow: string; pause: FlowPause }
+  | { status: "not-paused"; flow: string };
+
 export interface LaunchRunDeps {
   registry: FlowRegistry;
   runs: RunStore;
@@ -44,6 +52,8 @@ export interface LaunchRunDeps {
   taskControl: Pick<TaskControl, "stopTask">;
   events: RunEventPublisher;
   retries: RetryScheduler;
+  /** Pauses (a paused flow's fires are SKIPPED) and watermarks (each attempt starts with its flow's). */
+  flowState: FlowStateStore;
   retryOptions: RetryOptions;
   clock: Clock;
   nonces: NonceSource;
@@ -63,7 +73,7 @@ const MANUAL_ID_ATTEMPTS = 3;
  */
 export function createLauncher(deps: LaunchRunDeps) {
   const launchNew = createLaunchNew(deps);
-  return async function launch(command: LaunchCommand): Promise<LaunchOutcome[]> {
+  return async function launch(command: LaunchCommand): Promise<(LaunchOutcome | FlowOutcome)[]> {
     switch (command.kind) {
       case "schedule":
       case "manual":
@@ -75,6 +85,9 @@ export function createLauncher(deps: LaunchRunDeps) {
         return [await redrive(deps, command.flow, command.runId)];
       case "cancel":
         return [await cancelRun(deps, command)];
+      case "pause":
+      case "resume":
+        return [await pauseOrResume(deps, command)];
       case "upstream":
         return launchDownstream(deps, launchNew, command.change);
     }
@@ -99,9 +112,9 @@ function createLaunchNew(deps: LaunchRunDeps) {
         dataInterval: planned.dataInterval,
       });
       if (problems.length) throw new InvalidLaunchRequestError(`${flow.name}: ${problems.join("; ")}`);
-      const late = lateness(flow, command, now);
-      const lock = late ? { holdsLock: false } : await overlap(deps, flow, planned.runId);
-      const skipReason = late ?? lock.skipReason;
+      const held = lateness(flow, command, now) ?? (await pausedReason(deps, flow, command));
+      const lock = held ? { holdsLock: false } : await overlap(deps, flow, planned.runId);
+      const skipReason = held ?? lock.skipReason;
       const run: NewRun = skipReason
         ? { ...planned, state: RunState.SKIPPED, reason: skipReason, settlement: {} }
         : { ...planned, ...(lock.holdsLock && { holdsLock: true }) };
@@ -198,6 +211,8 @@ async function startRetry(deps: LaunchRunDeps, command: RetryCommand): Promise<L
 }
 
 async function startAttempt(deps: LaunchRunDeps, flow: FlowDefinition, run: Run): Promise<LaunchOutcome> {
+  // Read at every attempt: a retry starts from what the last success committed, not from what attempt 1 saw.
+  const watermark = (await deps.flowState.watermarkOf(run.flow))?.value;
   let launched;
   try {
     launched = await deps.tasks.runTask({
@@ -206,6 +221,7 @@ async function startAttempt(deps: LaunchRunDeps, flow: FlowDefinition, run: Run)
       attempt: run.attempt,
       params: run.params,
       dataInterval: run.dataInterval,
+      ...(watermark !== undefined && { watermark }),
       clientToken: clientToken(run.runId, run.attempt),
       startedBy: startedBy(run.flow),
     });
@@ -223,6 +239,7 @@ async function startAttempt(deps: LaunchRunDeps, flow: FlowDefinition, run: Run)
       ...base,
       to: RunState.STARTING,
       task: { taskArn: launched.taskArn, version: 0 },
+      ...(watermark !== undefined && { fields: { watermarkAtStart: watermark } }),
     });
     if (!result.applied && result.run && isStrayTask(result.run, { taskArn: launched.taskArn, attempt: run.attempt })) {
       // A concurrent launch of this attempt ended it (no capacity) or started another task: this one has no run.
@@ -261,6 +278,39 @@ async function startAttempt(deps: LaunchRunDeps, flow: FlowDefinition, run: Run)
     settle: {},
   });
   return { status: "launch-failed", run: result.run ?? run, reason };
+}
+
+/**
+ * Why a fire of a paused flow is held: `paused by <who> at <when>: <why>`. Only what starts itself is held (a schedule
+ * fire, an upstream success); an operator's own run, rerun or backfill goes ahead.
+ */
+async function pausedReason(
+  deps: LaunchRunDeps,
+  flow: FlowDefinition,
+  command: NewRunCommand | UpstreamRunCommand,
+): Promise<string | undefined> {
+  if (command.kind !== "schedule" && command.kind !== "upstream-run") return undefined;
+  const pause = await deps.flowState.pauseOf(flow.name);
+  if (!pause) return undefined;
+  return `paused by ${pause.pausedBy} at ${pause.pausedAt}${pause.reason ? `: ${pause.reason}` : ""}`;
+}
+
+/** Pauses or resumes a flow's fires. Both are idempotent: pausing a paused flow keeps the first pause. */
+async function pauseOrResume(
+  deps: LaunchRunDeps,
+  command: Extract<LaunchCommand, { kind: "pause" | "resume" }>,
+): Promise<FlowOutcome> {
+  const flow = deps.registry.require(command.flow).name;
+  if (command.kind === "pause") {
+    const pause = await deps.flowState.pause(flow, {
+      pausedBy: command.requestedBy,
+      pausedAt: deps.clock.now().toISOString(),
+      ...(command.reason !== undefined && { reason: command.reason }),
+    });
+    return { status: "paused", flow, pause };
+  }
+  const lifted = await deps.flowState.resume(flow);
+  return lifted ? { status: "resumed", flow, pause: lifted } : { status: "not-paused", flow };
 }
 
 function lateness(flow: FlowDefinition, command: NewRunCommand | UpstreamRunCommand, now: Date): string | undefined {

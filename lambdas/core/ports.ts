@@ -75,6 +75,38 @@ export interface RunStore {
   lockHolder(flow: string): Promise<{ runId: string; acquiredAt: string } | undefined>;
 }
 
+/** An operator paused a flow: its schedule (and upstream) fires are recorded SKIPPED until it is resumed. */
+export interface FlowPause {
+  pausedBy: string;
+  pausedAt: string;
+  reason?: string;
+}
+
+/** The last value a flow committed (its high-water mark), by the run whose success committed it. */
+export interface Watermark {
+  value: string;
+  runId: string;
+  committedAt: string;
+}
+
+/**
+ * What operators and successes set on a flow, beside its runs: pauses and watermarks. Items of the runs table, never
+ * Terraform, so a deploy never fights an operator's pause.
+ */
+export interface FlowStateStore {
+  /** Pauses the flow; an existing pause is kept (who paused first, and why) and returned. */
+  pause(flow: string, pause: FlowPause): Promise<FlowPause>;
+  /** Lifts the pause, returning the one lifted (undefined when the flow was not paused). */
+  resume(flow: string): Promise<FlowPause | undefined>;
+  pauseOf(flow: string): Promise<FlowPause | undefined>;
+  watermarkOf(flow: string): Promise<Watermark | undefined>;
+  /**
+   * Moves the flow's watermark to `watermark.value` if it is greater (compared as text: ISO 8601 instants and
+   * zero-padded numbers order as text does); a smaller or equal value (a late, out-of-order success) keeps it.
+   */
+  commitWatermark(flow: string, watermark: Watermark): Promise<"advanced" | "kept">;
+}
+
 export type LockResult = { acquired: true } | { acquired: false; holder: string; acquiredAt: string };
 
 export interface TaskRequest {
@@ -83,6 +115,8 @@ export interface TaskRequest {
   attempt: number;
   params: Record<string, string>;
   dataInterval: DataInterval;
+  /** The flow's watermark as the attempt starts, if it has one. */
+  watermark?: string;
   clientToken: string;
   startedBy: string;
 }

@@ -1,7 +1,16 @@
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import { applyTransition, completeChange, previousState } from "./apply-transition";
-import type { Clock, Invocation, LaunchQueue, RunEventPublisher, RunStore, TaskControl, TaskLookup } from "./ports";
+import type {
+  Clock,
+  FlowStateStore,
+  Invocation,
+  LaunchQueue,
+  RunEventPublisher,
+  RunStore,
+  TaskControl,
+  TaskLookup,
+} from "./ports";
 import type { Run, Settlement } from "./run";
 import { isTerminal, RunState } from "./run-state";
 import type { createRecordTaskState } from "./record-task-state";
@@ -30,6 +39,8 @@ export interface ReapRunsDeps {
   /** Hands the launcher a retry or a re-drive, asynchronously. */
   launches: LaunchQueue;
   events: RunEventPublisher;
+  /** Where owed watermark commits go, when the reaper finishes a success's settlement. */
+  flowState: Pick<FlowStateStore, "commitWatermark">;
   /** The recorder's use case, for stops whose event was lost. */
   recordTaskState: ReturnType<typeof createRecordTaskState>;
   clock: Clock;
@@ -66,7 +77,7 @@ export interface ReapReport {
  * failure never stops the pass, and the pass stops before the invocation's deadline.
  */
 export function createReapRuns(deps: ReapRunsDeps) {
-  const change = { runs: deps.runs, events: deps.events, taskControl: deps.tasks };
+  const change = { runs: deps.runs, events: deps.events, taskControl: deps.tasks, flowState: deps.flowState };
 
   return async function reapRuns(invocation?: Invocation): Promise<ReapReport> {
     const report: ReapReport = {

@@ -1,6 +1,14 @@
 import { applyTransition, completeChange, previousState } from "./apply-transition";
 import { classifyFailure } from "./classify-failure";
-import type { Clock, RejectionReason, RetryScheduler, RunEventPublisher, RunStore, TaskControl } from "./ports";
+import type {
+  Clock,
+  FlowStateStore,
+  RejectionReason,
+  RetryScheduler,
+  RunEventPublisher,
+  RunStore,
+  TaskControl,
+} from "./ports";
 import type { RetryOptions } from "./retry-policy";
 import { attemptRecord, retryDecision } from "./retry-policy";
 import { RunState } from "./run-state";
@@ -20,6 +28,8 @@ export interface RecordTaskStateDeps {
   retries: RetryScheduler;
   /** Stops tasks that turn out to be strays (see {@link isStrayTask}). */
   taskControl: Pick<TaskControl, "stopTask">;
+  /** Commits the watermark a succeeded attempt proposed. */
+  flowState: Pick<FlowStateStore, "commitWatermark">;
   retryOptions: RetryOptions;
   clock: Clock;
   /** Only tasks of this cluster move runs; the EventBridge rule filters too, this keeps replays honest. */

@@ -32,6 +32,15 @@ export interface RunOutcomeFields {
   endedAt?: string;
   /** When a RETRYING run's next attempt is due. */
   retryAt?: string;
+  /** The flow's watermark when the current attempt was started, as the container received it. */
+  watermarkAtStart?: string;
+}
+
+/** A watermark a flow's attempt proposed (written by its container); committed only if that attempt SUCCEEDS. */
+export interface WatermarkProposal {
+  value: string;
+  attempt: number;
+  at: string;
 }
 
 /** A run of a flow: one schedule fire, manual request or backfill slot, across all its attempts. */
@@ -65,6 +74,10 @@ export interface Run extends RunOutcomeFields {
    * task, releasing its lock. Until it is settled the run stays in the active index, where the reaper finds it.
    */
   settlement?: Settlement;
+  /** What the current attempt proposed as the flow's next watermark. */
+  proposedWatermark?: WatermarkProposal;
+  /** The run this one re-runs (`data-flows rerun`): same flow, params and data interval. */
+  rerunOf?: string;
   history: RunTransition[];
 }
 
@@ -77,7 +90,13 @@ export interface Settlement {
 /** What the launcher records before it asks ECS for a task. */
 export type NewRun = Omit<
   Run,
-  "updatedAt" | "history" | "taskVersion" | "lastLaunchError" | "redrives" | keyof RunOutcomeFields
+  | "updatedAt"
+  | "history"
+  | "taskVersion"
+  | "lastLaunchError"
+  | "redrives"
+  | "proposedWatermark"
+  | keyof RunOutcomeFields
 > & {
   reason?: string;
 };

@@ -1,4 +1,4 @@
-import { FLOW_CONTAINER_NAME, runOverrides } from "../../contracts/task-environment";
+import { FLOW_CONTAINER_NAME, MAX_WATERMARK_CHARACTERS, runOverrides } from "../../contracts/task-environment";
 import { clientToken, startedBy } from "./run-id";
 import type { TaskRequest } from "./ports";
 
@@ -23,8 +23,10 @@ export function runTaskProblems(
   request: Pick<TaskRequest, "flow" | "runId" | "attempt" | "params" | "dataInterval">,
 ): string[] {
   const problems: string[] = [];
+  // With room for the longest watermark a later attempt may carry: a run that fits now must fit at every attempt.
+  const longest = { ...request, watermark: "w".repeat(MAX_WATERMARK_CHARACTERS) };
   const overrides = JSON.stringify({
-    containerOverrides: [{ name: FLOW_CONTAINER_NAME, environment: runOverrides(request) }],
+    containerOverrides: [{ name: FLOW_CONTAINER_NAME, environment: runOverrides(longest) }],
   }).length;
   if (overrides > RUN_TASK_LIMITS.overridesCharacters) {
     problems.push(

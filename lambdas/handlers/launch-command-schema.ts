@@ -35,6 +35,9 @@ const params = z
 const runId = z.string().regex(/^[a-z0-9-]{1,32}\/[A-Za-z0-9_.-]{1,40}$/, "not a data-flows run id");
 /** A client's idempotency key for a manual run: the same key asks for the same run. */
 const requestId = z.string().regex(/^[a-z0-9]{10}$/, "requestId is 10 characters of [a-z0-9]");
+/** Who asked for an operator's command (recorded with it), and why. */
+const requestedBy = z.string().min(1).max(128);
+const reason = z.string().max(500);
 const runIdOf = (command: { flow: string; runId: string }) => command.runId.startsWith(`${command.flow}/`);
 const belongsToFlow = { message: "runId must belong to the flow", path: ["runId"] };
 
@@ -48,14 +51,10 @@ export const launchCommandSchema = z.discriminatedUnion("kind", [
     .refine(runIdOf, belongsToFlow),
   z.strictObject({ kind: z.literal("redrive"), flow, runId }).refine(runIdOf, belongsToFlow),
   z
-    .strictObject({
-      kind: z.literal("cancel"),
-      flow,
-      runId,
-      requestedBy: z.string().min(1).max(128),
-      reason: z.string().max(500).optional(),
-    })
+    .strictObject({ kind: z.literal("cancel"), flow, runId, requestedBy, reason: reason.optional() })
     .refine(runIdOf, belongsToFlow),
+  z.strictObject({ kind: z.literal("pause"), flow, requestedBy, reason: reason.optional() }),
+  z.strictObject({ kind: z.literal("resume"), flow, requestedBy }),
 ]);
 
 export { InvalidLaunchRequestError };

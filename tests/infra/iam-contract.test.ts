@@ -16,6 +16,7 @@ import {
   EXECUTION_ROLE_CALLS,
   SCHEDULER_ROLE_CALLS,
   SECRET_CALLS,
+  WATERMARK_TASK_CALLS,
 } from "../../lambdas/adapters/iam-contract";
 import { awsCallsOf } from "../../lambdas/aws/aws-ports";
 import type { Decision } from "../support/iam";
@@ -23,6 +24,7 @@ import { AppliedStack, contextOf, decide, requestOf, resourceOf } from "../suppo
 import { policyDocuments, synthesizeStack } from "../support/synth";
 
 const ROOT = resolve(__dirname, "..", "..");
+const denied = (decision: Decision) => decision === "ImplicitlyDenied" || decision === "ExplicitlyDenied";
 const registry = loadRegistry();
 
 describe("the IAM contract table", () => {
@@ -167,6 +169,49 @@ describe.each(["dev", "prod"] as const)("IAM of the %s stack, evaluated as AWS e
     expect(decisions).toEqual([]);
   });
 
+  it("lets the task role of each flow that keeps a watermark propose it on its own runs' items", async () => {
+    const keepers = registry.flows.filter((flow) => flow.watermark);
+    expect(keepers.map((flow) => flow.name)).toContain("watermark-demo");
+    const decisions: string[] = [];
+    for (const flow of keepers) {
+      const roleName = stack.flowRoleName(flow.name, "task_role_arn");
+      for (const requirement of WATERMARK_TASK_CALLS) {
+        const request = requestOf(stack, requirement, { flow: flow.name });
+        const decision = await decide(stack, roleName, request);
+        if (decision !== "Allowed") decisions.push(`${flow.name}: ${request.action}: ${decision}`);
+      }
+    }
+    expect(decisions).toEqual([]);
+  });
+
+  describe("keeps a watermark flow's task role to its proposal", () => {
+    const proposal = (context: Record<string, string | string[]>, action = "dynamodb:UpdateItem") => ({
+      action,
+      resource: resourceOf(stack, "runsTable", { flow: "watermark-demo" }),
+      context: {
+        "dynamodb:LeadingKeys": ["RUN#watermark-demo/m20260302T101201Z-3fa9c1d2e4"],
+        "dynamodb:Attributes": ["pk", "sk", "proposedWatermark"],
+        "dynamodb:ReturnValues": "NONE",
+        ...context,
+      },
+    });
+    it.each([
+      ["another flow's run", { "dynamodb:LeadingKeys": ["RUN#orders-daily/20260302T0600Z"] }],
+      ["the flow's committed watermark item itself", { "dynamodb:LeadingKeys": ["FLOW#watermark-demo"] }],
+      ["a run's state", { "dynamodb:Attributes": ["pk", "sk", "state"] }],
+      ["reading the run back", { "dynamodb:ReturnValues": "ALL_NEW" }],
+    ])("denies writing %s", async (_, context) => {
+      const decision = await decide(stack, stack.flowRoleName("watermark-demo", "task_role_arn"), proposal(context));
+      expect(denied(decision) ? "denied" : decision).toBe("denied");
+    });
+
+    it("denies reading any item", async () => {
+      const request = proposal({}, "dynamodb:GetItem");
+      const decision = await decide(stack, stack.flowRoleName("watermark-demo", "task_role_arn"), request);
+      expect(denied(decision) ? "denied" : decision).toBe("denied");
+    });
+  });
+
   it("lets the scheduler role invoke the launcher and dead-letter what it cannot deliver", async () => {
     const roleName = `${stack.names.prefix}-scheduler`;
     const decisions = await Promise.all(
@@ -179,7 +224,6 @@ describe.each(["dev", "prod"] as const)("IAM of the %s stack, evaluated as AWS e
 
   describe("refuses what no part of the control plane should do", () => {
     const fnRole = (fn: string) => stack.names.functionName(fn);
-    const denied = (decision: Decision) => decision === "ImplicitlyDenied" || decision === "ExplicitlyDenied";
     const cases: [string, () => [string, { action: string; resource: string; context: Record<string, string> }]][] = [
       [
         "the launcher reading another environment's runs table",

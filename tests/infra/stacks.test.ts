@@ -258,10 +258,14 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
       ).toEqual(["tcp/443-443 0.0.0.0/0", "tcp/80-80 0.0.0.0/0"]);
     });
 
-    it("reaches S3 (where ECR keeps image layers) through a gateway endpoint on the private route table", () => {
-      const [endpoint] = resources(terraform, "aws_vpc_endpoint");
+    it.each([
+      ["S3 (where ECR keeps image layers)", "s3"],
+      ["DynamoDB (watermark proposals)", "dynamodb"],
+    ])("reaches %s through a gateway endpoint on the private route table", (_, service) => {
+      const endpoint = resources(terraform, "aws_vpc_endpoint").find(
+        (candidate) => candidate.service_name === `com.amazonaws.${config.region}.${service}`,
+      );
       expect(endpoint).toMatchObject({
-        service_name: `com.amazonaws.${config.region}.s3`,
         vpc_endpoint_type: "Gateway",
         route_table_ids: [expect.stringMatching(/aws_route_table\.network_private-routes/)],
       });

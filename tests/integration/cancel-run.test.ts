@@ -1,13 +1,9 @@
-import { ECSClient, RunTaskCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
-import { mockClient } from "aws-sdk-client-mock";
+import { RunTaskCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
 import { defineRegistry } from "../../flows/registry/flow-registry";
-import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
 import { RunState } from "../../lambdas/core/run-state";
-import { composeForTest, fixtureEcsPorts } from "../support/control-plane";
-import { startDynalite } from "../support/dynalite";
 import { ecsEvent, FIXTURE_CLUSTER_ARN } from "../support/fixtures";
-import { fixedClock, RecordingPublisher, RecordingRetries } from "../support/recording-publisher";
 import { FIXTURE_TASK_ARN } from "../support/runs";
+import { controlPlaneTestbed } from "../support/testbed";
 
 const RUN_ID = "orders-daily/20260302T1000Z";
 const registry = defineRegistry([
@@ -29,53 +25,22 @@ const cancel = (reason?: string) => ({
   ...(reason && { reason }),
 });
 
-type Handler = (event: unknown) => Promise<Record<string, unknown>>;
-
 describe("cancelling a run", () => {
-  const ecs = mockClient(ECSClient);
-  let dynamo: Awaited<ReturnType<typeof startDynalite>>;
-  let runs: DynamoRunStore;
-  let events: RecordingPublisher;
-  let retries: RecordingRetries;
-  let launcher: Handler;
-  let recorder: Handler;
-
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-  });
-  afterAll(() => dynamo.close());
-
-  beforeEach(async () => {
-    ecs.reset();
-    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: FIXTURE_TASK_ARN }], failures: [] });
-    ecs.on(StopTaskCommand).resolves({});
-    runs = await dynamo.freshRunStore();
-    events = new RecordingPublisher();
-    retries = new RecordingRetries();
-    const plane = composeForTest({
-      registry,
-      runs,
-      retries,
-      events,
-      ...fixtureEcsPorts(),
-      clock: fixedClock("2026-03-02T10:05:00.000Z"),
-      nonces: { nonce: () => "abcdefghij" },
-    });
-    launcher = plane.launcher() as Handler;
-    recorder = plane.recorder() as Handler;
-  });
+  const { ecs, bed } = controlPlaneTestbed(registry, "2026-03-02T10:05:00.000Z");
+  const launcher = (event: unknown) => bed.launcher(event);
+  const recorder = (event: unknown) => bed.recorder(event);
 
   async function runningRun() {
     await launcher(fire);
     await recorder(ecsEvent("task-running"));
-    expect((await runs.get(RUN_ID))!.state).toBe(RunState.RUNNING);
+    expect((await bed.runs.get(RUN_ID))!.state).toBe(RunState.RUNNING);
   }
 
   describe("a running run", () => {
     it("ends CANCELLED, with who asked and why in its history", async () => {
       await runningRun();
       expect(await launcher(cancel("loads the wrong day"))).toMatchObject({ status: "cancelled", state: "CANCELLED" });
-      const run = (await runs.get(RUN_ID))!;
+      const run = (await bed.runs.get(RUN_ID))!;
       expect(run).toMatchObject({ state: RunState.CANCELLED, reason: "cancelled by ana: loads the wrong day" });
       expect(run.history.at(-1)).toMatchObject({
         state: RunState.CANCELLED,
@@ -95,7 +60,7 @@ describe("cancelling a run", () => {
     it("frees its flow's overlap lock, so the next fire launches", async () => {
       await runningRun();
       await launcher(cancel());
-      expect(await runs.lockHolder("orders-daily")).toBeUndefined();
+      expect(await bed.runs.lockHolder("orders-daily")).toBeUndefined();
       const next = await launcher({ ...fire, scheduledTime: "2026-03-03T10:00:00Z" });
       expect(next).toMatchObject({ status: "launched" });
     });
@@ -103,7 +68,7 @@ describe("cancelling a run", () => {
     it("is announced once, as RUNNING → CANCELLED", async () => {
       await runningRun();
       await launcher(cancel());
-      expect(events.transitions.filter((move) => move.endsWith("CANCELLED"))).toEqual(["RUNNING->CANCELLED"]);
+      expect(bed.events.transitions.filter((move) => move.endsWith("CANCELLED"))).toEqual(["RUNNING->CANCELLED"]);
     });
 
     it("is never retried when its task's STOPPED event arrives (exit 143, UserInitiated)", async () => {
@@ -114,18 +79,18 @@ describe("cancelling a run", () => {
       stopped.detail.stoppedReason = "data-flows: cancelled by ana";
       stopped.detail.containers[0].exitCode = 143;
       expect(await recorder(stopped)).toMatchObject({ status: "ignored", reason: "terminal" });
-      expect(retries.scheduled).toEqual([]);
-      expect((await runs.get(RUN_ID))!.state).toBe(RunState.CANCELLED);
+      expect(bed.retries.scheduled).toEqual([]);
+      expect((await bed.runs.get(RUN_ID))!.state).toBe(RunState.CANCELLED);
     });
   });
 
   it("withdraws a RETRYING run's next attempt, and a retry that fires all the same starts nothing", async () => {
     await runningRun();
     await recorder(ecsEvent("task-stopped-exit-1"));
-    expect((await runs.get(RUN_ID))!.state).toBe(RunState.RETRYING);
+    expect((await bed.runs.get(RUN_ID))!.state).toBe(RunState.RETRYING);
 
     await launcher(cancel());
-    expect(retries.cancelled).toEqual([{ kind: "retry", flow: "orders-daily", runId: RUN_ID, attempt: 2 }]);
+    expect(bed.retries.cancelled).toEqual([{ kind: "retry", flow: "orders-daily", runId: RUN_ID, attempt: 2 }]);
     ecs.resetHistory();
     expect(await launcher({ kind: "retry", flow: "orders-daily", runId: RUN_ID, attempt: 2 })).toMatchObject({
       status: "duplicate",
@@ -140,7 +105,7 @@ describe("cancelling a run", () => {
       return { tasks: [{ taskArn: FIXTURE_TASK_ARN }], failures: [] };
     });
     await launcher(fire);
-    expect((await runs.get(RUN_ID))!.state).toBe(RunState.CANCELLED);
+    expect((await bed.runs.get(RUN_ID))!.state).toBe(RunState.CANCELLED);
     expect(ecs.commandCalls(StopTaskCommand).map((call) => call.args[0].input.task)).toEqual([FIXTURE_TASK_ARN]);
   });
 

@@ -1,6 +1,8 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { environmentNames } from "../../contracts/resource-names";
+import { DynamoFlowState } from "../../lambdas/adapters/dynamo-flow-state";
+import { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
 import { EcsTaskControl } from "../../lambdas/adapters/ecs-task-control";
 import { EcsTaskLauncher } from "../../lambdas/adapters/ecs-task-launcher";
 import type { ControlPlanePorts, ControlPlaneSettings } from "../../lambdas/composition-root";
@@ -26,10 +28,18 @@ export const TEST_SETTINGS: ControlPlaneSettings = {
  * reads throws, naming the port.
  */
 export function composeForTest(ports: Partial<ControlPlanePorts>, settings: Partial<ControlPlaneSettings> = {}) {
-  return composeControlPlane(onlyPorts("this test", { logger: new Logger({ logLevel: "SILENT" }), ...ports }), {
-    ...TEST_SETTINGS,
-    ...settings,
-  });
+  // Pauses and watermarks live in the runs table: beside the test's own table unless the test brings its own.
+  const flowState =
+    ports.runs instanceof DynamoRunStore
+      ? { flowState: new DynamoFlowState({ client: ports.runs.client, tableName: ports.runs.tableName }) }
+      : {};
+  return composeControlPlane(
+    onlyPorts("this test", { logger: new Logger({ logLevel: "SILENT" }), ...flowState, ...ports }),
+    {
+      ...TEST_SETTINGS,
+      ...settings,
+    },
+  );
 }
 
 /**

@@ -2,6 +2,7 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import type { EnvironmentConfig } from "../../.aws/config";
 import { namesOf } from "../../.aws/config";
 import type { EnvironmentNames } from "../../contracts/resource-names";
+import { WATERMARK_WRITE_ATTRIBUTES } from "../../contracts/runs-table";
 import type { ContextKind, IamRequirement, ResourceKind } from "../../lambdas/adapters/iam-contract";
 import type { TerraformJson } from "./synth";
 
@@ -134,16 +135,19 @@ export function resourceOf(
   return kinds[kind]();
 }
 
-/** A condition key's value on a request. */
-export function contextOf(stack: AppliedStack, kind: ContextKind): string {
+/** A condition key's value on a request; `subject` picks the flow where the value is the flow's. */
+export function contextOf(stack: AppliedStack, kind: ContextKind, subject: { flow: string } = { flow: "x" }) {
   const { region, accountId } = stack.config;
-  const kinds: Record<ContextKind, () => string> = {
+  const kinds: Record<ContextKind, () => string | string[]> = {
     cluster: () => `arn:aws:ecs:${region}:${accountId}:cluster/${stack.names.cluster}`,
     ecsTasksService: () => "ecs-tasks.amazonaws.com",
     schedulerService: () => "scheduler.amazonaws.com",
     runTaskCreation: () => "RunTask",
     ssmService: () => `ssm.${region}.amazonaws.com`,
     callerAccount: () => accountId,
+    flowRunKey: () => [`RUN#${subject.flow}/m20260302T101201Z-3fa9c1d2e4`],
+    watermarkAttributes: () => [...WATERMARK_WRITE_ATTRIBUTES],
+    noReturnValues: () => "NONE",
   };
   return kinds[kind]();
 }
@@ -192,10 +196,10 @@ export function requestOf(
   stack: AppliedStack,
   requirement: IamRequirement,
   subject: { flow: string; secret?: string },
-): { action: string; resource: string; context: Record<string, string> } {
+): { action: string; resource: string; context: Record<string, string | string[]> } {
   const resource = resourceOf(stack, requirement.resource, subject);
   const context = Object.fromEntries(
-    Object.entries(requirement.context ?? {}).map(([key, kind]) => [key, contextOf(stack, kind)]),
+    Object.entries(requirement.context ?? {}).map(([key, kind]) => [key, contextOf(stack, kind, subject)]),
   );
   return { action: requirement.action, resource, context };
 }

@@ -8,6 +8,7 @@ import type { FlowDefinition } from "../../flows/registry/flow-definition";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import { DynamoAlertMarkers } from "../../lambdas/adapters/dynamo-alert-markers";
+import { DynamoFlowState } from "../../lambdas/adapters/dynamo-flow-state";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
 import type { ControlPlane } from "../../lambdas/composition-root";
 import { composeControlPlane, onlyPorts } from "../../lambdas/composition-root";
@@ -274,6 +275,7 @@ class World {
       onlyPorts("the simulation", {
         registry: this.registry,
         runs: this.crashingStore(random),
+        flowState: new DynamoFlowState({ client: this.client, tableName: this.store.tableName }),
         tasks: this.ecs(random),
         taskControl: this.ecs(random),
         events: { publish: (change) => this.publish(change, random) },

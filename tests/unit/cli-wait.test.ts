@@ -4,6 +4,7 @@ import type { RunStore } from "../../lambdas/core/ports";
 import type { Run, RunTransition } from "../../lambdas/core/run";
 import type { RunState } from "../../lambdas/core/run-state";
 import { runCliCapturing } from "../support/cli";
+import { memoryFlowState } from "../support/memory-flow-state";
 
 jest.mock("../../cli/local-target", () => ({
   ...jest.requireActual<object>("../../cli/local-target"),
@@ -69,6 +70,7 @@ async function follow(steps: Step[]) {
   const runs = scriptedRun(steps, () => now);
   jest.mocked(connectLocal).mockReturnValue({
     runs,
+    flowState: memoryFlowState(),
     dynamoEndpoint: "http://127.0.0.1:1",
     logs: { pollMs: 250, settleMs: 0, read: async () => ({ lines: [], cursor: "", end: true }) },
     invokeLauncher: async () => ({ status: "launched", runId: RUN_ID, state: "STARTING" }),

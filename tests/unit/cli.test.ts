@@ -24,28 +24,48 @@ const cli = (...argv: string[]) =>
   });
 
 describe("the data-flows CLI", () => {
-  it("lists flows with their next fire time in their timezone", async () => {
+  it("lists flows with their next three fires in their timezone, retries, timeout and params", async () => {
     const { code, out } = await cli("flows", "--json");
     expect(code).toBe(0);
-    expect(JSON.parse(out)).toEqual([
-      {
-        name: "orders-daily",
-        owner: "@data-eng",
-        schedule: "0 6 * * *",
-        timezone: "Europe/London",
-        enabled: true,
-        nextFire: "2026-03-29T05:00:00.000Z",
-      },
-      { name: "adhoc", owner: "@data-eng", schedule: null, timezone: null, enabled: false, nextFire: null },
-    ]);
+    const [orders, adhoc] = JSON.parse(out) as Record<string, unknown>[];
+    expect(orders).toMatchObject({
+      name: "orders-daily",
+      description: "d",
+      owner: "@data-eng",
+      schedule: "0 6 * * *",
+      timezone: "Europe/London",
+      enabled: true,
+      // The clocks go forward on 2026-03-29: 06:00 in London is 06:00 UTC before, 05:00 UTC after.
+      nextFires: ["2026-03-29T05:00:00.000Z", "2026-03-30T05:00:00.000Z", "2026-03-31T05:00:00.000Z"],
+      upstream: [],
+      retries: 0,
+      timeoutMinutes: 60,
+    });
+    expect(adhoc).toMatchObject({
+      schedule: null,
+      nextFires: [],
+      params: { steps: { type: "integer", required: false, default: "3" } },
+    });
   });
 
-  it("lists flows as a table for people", async () => {
-    const { out } = await cli("flows");
+  it("still lists the registry when the control plane is down, saying pauses and watermarks are not shown", async () => {
+    const { code, out, err } = await cli("flows");
+    expect(code).toBe(0);
+    expect(err).toBe(
+      "data-flows: pauses and watermarks not shown: the local control plane is not running: start it with `npm start` in another terminal",
+    );
     expect(out.split("\n")).toEqual([
-      "NAME          SCHEDULE     TIMEZONE       NEXT FIRE (UTC)   OWNER",
-      "orders-daily  0 6 * * *    Europe/London  2026-03-29 05:00  @data-eng",
-      "adhoc         manual only                                   @data-eng",
+      "orders-daily  d",
+      "  owner      @data-eng",
+      "  starts     0 6 * * * (Europe/London)",
+      "  next fires 2026-03-29 05:00, 2026-03-30 05:00, 2026-03-31 05:00 UTC",
+      "  retries    0, timeout 60 min, overlap skip",
+      "",
+      "adhoc  d",
+      "  owner      @data-eng",
+      "  starts     manual only",
+      "  retries    0, timeout 60 min, overlap skip",
+      "  params     steps (integer, default 3)",
     ]);
   });
 

@@ -14,6 +14,7 @@ const registry = defineRegistry([
     params: { window: z.string().default("1d"), day: z.iso.date().optional(), limit: z.coerce.number().default(10) },
   },
   { name: "with-secret", description: "d", owner: "@o", secrets: ["DBT_CLOUD_TOKEN"] },
+  { name: "keeper", description: "d", owner: "@o", watermark: true },
   {
     name: "calls-out",
     description: "d",
@@ -166,6 +167,50 @@ describe("the flow runtime", () => {
       metric: { name: "rowsLoaded", value: 1200 },
       runId: "plain/20260302T1000Z",
       attempt: 2,
+    });
+  });
+
+  describe("watermarks", () => {
+    const proposals: unknown[] = [];
+    const runKeeper = (env: Record<string, string>, main: FlowMain) =>
+      runFlow({
+        env,
+        registry,
+        modules: { keeper: async () => ({ default: main }), plain: async () => ({ default: main }) },
+        stop: new AbortController().signal,
+        logger,
+        watermarks: () => ({ propose: async (proposal) => void proposals.push(proposal) }),
+        now: () => new Date("2026-03-02T10:04:00.000Z"),
+      });
+    beforeEach(() => (proposals.length = 0));
+
+    it("gives a flow that keeps one the watermark its attempt started with", async () => {
+      let watermark: string | undefined;
+      await runKeeper(taskEnv("keeper", { DATA_FLOWS_WATERMARK: "2026-03-01T10:00:00.000Z" }), async (context) => {
+        watermark = context.watermark;
+      });
+      expect(watermark).toBe("2026-03-01T10:00:00.000Z");
+    });
+
+    it("writes a proposal for its run and attempt", async () => {
+      const code = await runKeeper(taskEnv("keeper"), (context) => context.proposeWatermark("2026-03-02T10:00:00Z"));
+      expect(code).toBe(ExitCode.success);
+      expect(proposals).toEqual([
+        { runId: "keeper/20260302T1000Z", attempt: 2, value: "2026-03-02T10:00:00Z", at: "2026-03-02T10:04:00.000Z" },
+      ]);
+    });
+
+    it("refuses a proposal from a flow that does not declare watermark: true (exit 78)", async () => {
+      const code = await runKeeper(taskEnv("plain"), (context) => context.proposeWatermark("x"));
+      expect(code).toBe(ExitCode.configurationError);
+      expect(lines.join("")).toContain("declare `watermark: true` in its flow.ts");
+      expect(proposals).toEqual([]);
+    });
+
+    it("refuses a watermark longer than the 1,024 characters a RunTask override can carry (exit 78)", async () => {
+      const code = await runKeeper(taskEnv("keeper"), (context) => context.proposeWatermark("9".repeat(1025)));
+      expect(code).toBe(ExitCode.configurationError);
+      expect(proposals).toEqual([]);
     });
   });
 });

@@ -1,0 +1,66 @@
+import { ECSClient, RunTaskCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
+import { mockClient } from "aws-sdk-client-mock";
+import type { FlowRegistry } from "../../flows/registry/flow-registry";
+import { DynamoFlowState } from "../../lambdas/adapters/dynamo-flow-state";
+import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
+import { composeForTest, fixtureEcsPorts } from "./control-plane";
+import { startDynalite } from "./dynalite";
+import { RecordingPublisher, RecordingRetries } from "./recording-publisher";
+import { FIXTURE_TASK_ARN } from "./runs";
+
+export type TestHandler = (event: unknown) => Promise<Record<string, unknown>>;
+
+/** What each test of a {@link controlPlaneTestbed} gets afresh. */
+export interface Testbed {
+  runs: DynamoRunStore;
+  flowState: DynamoFlowState;
+  events: RecordingPublisher;
+  retries: RecordingRetries;
+  launcher: TestHandler;
+  recorder: TestHandler;
+  /** The control plane's clock: set it to move time. */
+  now: string;
+  dynamoEndpoint: string;
+}
+
+/**
+ * The launcher and recorder as production composes them, against dynalite over HTTP (a fresh runs table per test),
+ * with ECS mocked (aws-sdk-client-mock: nothing local speaks its protocol) to start and stop the fixtures' task.
+ * Call it at the top of a `describe`; read the bed inside each test.
+ */
+export function controlPlaneTestbed(registry: FlowRegistry, start = "2026-03-02T10:00:05.000Z") {
+  const ecs = mockClient(ECSClient);
+  let dynamo: Awaited<ReturnType<typeof startDynalite>>;
+  const bed = {} as Testbed;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(() => dynamo.close());
+
+  beforeEach(async () => {
+    ecs.reset();
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: FIXTURE_TASK_ARN }], failures: [] });
+    ecs.on(StopTaskCommand).resolves({});
+    bed.now = start;
+    bed.dynamoEndpoint = dynamo.endpoint;
+    bed.runs = await dynamo.freshRunStore();
+    bed.flowState = new DynamoFlowState({ client: bed.runs.client, tableName: bed.runs.tableName });
+    bed.events = new RecordingPublisher();
+    bed.retries = new RecordingRetries();
+    const plane = composeForTest({
+      registry,
+      runs: bed.runs,
+      flowState: bed.flowState,
+      events: bed.events,
+      retries: bed.retries,
+      ...fixtureEcsPorts(),
+      clock: { now: () => new Date(bed.now) },
+      nonces: { nonce: () => "abcdefghij" },
+    });
+    bed.launcher = plane.launcher() as TestHandler;
+    bed.recorder = plane.recorder() as TestHandler;
+  });
+
+  return { ecs, bed };
+}
