@@ -46,6 +46,16 @@ export function composeBench(ports: Partial<ControlPlanePorts>, settings: Partia
       logger: new Logger({ logLevel: "SILENT" }),
       nonces: { nonce: () => randomBytes(8).toString("hex").slice(0, 10) },
       flowState: memoryFlowState(),
+      // No backfill runs in the bench: an empty store, which refuses to make one.
+      backfills: {
+        listActive: async () => [],
+        get: async () => undefined,
+        create: async () => {
+          throw new Error("the bench makes no backfills");
+        },
+        advanceLane: async () => false,
+        finish: async () => undefined,
+      },
       ...ports,
     } as Partial<ControlPlanePorts>),
     { ...BENCH_SETTINGS, ...settings },

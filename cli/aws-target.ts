@@ -3,6 +3,7 @@ import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { EnvironmentConfig } from "../.aws/config";
 import { namesOf } from "../.aws/config";
 import { createDocumentClient } from "../lambdas/adapters/dynamo-client";
+import { DynamoBackfillStore } from "../lambdas/adapters/dynamo-backfill-store";
 import { DynamoFlowState } from "../lambdas/adapters/dynamo-flow-state";
 import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
 import { CloudWatchTaskLogReader } from "./cloudwatch-task-log-reader";
@@ -25,6 +26,7 @@ export function connectAws(
     dynamoEndpoint: `dynamodb.${config.region}.amazonaws.com/${names.runsTable}`,
     runs: new DynamoRunStore({ client, tableName: names.runsTable, retentionDays: config.runRetentionDays }),
     flowState: new DynamoFlowState({ client, tableName: names.runsTable }),
+    backfills: new DynamoBackfillStore({ client, tableName: names.runsTable, retentionDays: config.runRetentionDays }),
     logs: new CloudWatchTaskLogReader({ client: cloudWatchLogs, names }),
     async invokeLauncher(payload) {
       const { Payload, FunctionError } = await lambda.send(

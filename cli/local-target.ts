@@ -1,6 +1,7 @@
+import { DynamoBackfillStore } from "../lambdas/adapters/dynamo-backfill-store";
 import { DynamoFlowState } from "../lambdas/adapters/dynamo-flow-state";
 import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
-import type { FlowStateStore, RunStore } from "../lambdas/core/ports";
+import type { BackfillStore, FlowStateStore, RunStore } from "../lambdas/core/ports";
 import { localDocumentClient } from "../local/dynalite-server";
 import { TOKEN_HEADER } from "../local/invoke-api";
 import { LOCAL_ENVIRONMENT, localLogsDir, readLocalEndpoints } from "../local/local-environment";
@@ -15,6 +16,7 @@ export interface Target {
   runs: RunStore;
   /** The flows' pauses and watermarks. */
   flowState: FlowStateStore;
+  backfills: BackfillStore;
   logs: TaskLogReader;
   dynamoEndpoint: string;
   invokeLauncher(payload: unknown): Promise<unknown>;
@@ -34,6 +36,11 @@ export function connectLocal(dataDir: string): Target {
       retentionDays: LOCAL_ENVIRONMENT.retentionDays,
     }),
     flowState: new DynamoFlowState({ client, tableName: LOCAL_ENVIRONMENT.names.runsTable }),
+    backfills: new DynamoBackfillStore({
+      client,
+      tableName: LOCAL_ENVIRONMENT.names.runsTable,
+      retentionDays: LOCAL_ENVIRONMENT.retentionDays,
+    }),
     logs: new LocalTaskLogReader(localLogsDir(dataDir)),
     async invokeLauncher(payload) {
       let response: Response;

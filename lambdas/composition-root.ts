@@ -5,6 +5,7 @@ import { createAlertRun } from "./core/alert-run";
 import { createLauncher } from "./core/launch-run";
 import type {
   AlertMarkers,
+  BackfillStore,
   Clock,
   FlowStateStore,
   Invocation,
@@ -40,6 +41,7 @@ export interface ControlPlanePorts {
   events: RunEventPublisher;
   retries: RetryScheduler;
   flowState: FlowStateStore;
+  backfills: BackfillStore;
   launches: LaunchQueue;
   markers: AlertMarkers;
   notifier: Notifier;
@@ -99,6 +101,7 @@ export function composeControlPlane(ports: ControlPlanePorts, settings: ControlP
           events: ports.events,
           retries: ports.retries,
           flowState: ports.flowState,
+          backfills: ports.backfills,
           retryOptions: retryOptions(),
           clock: ports.clock,
           nonces: ports.nonces,
@@ -133,6 +136,7 @@ export function composeControlPlane(ports: ControlPlanePorts, settings: ControlP
           launches: ports.launches,
           events: ports.events,
           flowState: ports.flowState,
+          backfills: ports.backfills,
           recordTaskState: recordTaskState(),
           clock: ports.clock,
           limits: settings.reapLimits,

@@ -3,6 +3,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import { DynamoAlertMarkers } from "../lambdas/adapters/dynamo-alert-markers";
+import { DynamoBackfillStore } from "../lambdas/adapters/dynamo-backfill-store";
 import { DynamoFlowState } from "../lambdas/adapters/dynamo-flow-state";
 import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
 import { randomNonces } from "../lambdas/adapters/random-nonces";
@@ -13,7 +14,8 @@ import { ALERTED_STATES } from "../lambdas/core/alert-run";
 import type { RetryCommand } from "../lambdas/core/launch-command";
 import type { RetryScheduler, RunEventPublisher } from "../lambdas/core/ports";
 import type { ReapReport } from "../lambdas/core/reap-runs";
-import { RunState } from "../lambdas/core/run-state";
+import { Trigger } from "../lambdas/core/run";
+import { isTerminal, RunState } from "../lambdas/core/run-state";
 import { RECORDED_TASK_STATUSES } from "../lambdas/core/task-observation";
 import { runStateChangedEnvelope } from "../lambdas/handlers/run-change-event";
 import { ConsoleReporter, formatFlowOutput } from "./console-reporter";
@@ -78,9 +80,11 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
       await console.publish(change);
       const envelope = runStateChangedEnvelope(change);
       if (ALERTED_STATES.includes(change.to)) invoker.deliverLater("alerter", envelope);
-      if (change.to === RunState.SUCCEEDED && options.registry.downstreamOf(change.flow).length > 0) {
-        invoker.deliverLater("launcher", envelope);
-      }
+      // As the stack's rules: upstream successes, and backfill runs' endings (their backfill moves on).
+      const startsDownstream =
+        change.to === RunState.SUCCEEDED && options.registry.downstreamOf(change.flow).length > 0;
+      const endsBackfillRun = change.trigger === Trigger.backfill && isTerminal(change.to);
+      if (startsDownstream || endsBackfillRun) invoker.deliverLater("launcher", envelope);
     },
   };
   // Retries: a timer stands in for the one-time EventBridge Scheduler schedule that invokes the launcher.
@@ -140,6 +144,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
       events,
       retries,
       flowState: new DynamoFlowState({ client: dynamo.client, tableName: names.runsTable }),
+      backfills: new DynamoBackfillStore({ client: dynamo.client, tableName: names.runsTable, retentionDays }),
       // The reaper's hand-offs are awaited locally, so a pass has finished its work when it returns.
       launches: { send: (command) => invoker.deliver("launcher", command) },
       markers: new DynamoAlertMarkers({

@@ -7,7 +7,8 @@ import type { EnvironmentNames } from "../../contracts/resource-names";
 import { RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE } from "../../contracts/run-events";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import { ALERTED_STATES } from "../../lambdas/core/alert-run";
-import { RunState } from "../../lambdas/core/run-state";
+import { Trigger } from "../../lambdas/core/run";
+import { isTerminal, RUN_STATES, RunState } from "../../lambdas/core/run-state";
 import { RECORDED_TASK_STATUSES } from "../../lambdas/core/task-observation";
 import { allow } from "../iam";
 import type { ControlPlaneFunction } from "./control-plane-function";
@@ -100,6 +101,16 @@ export class EventRouting extends Construct {
         target: functions.launcher,
       }),
     );
+    rule("backfill-endings", {
+      description: "Backfill runs that ended: their backfill starts its next slots",
+      eventBusName: this.bus.name,
+      eventPattern: {
+        source: [RUN_EVENT_SOURCE],
+        "detail-type": [RUN_EVENT_DETAIL_TYPE],
+        detail: { trigger: [Trigger.backfill], to: RUN_STATES.filter(isTerminal) },
+      },
+      target: functions.launcher,
+    });
     rule("reaper-schedule", {
       description: "Enforce timeouts, reconcile lost runs",
       scheduleExpression: "rate(5 minutes)",

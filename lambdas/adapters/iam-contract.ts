@@ -60,6 +60,7 @@ export type AwsAdapter =
   | "DynamoRunStore"
   | "DynamoAlertMarkers"
   | "DynamoFlowState"
+  | "DynamoBackfillStore"
   | "EcsTaskLauncher"
   | "EcsTaskControl"
   | "EventBridgePublisher"
@@ -102,6 +103,20 @@ export const AWS_CALLS: Readonly<Record<AwsAdapter, readonly AwsCall[]>> = {
       command: "DeleteCommand",
       sentBy: "lambdas/adapters/dynamo-flow-state.ts",
       iam: [table("dynamodb:DeleteItem")],
+    },
+  ],
+  DynamoBackfillStore: [
+    { command: "GetCommand", sentBy: "lambdas/adapters/dynamo-backfill-store.ts", iam: [table("dynamodb:GetItem")] },
+    { command: "PutCommand", sentBy: "lambdas/adapters/dynamo-backfill-store.ts", iam: [table("dynamodb:PutItem")] },
+    {
+      command: "UpdateCommand",
+      sentBy: "lambdas/adapters/dynamo-backfill-store.ts",
+      iam: [table("dynamodb:UpdateItem")],
+    },
+    {
+      command: "QueryCommand",
+      sentBy: "lambdas/adapters/dynamo-backfill-store.ts",
+      iam: [{ action: "dynamodb:Query", resource: "runsTableIndex" }],
     },
   ],
   EcsTaskLauncher: [

@@ -18,6 +18,12 @@ export const watermarkKey = (flow: string) => ({
 export const byFlowPartition = (flow: string) => `FLOW#${flow}`;
 export const byFlowSort = (createdAt: string, runId: string) => `${createdAt}#${runId}`;
 export const activePartition = (flow: string) => `ACTIVE#${flow}`;
+export const backfillKey = (backfillId: string) => ({
+  [RUNS_TABLE.partitionKey]: `BACKFILL#${backfillId}`,
+  [RUNS_TABLE.sortKey]: "BACKFILL",
+});
+/** Every ACTIVE backfill is under this one partition of the active index (the reaper reads it in one query). */
+export const ACTIVE_BACKFILLS_PARTITION = "BACKFILLS";
 
 /** When an item written now expires (DynamoDB TTL, epoch seconds). */
 export const expiresAt = (from: Date | string, retentionDays: number) =>

@@ -21,6 +21,7 @@ import { EventBridgePublisher } from "../adapters/eventbridge-publisher";
 import type { AwsAdapter, AwsCall } from "../adapters/iam-contract";
 import { AWS_CALLS } from "../adapters/iam-contract";
 import { LambdaLaunchQueue } from "../adapters/lambda-launch-queue";
+import { DynamoBackfillStore } from "../adapters/dynamo-backfill-store";
 import { DynamoFlowState } from "../adapters/dynamo-flow-state";
 import { SchedulerRetries } from "../adapters/scheduler-retries";
 import { randomNonces } from "../adapters/random-nonces";
@@ -107,6 +108,16 @@ const PORTS: { [K in keyof ControlPlanePorts]: AwsFactory<ControlPlanePorts[K]> 
     runsTable,
     (c) => new DynamoFlowState({ client: clients.dynamo(), tableName: c.RUNS_TABLE_NAME }),
     "DynamoFlowState",
+  ),
+  backfills: factory(
+    runsTable,
+    (c) =>
+      new DynamoBackfillStore({
+        client: clients.dynamo(),
+        tableName: c.RUNS_TABLE_NAME,
+        retentionDays: c.RUN_RETENTION_DAYS,
+      }),
+    "DynamoBackfillStore",
   ),
   markers: factory(
     runsTable,

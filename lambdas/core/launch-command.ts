@@ -2,19 +2,31 @@ import type { RunStateChanged } from "./ports";
 
 /**
  * What the launcher is asked to do, told apart by `kind`. Each sender has its own kind: EventBridge Scheduler's flow
- * schedules (`schedule`), the CLI (`manual`, `backfill`, `cancel`, `pause`, `resume`), the one-time retry schedules (`retry`), the reaper
- * (`redrive`, `retry`), and the bus rule for upstream successes (`upstream`, from the event envelope).
+ * schedules (`schedule`), the CLI (`manual`, `rerun`, `backfill`, `backfill-cancel`, `cancel`, `pause`, `resume`), the
+ * one-time retry schedules (`retry`), the reaper (`redrive`, `retry`, `backfill-advance`), and the bus rules for
+ * upstream successes and backfill endings (`run-changed`, from the event envelope).
  */
 export type LaunchCommand =
   | { kind: "schedule"; flow: string; scheduledTime: string }
   | { kind: "manual"; flow: string; params: Record<string, string>; requestId?: string; at?: string }
-  | { kind: "backfill"; flow: string; scheduledTime: string; params: Record<string, string> }
+  | {
+      kind: "backfill";
+      flow: string;
+      from: string;
+      to: string;
+      maxConcurrent: number;
+      params: Record<string, string>;
+      requestedBy: string;
+    }
+  | { kind: "backfill-advance"; backfillId: string }
+  | { kind: "backfill-cancel"; backfillId: string; requestedBy: string; reason?: string }
+  | { kind: "rerun"; flow: string; runId: string; requestedBy: string; requestId?: string }
   | RetryCommand
   | { kind: "redrive"; flow: string; runId: string }
   | { kind: "cancel"; flow: string; runId: string; requestedBy: string; reason?: string }
   | { kind: "pause"; flow: string; requestedBy: string; reason?: string }
   | { kind: "resume"; flow: string; requestedBy: string }
-  | { kind: "upstream"; change: RunStateChanged };
+  | { kind: "run-changed"; change: RunStateChanged };
 
 /** Start this attempt of a RETRYING run. */
 export interface RetryCommand {
@@ -24,8 +36,8 @@ export interface RetryCommand {
   attempt: number;
 }
 
-/** The commands that create a run, as opposed to moving an existing one on. */
-export type NewRunCommand = Extract<LaunchCommand, { kind: "schedule" | "manual" | "backfill" }>;
+/** The commands that create one run, as opposed to moving an existing one on. */
+export type NewRunCommand = Extract<LaunchCommand, { kind: "schedule" | "manual" }>;
 
 /** A launch request that cannot be carried out as asked; the message names the field and the limit. */
 export class InvalidLaunchRequestError extends Error {

@@ -4,12 +4,15 @@ import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import { applyTransition, completeChange, previousState } from "./apply-transition";
 import type { CancelOutcome } from "./cancel-run";
 import { cancelRun } from "./cancel-run";
+import type { BackfillOutcome } from "./run-backfill";
+import { createBackfills } from "./run-backfill";
 import { classifyFailure } from "./classify-failure";
 import type { DataInterval } from "./data-interval";
 import { intervalAsOf, intervalEndingAt } from "./data-interval";
 import type { LaunchCommand, NewRunCommand, RetryCommand } from "./launch-command";
 import { InvalidLaunchRequestError } from "./launch-command";
 import type {
+  BackfillStore,
   Clock,
   FlowPause,
   FlowStateStore,
@@ -40,6 +43,7 @@ export type LaunchOutcome =
 
 /** What a command about a flow (not one run) did. */
 export type FlowOutcome =
+  | BackfillOutcome
   | { status: "paused"; flow: string; pause: FlowPause }
   | { status: "resumed"; flow: string; pause: FlowPause }
   | { status: "not-paused"; flow: string };
@@ -54,6 +58,7 @@ export interface LaunchRunDeps {
   retries: RetryScheduler;
   /** Pauses (a paused flow's fires are SKIPPED) and watermarks (each attempt starts with its flow's). */
   flowState: FlowStateStore;
+  backfills: BackfillStore;
   retryOptions: RetryOptions;
   clock: Clock;
   nonces: NonceSource;
@@ -73,12 +78,31 @@ const MANUAL_ID_ATTEMPTS = 3;
  */
 export function createLauncher(deps: LaunchRunDeps) {
   const launchNew = createLaunchNew(deps);
+  const backfills = createBackfills({
+    ...deps,
+    launchSlot: (slot) => launchNew({ kind: "backfill-slot", ...slot }),
+    cancelRun: (request) => cancelRun(deps, request),
+  });
   return async function launch(command: LaunchCommand): Promise<(LaunchOutcome | FlowOutcome)[]> {
     switch (command.kind) {
       case "schedule":
       case "manual":
-      case "backfill":
         return [await launchNew(command)];
+      case "rerun":
+        return [await rerun(deps, launchNew, command)];
+      case "backfill": {
+        const { kind: _, ...request } = command;
+        return [
+          await backfills.start({
+            ...request,
+            params: checkedParams(deps.registry.require(command.flow), command.params),
+          }),
+        ];
+      }
+      case "backfill-advance":
+        return [await backfills.advance(command.backfillId)];
+      case "backfill-cancel":
+        return [await backfills.cancel(command)];
       case "retry":
         return [await startRetry(deps, command)];
       case "redrive":
@@ -88,22 +112,59 @@ export function createLauncher(deps: LaunchRunDeps) {
       case "pause":
       case "resume":
         return [await pauseOrResume(deps, command)];
-      case "upstream":
-        return launchDownstream(deps, launchNew, command.change);
+      case "run-changed":
+        return [
+          ...(await launchDownstream(deps, launchNew, command.change)),
+          ...(await advanceBackfillOf(deps, backfills, command.change)),
+        ];
     }
   };
 }
 
+/** The run's params checked against its flow's declarations, or the request refused naming each bad param. */
+function checkedParams(flow: FlowDefinition, given: Record<string, string>): Record<string, string> {
+  const checked = checkParams(flow.params, given);
+  if (!checked.ok)
+    throw new InvalidLaunchRequestError(`flow "${flow.name}": ${describeParamProblems(checked.problems)}`);
+  return checked.params;
+}
+
+/** A backfill run ended: its backfill's lanes move on (the reaper does the same each pass, should this be lost). */
+async function advanceBackfillOf(
+  deps: Pick<LaunchRunDeps, "runs">,
+  backfills: ReturnType<typeof createBackfills>,
+  change: RunStateChanged,
+): Promise<BackfillOutcome[]> {
+  if (change.trigger !== Trigger.backfill || !isTerminal(change.to)) return [];
+  const run = await deps.runs.get(change.runId);
+  return run?.backfillId ? [await backfills.advance(run.backfillId)] : [];
+}
+
+/** A new manual run of a run's flow with its params and data interval, linked to it (`rerunOf`). */
+async function rerun(
+  deps: LaunchRunDeps,
+  launchNew: ReturnType<typeof createLaunchNew>,
+  command: Extract<LaunchCommand, { kind: "rerun" }>,
+): Promise<LaunchOutcome> {
+  const original = await deps.runs.get(command.runId);
+  if (!original) throw new InvalidLaunchRequestError(`no run ${command.runId}`);
+  return launchNew({
+    kind: "rerun-run",
+    flow: original.flow,
+    params: original.params,
+    dataInterval: original.dataInterval,
+    rerunOf: original.runId,
+    ...(command.requestId !== undefined && { requestId: command.requestId }),
+  });
+}
+
 function createLaunchNew(deps: LaunchRunDeps) {
-  return async function launchNew(command: NewRunCommand | UpstreamRunCommand): Promise<LaunchOutcome> {
+  return async function launchNew(command: NewRunCommand | InternalRunCommand): Promise<LaunchOutcome> {
     const flow = deps.registry.require(command.flow);
-    const checked = checkParams(flow.params, "params" in command ? command.params : {});
-    if (!checked.ok) {
-      throw new InvalidLaunchRequestError(`flow "${flow.name}": ${describeParamProblems(checked.problems)}`);
-    }
+    const params = checkedParams(flow, "params" in command ? command.params : {});
     for (let tries = 1; ; tries += 1) {
       const now = deps.clock.now();
-      const planned = newRun(flow, command, checked.params, now, deps.nonces);
+      const planned = newRun(flow, command, params, now, deps.nonces);
       const problems = runTaskProblems({
         flow: flow.name,
         runId: planned.runId,
@@ -113,7 +174,9 @@ function createLaunchNew(deps: LaunchRunDeps) {
       });
       if (problems.length) throw new InvalidLaunchRequestError(`${flow.name}: ${problems.join("; ")}`);
       const held = lateness(flow, command, now) ?? (await pausedReason(deps, flow, command));
-      const lock = held ? { holdsLock: false } : await overlap(deps, flow, planned.runId);
+      // A backfill's slots take turns in its lanes (`--max-concurrent`), not the flow's overlap lock.
+      const lock =
+        held || command.kind === "backfill-slot" ? { holdsLock: false } : await overlap(deps, flow, planned.runId);
       const skipReason = held ?? lock.skipReason;
       const run: NewRun = skipReason
         ? { ...planned, state: RunState.SKIPPED, reason: skipReason, settlement: {} }
@@ -125,7 +188,7 @@ function createLaunchNew(deps: LaunchRunDeps) {
         return startAttempt(deps, flow, created.run);
       }
       const existing = created.run;
-      if (command.kind === "manual" && !sameRequest(existing, run)) {
+      if ((command.kind === "manual" || command.kind === "rerun-run") && !sameRequest(existing, run)) {
         // Another request took this id. Ours generated its nonce: draw another. A client's own request id: refuse.
         if (command.requestId) {
           throw new InvalidLaunchRequestError(
@@ -287,7 +350,7 @@ async function startAttempt(deps: LaunchRunDeps, flow: FlowDefinition, run: Run)
 async function pausedReason(
   deps: LaunchRunDeps,
   flow: FlowDefinition,
-  command: NewRunCommand | UpstreamRunCommand,
+  command: NewRunCommand | InternalRunCommand,
 ): Promise<string | undefined> {
   if (command.kind !== "schedule" && command.kind !== "upstream-run") return undefined;
   const pause = await deps.flowState.pauseOf(flow.name);
@@ -313,7 +376,7 @@ async function pauseOrResume(
   return lifted ? { status: "resumed", flow, pause: lifted } : { status: "not-paused", flow };
 }
 
-function lateness(flow: FlowDefinition, command: NewRunCommand | UpstreamRunCommand, now: Date): string | undefined {
+function lateness(flow: FlowDefinition, command: NewRunCommand | InternalRunCommand, now: Date): string | undefined {
   if (command.kind !== "schedule") return undefined;
   const lateMinutes = (now.getTime() - Date.parse(command.scheduledTime)) / 60_000;
   if (lateMinutes <= flow.maxLatenessMinutes) return undefined;
@@ -350,26 +413,38 @@ function deadlineFrom(now: Date, flow: FlowDefinition): string {
   return new Date(now.getTime() + flow.timeoutMinutes * 60_000).toISOString();
 }
 
-/** A downstream flow's run, started by an upstream run's success: one per upstream run. */
-interface UpstreamRunCommand {
-  kind: "upstream-run";
-  flow: string;
-  upstreamRunId: string;
-  /** The upstream run's interval: the downstream run processes what it produced. */
-  dataInterval: DataInterval;
-}
+/** The runs the launcher starts on its own account: for an upstream success, a backfill slot, a rerun. */
+type InternalRunCommand =
+  | {
+      /** A downstream flow's run, started by an upstream run's success: one per upstream run. */
+      kind: "upstream-run";
+      flow: string;
+      upstreamRunId: string;
+      /** The upstream run's interval: the downstream run processes what it produced. */
+      dataInterval: DataInterval;
+    }
+  | { kind: "backfill-slot"; flow: string; scheduledTime: string; params: Record<string, string>; backfillId: string }
+  | {
+      kind: "rerun-run";
+      flow: string;
+      params: Record<string, string>;
+      dataInterval: DataInterval;
+      rerunOf: string;
+      requestId?: string;
+    };
 
 const TRIGGER_OF = {
   schedule: Trigger.schedule,
   manual: Trigger.manual,
-  backfill: Trigger.backfill,
+  "rerun-run": Trigger.manual,
+  "backfill-slot": Trigger.backfill,
   "upstream-run": Trigger.upstream,
-} as const satisfies Record<(NewRunCommand | UpstreamRunCommand)["kind"], Trigger>;
+} as const satisfies Record<(NewRunCommand | InternalRunCommand)["kind"], Trigger>;
 
 /** The run a command asks for; `params` are the run's effective params, already checked against the flow's. */
 function newRun(
   flow: FlowDefinition,
-  command: NewRunCommand | UpstreamRunCommand,
+  command: NewRunCommand | InternalRunCommand,
   params: Record<string, string>,
   now: Date,
   nonces: NonceSource,
@@ -378,13 +453,13 @@ function newRun(
   const runId =
     command.kind === "schedule"
       ? scheduledRunId(flow.name, slot!)
-      : command.kind === "backfill"
+      : command.kind === "backfill-slot"
         ? backfillRunId(flow.name, slot!)
         : command.kind === "upstream-run"
           ? upstreamRunId(flow.name, command.upstreamRunId)
           : manualRunId(flow.name, now, command.requestId ?? nonces.nonce());
   const dataInterval =
-    command.kind === "upstream-run"
+    command.kind === "upstream-run" || command.kind === "rerun-run"
       ? command.dataInterval
       : slot
         ? intervalEndingAt(flow, slot)
@@ -394,6 +469,8 @@ function newRun(
     flow: flow.name,
     trigger: TRIGGER_OF[command.kind],
     ...(slot ? { scheduledFor: slot.toISOString() } : {}),
+    ...(command.kind === "backfill-slot" && { backfillId: command.backfillId }),
+    ...(command.kind === "rerun-run" && { rerunOf: command.rerunOf }),
     dataInterval,
     params,
     state: RunState.PENDING,

@@ -1,3 +1,4 @@
+import type { BackfillSchedule } from "./backfill-plan";
 import type { DataInterval } from "./data-interval";
 import type { LaunchCommand, RetryCommand } from "./launch-command";
 import type { ChangeSource, NewRun, Run, RunOutcomeFields, Settlement } from "./run";
@@ -105,6 +106,43 @@ export interface FlowStateStore {
    * zero-padded numbers order as text does); a smaller or equal value (a late, out-of-order success) keeps it.
    */
   commitWatermark(flow: string, watermark: Watermark): Promise<"advanced" | "kept">;
+}
+
+/** A backfill: one run per schedule slot of a range, at most `maxConcurrent` at a time (see `backfill-plan.ts`). */
+export interface Backfill {
+  backfillId: string;
+  flow: string;
+  /** The range, ISO 8601: every slot s with from ≤ s ≤ to. */
+  from: string;
+  to: string;
+  schedule: BackfillSchedule;
+  slotCount: number;
+  maxConcurrent: number;
+  params: Record<string, string>;
+  requestedBy: string;
+  createdAt: string;
+  state: "ACTIVE" | "DONE" | "CANCELLED";
+  /** Per lane, the index of its head slot: the next slot of the lane not yet seen ended (≥ slotCount: done). */
+  lanes: number[];
+  endedAt?: string;
+  /** For a cancelled backfill: who, and why. */
+  reason?: string;
+}
+
+/** Backfills, beside the runs they start. */
+export interface BackfillStore {
+  /** Records a backfill unless one with its id exists, which is returned instead. */
+  create(backfill: Backfill): Promise<{ created: boolean; backfill: Backfill }>;
+  get(backfillId: string): Promise<Backfill | undefined>;
+  /** Moves a lane's head from `from` to `to`; false when someone else moved it first (read it again). */
+  advanceLane(backfillId: string, lane: number, from: number, to: number): Promise<boolean>;
+  /** Ends an ACTIVE backfill (DONE, or CANCELLED with a reason); the backfill as it now is. */
+  finish(
+    backfillId: string,
+    ending: { state: "DONE" | "CANCELLED"; at: string; reason?: string },
+  ): Promise<Backfill | undefined>;
+  /** The backfills still ACTIVE, oldest first: what the reaper keeps moving. */
+  listActive(options: { limit: number }): Promise<Backfill[]>;
 }
 
 export type LockResult = { acquired: true } | { acquired: false; holder: string; acquiredAt: string };

@@ -2,6 +2,7 @@ import type { FlowDefinition } from "../../flows/registry/flow-definition";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import { applyTransition, completeChange, previousState } from "./apply-transition";
 import type {
+  BackfillStore,
   Clock,
   FlowStateStore,
   Invocation,
@@ -39,6 +40,8 @@ export interface ReapRunsDeps {
   /** Hands the launcher a retry or a re-drive, asynchronously. */
   launches: LaunchQueue;
   events: RunEventPublisher;
+  /** The backfills still ACTIVE, each handed to the launcher to move on. */
+  backfills: Pick<BackfillStore, "listActive">;
   /** Where owed watermark commits go, when the reaper finishes a success's settlement. */
   flowState: Pick<FlowStateStore, "commitWatermark">;
   /** The recorder's use case, for stops whose event was lost. */
@@ -58,6 +61,8 @@ export interface ReapReport {
   /** Endings whose owed work (announcement, StopTask, lock) this pass finished. */
   settled: string[];
   locksReleased: string[];
+  /** Active backfills handed to the launcher to move on. */
+  backfillsNudged: string[];
   /**
    * Runs the active index lists but the table does not hold: an index entry that outlived its item (a GSI is
    * eventually consistent; dynalite, killed mid-write, can leave one for good). Nothing is done for them.
@@ -89,6 +94,7 @@ export function createReapRuns(deps: ReapRunsDeps) {
       expired: [],
       settled: [],
       locksReleased: [],
+      backfillsNudged: [],
       phantoms: [],
       failed: [],
       incomplete: false,
@@ -173,6 +179,16 @@ export function createReapRuns(deps: ReapRunsDeps) {
       await isolated(`lock of ${flow.name}`, async () => {
         const released = await releaseStaleLock(deps, flow.name);
         if (released) report.locksReleased.push(released);
+      });
+    }
+
+    // Backfills move on when one of their runs ends; a lost ending only delays them until this nudge.
+    if (inTime()) {
+      await isolated("backfills", async () => {
+        for (const backfill of await deps.backfills.listActive({ limit: deps.limits.pageSize })) {
+          await deps.launches.send({ kind: "backfill-advance", backfillId: backfill.backfillId });
+          report.backfillsNudged.push(backfill.backfillId);
+        }
       });
     }
     return report;

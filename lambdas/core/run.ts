@@ -78,6 +78,8 @@ export interface Run extends RunOutcomeFields {
   proposedWatermark?: WatermarkProposal;
   /** The run this one re-runs (`data-flows rerun`): same flow, params and data interval. */
   rerunOf?: string;
+  /** The backfill that started this run, for one of its slots. */
+  backfillId?: string;
   history: RunTransition[];
 }
 

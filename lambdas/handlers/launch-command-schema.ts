@@ -1,5 +1,6 @@
 import * as z from "zod";
 import type { LaunchCommand } from "../core/launch-command";
+import { BACKFILL_LIMITS } from "../core/backfill-plan";
 import { InvalidLaunchRequestError } from "../core/launch-command";
 import { parseInput } from "./parse-input";
 import { runStateChangedEventSchema } from "./run-change-event";
@@ -38,6 +39,8 @@ const requestId = z.string().regex(/^[a-z0-9]{10}$/, "requestId is 10 characters
 /** Who asked for an operator's command (recorded with it), and why. */
 const requestedBy = z.string().min(1).max(128);
 const reason = z.string().max(500);
+/** A backfill id as the launcher makes them: `<flow>/<from>-<to>`, compact UTC instants. */
+const backfillId = z.string().regex(/^[a-z0-9-]{1,32}\/\d{8}T\d{6}Z-\d{8}T\d{6}Z$/, "not a data-flows backfill id");
 const runIdOf = (command: { flow: string; runId: string }) => command.runId.startsWith(`${command.flow}/`);
 const belongsToFlow = { message: "runId must belong to the flow", path: ["runId"] };
 
@@ -45,7 +48,20 @@ const belongsToFlow = { message: "runId must belong to the flow", path: ["runId"
 export const launchCommandSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("schedule"), flow, scheduledTime: slot }),
   z.strictObject({ kind: z.literal("manual"), flow, params, requestId: requestId.optional(), at: slot.optional() }),
-  z.strictObject({ kind: z.literal("backfill"), flow, scheduledTime: slot, params }),
+  z.strictObject({
+    kind: z.literal("backfill"),
+    flow,
+    from: slot,
+    to: slot,
+    maxConcurrent: z.number().int().min(1).max(BACKFILL_LIMITS.maxConcurrent),
+    params,
+    requestedBy,
+  }),
+  z.strictObject({ kind: z.literal("backfill-advance"), backfillId }),
+  z.strictObject({ kind: z.literal("backfill-cancel"), backfillId, requestedBy, reason: reason.optional() }),
+  z
+    .strictObject({ kind: z.literal("rerun"), flow, runId, requestedBy, requestId: requestId.optional() })
+    .refine(runIdOf, belongsToFlow),
   z
     .strictObject({ kind: z.literal("retry"), flow, runId, attempt: z.number().int().min(2).max(100) })
     .refine(runIdOf, belongsToFlow),
@@ -66,7 +82,7 @@ export { InvalidLaunchRequestError };
 export function parseLaunchCommand(input: unknown): LaunchCommand {
   const toError = (problems: string) => new InvalidLaunchRequestError(`invalid launch request: ${problems}`);
   if (typeof input === "object" && input !== null && "detail-type" in input) {
-    return { kind: "upstream", change: parseInput(runStateChangedEventSchema, input, toError).detail };
+    return { kind: "run-changed", change: parseInput(runStateChangedEventSchema, input, toError).detail };
   }
   return parseInput(launchCommandSchema, input, toError) satisfies LaunchCommand;
 }

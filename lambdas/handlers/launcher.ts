@@ -1,12 +1,13 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { createLauncher, FlowOutcome, LaunchOutcome } from "../core/launch-run";
-import type { FlowPause } from "../core/ports";
+import type { Backfill, FlowPause } from "../core/ports";
 import { parseLaunchCommand } from "./launch-command-schema";
 
 export interface LauncherResult {
   status: string;
   flow?: string;
   pause?: FlowPause;
+  backfill?: Backfill;
   runId?: string;
   attempt?: number;
   state?: string;
@@ -20,17 +21,22 @@ export interface LauncherResult {
  */
 export function createLauncherHandler(deps: { launch: ReturnType<typeof createLauncher>; logger: Logger }) {
   return async (event: unknown): Promise<LauncherResult> => {
+    // One invocation, one command: keys appended for the last must not label this one.
+    deps.logger.removeKeys(["command", "flow"]);
     const command = parseLaunchCommand(event);
-    if (command.kind === "upstream") {
-      const runs = (await deps.launch(command)).filter(isRunOutcome);
-      deps.logger.info("downstream launched", {
-        upstream: command.change.runId,
-        runs: runs.map((outcome) => `${outcome.run.runId} ${outcome.status}`),
-      });
-      return { status: "downstream", runs: runs.map((outcome) => outcome.run.runId) };
+    if (command.kind === "run-changed") {
+      const outcomes = await deps.launch(command);
+      const runs = outcomes.filter(isRunOutcome).map((outcome) => outcome.run.runId);
+      const launched = outcomes.flatMap((outcome) => ("launched" in outcome ? outcome.launched : []));
+      deps.logger.info("run change followed", { change: command.change.runId, downstream: runs, backfill: launched });
+      return { status: "followed", runs: [...runs, ...launched] };
     }
-    deps.logger.appendKeys({ flow: command.flow, command: command.kind });
+    deps.logger.appendKeys({ command: command.kind, ...("flow" in command && { flow: command.flow }) });
     const [outcome] = await deps.launch(command);
+    if ("backfill" in outcome!) {
+      deps.logger.info(outcome.status, { backfillId: outcome.backfill.backfillId, launched: outcome.launched });
+      return { status: outcome.status, backfill: outcome.backfill, runs: outcome.launched };
+    }
     if (!isRunOutcome(outcome!)) {
       const pause = "pause" in outcome! ? { pause: outcome.pause } : {};
       deps.logger.info(`flow ${outcome!.status}`, pause);

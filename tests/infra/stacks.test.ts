@@ -1,3 +1,4 @@
+import { matchesPattern } from "../../bench/event-patterns";
 import "cdktf/lib/testing/adapters/jest";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
@@ -431,6 +432,21 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
       expect(JSON.parse(rule!.event_pattern).detail).toEqual({ to: ["SUCCEEDED"], flow: ["orders-daily"] });
       const target = resources(terraform, "aws_cloudwatch_event_target").find((t) =>
         t.rule.includes("upstream-successes"),
+      );
+      expect(target!.arn).toMatch(/launcher_function/);
+    });
+
+    it.each([
+      ["routes a backfill run that ended to the launcher", { trigger: "backfill", to: "FAILED" }, true],
+      ["routes a cancelled backfill run to the launcher", { trigger: "backfill", to: "CANCELLED" }, true],
+      ["does not route a backfill run that is only running", { trigger: "backfill", to: "RUNNING" }, false],
+      ["does not route a scheduled run that ended", { trigger: "schedule", to: "SUCCEEDED" }, false],
+    ])("%s (backfill-endings rule)", (_, detail, routed) => {
+      const rule = resources(terraform, "aws_cloudwatch_event_rule").find((r) => r.name.endsWith("backfill-endings"));
+      const event = { source: "data-flows", "detail-type": "Flow Run State Change", detail };
+      expect(matchesPattern(JSON.parse(rule!.event_pattern), event)).toBe(routed);
+      const target = resources(terraform, "aws_cloudwatch_event_target").find((t) =>
+        t.rule.includes("backfill-endings"),
       );
       expect(target!.arn).toMatch(/launcher_function/);
     });

@@ -119,8 +119,11 @@ describe("launcher", () => {
       await handler({
         kind: "backfill",
         flow: "orders-daily",
-        scheduledTime: "2026-03-02T10:00:00Z",
+        from: "2026-03-02T10:00:00Z",
+        to: "2026-03-02T10:00:00Z",
+        maxConcurrent: 1,
         params: { window: "7d" },
+        requestedBy: "ana",
       });
       const override = ecs.commandCalls(RunTaskCommand)[0]!.args[0].input.overrides?.containerOverrides?.[0];
       expect(override?.name).toBe("flow");

@@ -26,6 +26,7 @@ const NOTHING_TO_DO: ReapReport = {
   expired: [],
   settled: [],
   locksReleased: [],
+  backfillsNudged: [],
   phantoms: [],
   failed: [],
   incomplete: false,

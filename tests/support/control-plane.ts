@@ -1,6 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { environmentNames } from "../../contracts/resource-names";
+import { DynamoBackfillStore } from "../../lambdas/adapters/dynamo-backfill-store";
 import { DynamoFlowState } from "../../lambdas/adapters/dynamo-flow-state";
 import { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
 import { EcsTaskControl } from "../../lambdas/adapters/ecs-task-control";
@@ -31,7 +32,14 @@ export function composeForTest(ports: Partial<ControlPlanePorts>, settings: Part
   // Pauses and watermarks live in the runs table: beside the test's own table unless the test brings its own.
   const flowState =
     ports.runs instanceof DynamoRunStore
-      ? { flowState: new DynamoFlowState({ client: ports.runs.client, tableName: ports.runs.tableName }) }
+      ? {
+          flowState: new DynamoFlowState({ client: ports.runs.client, tableName: ports.runs.tableName }),
+          backfills: new DynamoBackfillStore({
+            client: ports.runs.client,
+            tableName: ports.runs.tableName,
+            retentionDays: 30,
+          }),
+        }
       : {};
   return composeControlPlane(
     onlyPorts("this test", { logger: new Logger({ logLevel: "SILENT" }), ...flowState, ...ports }),

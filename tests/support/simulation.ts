@@ -8,6 +8,7 @@ import type { FlowDefinition } from "../../flows/registry/flow-definition";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import { DynamoAlertMarkers } from "../../lambdas/adapters/dynamo-alert-markers";
+import { DynamoBackfillStore } from "../../lambdas/adapters/dynamo-backfill-store";
 import { DynamoFlowState } from "../../lambdas/adapters/dynamo-flow-state";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
 import type { ControlPlane } from "../../lambdas/composition-root";
@@ -276,6 +277,7 @@ class World {
         registry: this.registry,
         runs: this.crashingStore(random),
         flowState: new DynamoFlowState({ client: this.client, tableName: this.store.tableName }),
+        backfills: new DynamoBackfillStore({ client: this.client, tableName: this.store.tableName, retentionDays: 30 }),
         tasks: this.ecs(random),
         taskControl: this.ecs(random),
         events: { publish: (change) => this.publish(change, random) },

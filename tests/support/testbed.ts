@@ -38,7 +38,8 @@ export function controlPlaneTestbed(registry: FlowRegistry, start = "2026-03-02T
   });
   afterAll(() => dynamo.close());
 
-  beforeEach(async () => {
+  /** A fresh table and control plane (and ECS mock), as each test starts with; a property test resets per history. */
+  async function reset() {
     ecs.reset();
     ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: FIXTURE_TASK_ARN }], failures: [] });
     ecs.on(StopTaskCommand).resolves({});
@@ -60,7 +61,8 @@ export function controlPlaneTestbed(registry: FlowRegistry, start = "2026-03-02T
     });
     bed.launcher = plane.launcher() as TestHandler;
     bed.recorder = plane.recorder() as TestHandler;
-  });
+  }
+  beforeEach(reset);
 
-  return { ecs, bed };
+  return { ecs, bed, reset };
 }

@@ -71,6 +71,7 @@ async function follow(steps: Step[]) {
   jest.mocked(connectLocal).mockReturnValue({
     runs,
     flowState: memoryFlowState(),
+    backfills: {} as never,
     dynamoEndpoint: "http://127.0.0.1:1",
     logs: { pollMs: 250, settleMs: 0, read: async () => ({ lines: [], cursor: "", end: true }) },
     invokeLauncher: async () => ({ status: "launched", runId: RUN_ID, state: "STARTING" }),

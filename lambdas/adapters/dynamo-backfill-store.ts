@@ -1,0 +1,123 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { Backfill, BackfillStore } from "../core/ports";
+import { RUNS_TABLE } from "../../contracts/runs-table";
+import { ACTIVE_BACKFILLS_PARTITION, backfillKey, expiresAt } from "./runs-table-keys";
+
+const INTERNAL = [
+  RUNS_TABLE.partitionKey,
+  RUNS_TABLE.sortKey,
+  RUNS_TABLE.ttlAttribute,
+  RUNS_TABLE.indexes.active.partitionKey,
+  RUNS_TABLE.indexes.active.sortKey,
+];
+
+/**
+ * Backfills as items of the runs table (`BACKFILL#<id>` / `BACKFILL`), in the active index while ACTIVE, expiring
+ * with the runs. An item is small (a few numbers per lane), so every lane move costs one write unit.
+ */
+export class DynamoBackfillStore implements BackfillStore {
+  constructor(private readonly options: { client: DynamoDBDocumentClient; tableName: string; retentionDays: number }) {}
+
+  async create(backfill: Backfill): Promise<{ created: boolean; backfill: Backfill }> {
+    const active = RUNS_TABLE.indexes.active;
+    try {
+      await this.options.client.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: {
+            ...backfill,
+            ...backfillKey(backfill.backfillId),
+            [active.partitionKey]: ACTIVE_BACKFILLS_PARTITION,
+            [active.sortKey]: `${backfill.createdAt}#${backfill.backfillId}`,
+            [RUNS_TABLE.ttlAttribute]: expiresAt(backfill.createdAt, this.options.retentionDays),
+          },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return { created: true, backfill };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = await this.get(backfill.backfillId);
+      if (!existing) throw error;
+      return { created: false, backfill: existing };
+    }
+  }
+
+  async get(backfillId: string): Promise<Backfill | undefined> {
+    const { Item } = await this.options.client.send(
+      new GetCommand({ TableName: this.options.tableName, Key: backfillKey(backfillId), ConsistentRead: true }),
+    );
+    return Item ? toBackfill(Item) : undefined;
+  }
+
+  async advanceLane(backfillId: string, lane: number, from: number, to: number): Promise<boolean> {
+    try {
+      await this.options.client.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: backfillKey(backfillId),
+          UpdateExpression: `SET lanes[${lane}] = :to`,
+          ConditionExpression: `lanes[${lane}] = :from AND #state = :active`,
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: { ":from": from, ":to": to, ":active": "ACTIVE" },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async finish(
+    backfillId: string,
+    ending: { state: "DONE" | "CANCELLED"; at: string; reason?: string },
+  ): Promise<Backfill | undefined> {
+    const active = RUNS_TABLE.indexes.active;
+    try {
+      const { Attributes } = await this.options.client.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: backfillKey(backfillId),
+          UpdateExpression: `SET #state = :state, endedAt = :at${ending.reason ? ", reason = :reason" : ""} REMOVE ${active.partitionKey}, ${active.sortKey}`,
+          ConditionExpression: "#state = :active",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: {
+            ":state": ending.state,
+            ":at": ending.at,
+            ":active": "ACTIVE",
+            ...(ending.reason && { ":reason": ending.reason }),
+          },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return toBackfill(Attributes!);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return this.get(backfillId); // ended already
+    }
+  }
+
+  async listActive(options: { limit: number }): Promise<Backfill[]> {
+    const active = RUNS_TABLE.indexes.active;
+    const { Items = [] } = await this.options.client.send(
+      new QueryCommand({
+        TableName: this.options.tableName,
+        IndexName: active.name,
+        KeyConditionExpression: "#pk = :pk",
+        ExpressionAttributeNames: { "#pk": active.partitionKey },
+        ExpressionAttributeValues: { ":pk": ACTIVE_BACKFILLS_PARTITION },
+        Limit: options.limit,
+      }),
+    );
+    return Items.map(toBackfill);
+  }
+}
+
+function toBackfill(item: Record<string, unknown>): Backfill {
+  const backfill = { ...item };
+  for (const attribute of INTERNAL) delete backfill[attribute];
+  return backfill as unknown as Backfill;
+}

@@ -1,0 +1,77 @@
+import { TZDate } from "@date-fns/tz";
+import type { ScheduleSpec } from "../../flows/registry/schedule";
+import { nextFireTimes } from "../../flows/registry/schedule";
+import { backfillRunId } from "./run-id";
+
+/**
+ * Backfills as plain data: which schedule slots a range holds, the backfill's id, and the order its slots run in.
+ * A backfill runs its slots in `maxConcurrent` lanes: slot i runs in lane i mod n, once slot i − n has ended. So at
+ * most n of its runs are active at a time, without a counter that at-least-once deliveries could leave wrong: a lane
+ * moves on only when the run at its head is seen ended in the store.
+ */
+
+/** What a backfill may ask for. Slots are recomputed from the schedule snapshot, never stored one by one. */
+export const BACKFILL_LIMITS = { slots: 10_000, maxConcurrent: 50 } as const;
+
+/** The schedule a backfill's slots come from, as it was when the backfill was made (a later edit does not move them). */
+export type BackfillSchedule = ScheduleSpec & { timezone: string };
+
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/**
+ * An operator's `--from` / `--to` as an instant: a date is a whole day in the flow's timezone (`--from` its start,
+ * `--to` its last millisecond, so `--to 2026-03-10` includes the 10th); anything else must be an ISO 8601 instant.
+ */
+export function backfillBound(text: string, timezone: string, end: boolean): Date {
+  const day = DATE_ONLY.exec(text);
+  if (day) {
+    const [year, month, date] = [Number(day[1]), Number(day[2]) - 1, Number(day[3])];
+    const start = new TZDate(year, month, date + (end ? 1 : 0), 0, 0, 0, timezone).getTime();
+    const check = new TZDate(year, month, date, timezone);
+    if (check.getMonth() !== month || check.getDate() !== date) throw new RangeError(`"${text}" is not a date`);
+    return new Date(end ? start - 1 : start);
+  }
+  const instant = /^\d{4}-\d{2}-\d{2}T/.test(text) && /(Z|[+-]\d{2}:?\d{2})$/.test(text) ? Date.parse(text) : NaN;
+  if (Number.isNaN(instant)) {
+    throw new RangeError(
+      `"${text}" is neither a date (2026-03-01) nor an ISO instant with its offset (2026-03-01T06:00Z)`,
+    );
+  }
+  return new Date(instant);
+}
+
+/** Every slot of the schedule in `[from, to]`, in order; more than `limit` is refused (it says how many it found). */
+export function backfillSlots(schedule: BackfillSchedule, from: Date, to: Date, limit = BACKFILL_LIMITS.slots): Date[] {
+  const slots: Date[] = [];
+  let after = new Date(from.getTime() - 1);
+  while (slots.length <= limit) {
+    const batch = nextFireTimes(schedule, schedule.timezone, after, 500);
+    for (const slot of batch) {
+      if (slot.getTime() > to.getTime()) return slots;
+      slots.push(slot);
+    }
+    if (batch.length === 0) return slots;
+    after = batch[batch.length - 1]!;
+  }
+  throw new RangeError(`the range holds more than ${limit.toLocaleString("en")} slots: backfill it in parts`);
+}
+
+/** `<flow>/<from>-<to>` in compact UTC: the same range asks for the same backfill, so asking twice adds nothing. */
+export function backfillIdOf(flow: string, from: Date, to: Date): string {
+  const compact = (instant: Date) =>
+    instant
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .replace(/\.\d{3}Z$/, "Z");
+  return `${flow}/${compact(from)}-${compact(to)}`;
+}
+
+/** The run of slot `index`. */
+export function slotRunId(flow: string, slots: readonly Date[], index: number): string {
+  return backfillRunId(flow, slots[index]!);
+}
+
+/** The lanes a new backfill starts with: lane L's head is slot L. */
+export function initialLanes(slotCount: number, maxConcurrent: number): number[] {
+  return Array.from({ length: Math.min(maxConcurrent, slotCount) }, (_, lane) => lane);
+}

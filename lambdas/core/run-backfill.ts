@@ -1,0 +1,169 @@
+import type { FlowRegistry } from "../../flows/registry/flow-registry";
+import { scheduleSpecOf } from "../../flows/registry/schedule";
+import type { BackfillSchedule } from "./backfill-plan";
+import { BACKFILL_LIMITS, backfillIdOf, backfillSlots, initialLanes, slotRunId } from "./backfill-plan";
+import type { CancelOutcome, CancelRequest } from "./cancel-run";
+import { InvalidLaunchRequestError } from "./launch-command";
+import type { Backfill, BackfillStore, Clock, RunStore } from "./ports";
+import type { Run } from "./run";
+import { isTerminal } from "./run-state";
+
+/** Start one slot's run (the launcher's own new-run path: idempotent on the slot's run id). */
+export type LaunchSlot = (slot: {
+  flow: string;
+  scheduledTime: string;
+  params: Record<string, string>;
+  backfillId: string;
+}) => Promise<{ run: Run }>;
+
+export interface BackfillDeps {
+  registry: FlowRegistry;
+  runs: RunStore;
+  backfills: BackfillStore;
+  clock: Clock;
+  launchSlot: LaunchSlot;
+  cancelRun: (request: CancelRequest) => Promise<CancelOutcome>;
+}
+
+export interface BackfillRequest {
+  flow: string;
+  from: string;
+  to: string;
+  maxConcurrent: number;
+  /** The run params every slot gets, already checked against the flow's. */
+  params: Record<string, string>;
+  requestedBy: string;
+}
+
+export type BackfillOutcome = {
+  status: "backfill-created" | "backfill-exists" | "backfill-advanced" | "backfill-cancelled";
+  backfill: Backfill;
+  /** Runs this call started. */
+  launched: string[];
+};
+
+/**
+ * Backfills: `start` records one and launches its first `maxConcurrent` slots; `advance` moves every lane whose head
+ * run has ended on to its next slot (called by the bus when a backfill run ends, and by the reaper each pass, so a lost
+ * event only delays it); `cancel` stops it releasing slots and cancels its active runs. All three are idempotent.
+ */
+export function createBackfills(deps: BackfillDeps) {
+  async function advance(backfillId: string): Promise<BackfillOutcome> {
+    let backfill = await deps.backfills.get(backfillId);
+    if (!backfill) throw new InvalidLaunchRequestError(`no backfill ${backfillId}`);
+    const launched: string[] = [];
+    if (backfill.state !== "ACTIVE") return { status: "backfill-advanced", backfill, launched };
+    const slots = backfillSlots(backfill.schedule, new Date(backfill.from), new Date(backfill.to));
+    const step = backfill.lanes.length;
+    for (let lane = 0; lane < step; lane += 1) {
+      for (;;) {
+        const head: number = backfill.lanes[lane]!;
+        if (head >= slots.length) break;
+        const run = await deps.runs.get(slotRunId(backfill.flow, slots, head));
+        if (!run) {
+          const started = await deps.launchSlot({
+            flow: backfill.flow,
+            scheduledTime: slots[head]!.toISOString(),
+            params: backfill.params,
+            backfillId,
+          });
+          launched.push(started.run.runId);
+          if (!isTerminal(started.run.state)) break; // the lane's head is running: it moves on when that run ends
+          continue; // refused at once (ECS would not take it): the lane moves on
+        }
+        if (!isTerminal(run.state)) break;
+        const moved = await deps.backfills.advanceLane(backfillId, lane, head, head + step);
+        if (!moved) {
+          // Another delivery moved it (or the backfill ended): carry on from what is stored now.
+          const current = await deps.backfills.get(backfillId);
+          if (!current || current.state !== "ACTIVE")
+            return { status: "backfill-advanced", backfill: current ?? backfill, launched };
+          backfill = current;
+          continue;
+        }
+        backfill = { ...backfill, lanes: backfill.lanes.map((value, index) => (index === lane ? head + step : value)) };
+      }
+    }
+    if (backfill.lanes.every((head) => head >= slots.length)) {
+      backfill =
+        (await deps.backfills.finish(backfillId, { state: "DONE", at: deps.clock.now().toISOString() })) ?? backfill;
+    }
+    return { status: "backfill-advanced", backfill, launched };
+  }
+
+  return {
+    async start(request: BackfillRequest): Promise<BackfillOutcome> {
+      const flow = deps.registry.require(request.flow);
+      if (!flow.schedule) {
+        throw new InvalidLaunchRequestError(`flow "${flow.name}" has no schedule: a backfill runs a schedule's slots`);
+      }
+      if (
+        !Number.isInteger(request.maxConcurrent) ||
+        request.maxConcurrent < 1 ||
+        request.maxConcurrent > BACKFILL_LIMITS.maxConcurrent
+      ) {
+        throw new InvalidLaunchRequestError(`maxConcurrent: 1 to ${BACKFILL_LIMITS.maxConcurrent}`);
+      }
+      const from = new Date(request.from);
+      const to = new Date(request.to);
+      if (!(from.getTime() <= to.getTime())) throw new InvalidLaunchRequestError("from: must not be after to");
+      const schedule: BackfillSchedule = { ...scheduleSpecOf(flow.schedule), timezone: flow.schedule.timezone };
+      let slots: Date[];
+      try {
+        slots = backfillSlots(schedule, from, to);
+      } catch (error) {
+        throw new InvalidLaunchRequestError(`${flow.name}: ${(error as Error).message}`);
+      }
+      if (slots.length === 0) {
+        throw new InvalidLaunchRequestError(
+          `flow "${flow.name}" has no schedule slot from ${request.from} to ${request.to}`,
+        );
+      }
+      const { created, backfill } = await deps.backfills.create({
+        backfillId: backfillIdOf(flow.name, from, to),
+        flow: flow.name,
+        from: from.toISOString(),
+        to: to.toISOString(),
+        schedule,
+        slotCount: slots.length,
+        maxConcurrent: request.maxConcurrent,
+        params: request.params,
+        requestedBy: request.requestedBy,
+        createdAt: deps.clock.now().toISOString(),
+        state: "ACTIVE",
+        lanes: initialLanes(slots.length, request.maxConcurrent),
+      });
+      // Asking again is also how an operator nudges a backfill on at once, instead of at the reaper's next pass.
+      const advanced = await advance(backfill.backfillId);
+      return { ...advanced, status: created ? "backfill-created" : "backfill-exists" };
+    },
+
+    advance,
+
+    async cancel(request: { backfillId: string; requestedBy: string; reason?: string }): Promise<BackfillOutcome> {
+      const existing = await deps.backfills.get(request.backfillId);
+      if (!existing) throw new InvalidLaunchRequestError(`no backfill ${request.backfillId}`);
+      const reason = `cancelled by ${request.requestedBy}${request.reason ? `: ${request.reason}` : ""}`;
+      const backfill =
+        (await deps.backfills.finish(request.backfillId, {
+          state: "CANCELLED",
+          at: deps.clock.now().toISOString(),
+          reason,
+        })) ?? existing;
+      // No lane moves now; what is at the lanes' heads and still going is cancelled like any run.
+      const slots = backfillSlots(backfill.schedule, new Date(backfill.from), new Date(backfill.to));
+      for (const head of backfill.lanes) {
+        if (head >= slots.length) continue;
+        const run = await deps.runs.get(slotRunId(backfill.flow, slots, head));
+        if (run && !isTerminal(run.state)) {
+          await deps.cancelRun({
+            runId: run.runId,
+            requestedBy: request.requestedBy,
+            reason: `backfill ${backfill.backfillId} cancelled${request.reason ? `: ${request.reason}` : ""}`,
+          });
+        }
+      }
+      return { status: "backfill-cancelled", backfill, launched: [] };
+    },
+  };
+}
