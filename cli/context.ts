@@ -8,6 +8,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
+  /** Where progress bars are drawn (standard error); without it, progress is printed as lines on `err`. */
+  progress?: NodeJS.WriteStream;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { formatDuration } from "../lambdas/core/duration";
 import type { Run } from "../lambdas/core/run";
+import { isTerminal } from "../lambdas/core/run-state";
 
 /** Lays rows out in aligned columns under a header, the way `docker ps` does. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
@@ -45,6 +46,9 @@ export function runDetails(run: Run, now: Date): string[] {
     ["scheduled for", run.scheduledFor],
     ["data interval", run.dataInterval ? `${run.dataInterval.start} → ${run.dataInterval.end}` : undefined],
     ["params", Object.keys(run.params).length ? JSON.stringify(run.params) : undefined],
+    ["rerun of", run.rerunOf],
+    ["backfill", run.backfillId],
+    ["watermark", watermarkLine(run)],
     ["created", run.createdAt],
     ["started", run.startedAt],
     ["ended", run.endedAt],
@@ -78,4 +82,24 @@ export function runDetails(run: Run, now: Date): string[] {
     "history:",
     ...history.map((l) => `  ${l}`),
   ];
+}
+
+/** What the run's attempt started from and proposed: `from X, proposed Y (committed when it succeeds)`. */
+function watermarkLine(run: Run): string | undefined {
+  const proposal = run.proposedWatermark?.attempt === run.attempt ? run.proposedWatermark.value : undefined;
+  if (run.watermarkAtStart === undefined && proposal === undefined) return undefined;
+  const outcome =
+    proposal === undefined
+      ? ""
+      : run.state === "SUCCEEDED"
+        ? " (committed: only forward)"
+        : isTerminal(run.state)
+          ? ` (not committed: the run ended ${run.state})`
+          : " (committed if this attempt succeeds)";
+  return [
+    run.watermarkAtStart !== undefined ? `from ${run.watermarkAtStart}` : "from (none)",
+    proposal !== undefined ? `proposed ${proposal}${outcome}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(", ");
 }

@@ -5,11 +5,13 @@ import type { FlowRegistry } from "../flows/registry/flow-registry";
 import { loadRegistryOrReport } from "../flows/registry/flow-registry";
 import { environments } from "../.aws/config";
 import { connectAws } from "./aws-target";
+import { registerBackfill } from "./commands/backfill";
 import { registerCancel } from "./commands/cancel";
 import { registerEvents } from "./commands/events";
 import { registerFlows } from "./commands/flows";
 import { registerLogs } from "./commands/logs";
 import { registerPause } from "./commands/pause";
+import { registerRerun } from "./commands/rerun";
 import { registerRun } from "./commands/run";
 import { registerRuns } from "./commands/runs";
 import { registerShow } from "./commands/show";
@@ -25,6 +27,8 @@ export type { CliIo } from "./context";
 const COMMANDS: readonly ((program: Command, cli: CliContext) => void)[] = [
   registerFlows,
   registerRun,
+  registerRerun,
+  registerBackfill,
   registerRuns,
   registerShow,
   registerLogs,
@@ -104,6 +108,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       env: process.env,
       now: () => new Date(),
       sleep: (ms) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms)),
+      progress: process.stderr,
     },
     loadRegistry,
   );

@@ -36,3 +36,8 @@ export const WATERMARK_PROPOSAL_ATTRIBUTE = "proposedWatermark";
 
 /** Every attribute a proposal's UpdateItem names: the key, and the proposal. Its task role allows no other. */
 export const WATERMARK_WRITE_ATTRIBUTES = [RUNS_TABLE.partitionKey, RUNS_TABLE.sortKey, WATERMARK_PROPOSAL_ATTRIBUTE];
+
+/** The byFlow index's sort key of a run: newest first by creation, then run id. A page cursor is one of these. */
+export function byFlowSortKey(createdAt: string, runId: string): string {
+  return `${createdAt}#${runId}`;
+}

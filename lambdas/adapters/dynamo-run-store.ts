@@ -2,9 +2,15 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { explainRejection } from "../core/explain-rejection";
-import type { CreateResult, LockResult, RunStore, TransitionRequest, TransitionResult } from "../core/ports";
+import type {
+  CreateResult,
+  LockResult,
+  RunListOptions,
+  RunStore,
+  TransitionRequest,
+  TransitionResult,
+} from "../core/ports";
 import type { NewRun, Run, RunTransition } from "../core/run";
-import type { RunState } from "../core/run-state";
 import { isTerminal, predecessorsOf } from "../core/run-state";
 import { RUNS_TABLE, WATERMARK_PROPOSAL_ATTRIBUTE } from "../../contracts/runs-table";
 import { taskIdOf } from "../../contracts/resource-names";
@@ -290,29 +296,53 @@ export class DynamoRunStore implements RunStore {
     }
   }
 
-  async listByFlow(flow: string, options: { limit: number; state?: RunState }): Promise<Run[]> {
+  async listByFlow(flow: string, options: RunListOptions): Promise<Run[]> {
     const index = RUNS_TABLE.indexes.byFlow;
+    const names: Record<string, string> = { "#pk": index.partitionKey };
+    const values: Record<string, unknown> = { ":pk": byFlowPartition(flow) };
+    // The sort key is `<createdAt>#<runId>`: a time range is a key range. DynamoDB takes one condition on a sort key,
+    // so both ends are a BETWEEN (inclusive), and `before` itself is dropped after reading.
+    if (options.since !== undefined) values[":since"] = options.since;
+    if (options.before !== undefined) values[":before"] = options.before;
+    const range =
+      options.since !== undefined && options.before !== undefined
+        ? ["#sk BETWEEN :since AND :before"]
+        : options.since !== undefined
+          ? ["#sk >= :since"]
+          : options.before !== undefined
+            ? ["#sk < :before"]
+            : [];
+    if (range.length) names["#sk"] = index.sortKey;
+    const beforeKey = (run: Run) => byFlowSort(run.createdAt, run.runId) === options.before;
+    const filters: string[] = [];
+    if (options.state) {
+      names["#state"] = "state";
+      values[":state"] = options.state;
+      filters.push("#state = :state");
+    }
+    if (options.trigger) {
+      names["#trigger"] = "trigger";
+      values[":trigger"] = options.trigger;
+      filters.push("#trigger = :trigger");
+    }
     const runs: Run[] = [];
     let startKey: Record<string, unknown> | undefined;
-    // A state filter is applied after each page is read, so keep paging until the limit is met or the index ends.
+    // A filter is applied after each page is read, so keep paging until the limit is met or the index ends.
     do {
       const page = await this.options.client.send(
         new QueryCommand({
           TableName: this.options.tableName,
           IndexName: index.name,
-          KeyConditionExpression: "#pk = :pk",
-          ...(options.state && { FilterExpression: "#state = :state" }),
-          ExpressionAttributeNames: { "#pk": index.partitionKey, ...(options.state && { "#state": "state" }) },
-          ExpressionAttributeValues: {
-            ":pk": byFlowPartition(flow),
-            ...(options.state && { ":state": options.state }),
-          },
+          KeyConditionExpression: ["#pk = :pk", ...range].join(" AND "),
+          ...(filters.length && { FilterExpression: filters.join(" AND ") }),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
           ScanIndexForward: false,
           Limit: options.limit,
           ExclusiveStartKey: startKey,
         }),
       );
-      runs.push(...(page.Items ?? []).map(toRun));
+      runs.push(...(page.Items ?? []).map(toRun).filter((run) => !beforeKey(run)));
       startKey = page.LastEvaluatedKey;
     } while (startKey && runs.length < options.limit);
     return runs.slice(0, options.limit);

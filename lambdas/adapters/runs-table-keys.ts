@@ -1,4 +1,4 @@
-import { RUNS_TABLE, runItemKey } from "../../contracts/runs-table";
+import { byFlowSortKey, RUNS_TABLE, runItemKey } from "../../contracts/runs-table";
 
 /** The item layout of the runs table: which keys each kind of item lives under. */
 export const runKey = runItemKey;
@@ -16,7 +16,7 @@ export const watermarkKey = (flow: string) => ({
   [RUNS_TABLE.sortKey]: "WATERMARK",
 });
 export const byFlowPartition = (flow: string) => `FLOW#${flow}`;
-export const byFlowSort = (createdAt: string, runId: string) => `${createdAt}#${runId}`;
+export const byFlowSort = byFlowSortKey;
 export const activePartition = (flow: string) => `ACTIVE#${flow}`;
 export const backfillKey = (backfillId: string) => ({
   [RUNS_TABLE.partitionKey]: `BACKFILL#${backfillId}`,

@@ -5,6 +5,14 @@ import type { ChangeSource, NewRun, Run, RunOutcomeFields, Settlement } from "./
 import type { RunState } from "./run-state";
 import type { TaskObservation } from "./task-observation";
 
+export interface RunListOptions {
+  limit: number;
+  state?: RunState;
+  trigger?: Run["trigger"];
+  since?: string;
+  before?: string;
+}
+
 /** A request to move one attempt of a run to a new state. */
 export interface TransitionRequest {
   runId: string;
@@ -50,8 +58,11 @@ export interface RunStore {
   get(runId: string): Promise<Run | undefined>;
   /** Applies one state change atomically with its history entry, or explains why not. */
   transition(request: TransitionRequest): Promise<TransitionResult>;
-  /** A flow's runs, newest first, optionally only those in one state. */
-  listByFlow(flow: string, options: { limit: number; state?: RunState }): Promise<Run[]>;
+  /**
+   * A flow's runs, newest first: optionally only one state or trigger, and only those created in `[since, before)`
+   * (ISO instants), which is how a caller pages back through them.
+   */
+  listByFlow(flow: string, options: RunListOptions): Promise<Run[]>;
   /** A flow's runs that are not terminal yet, earliest deadline first. */
   listActive(flow: string, options: { limit: number }): Promise<Run[]>;
   /**

@@ -52,7 +52,7 @@ describe("the local control plane's invoke endpoint", () => {
     for (const headers of attempts) statuses.push((await fetch(url, { method: "POST", headers, body })).status);
     expect(statuses).toEqual([403, 403, 403, 403, 415]);
     const runs = await cli("runs", "--flow", "hello-world", "--json");
-    expect(JSON.parse(runs.out)).toEqual([]);
+    expect(JSON.parse(runs.out)).toEqual({ runs: [] });
   });
 
   it("still serves the CLI, which sends the token", async () => {

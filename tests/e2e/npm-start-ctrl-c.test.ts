@@ -59,7 +59,7 @@ describe("Ctrl-C of npm start while a flow runs", () => {
     }));
     const running = await waitFor(async () => {
       const listed = await cli("runs", "--flow", "dbt-nightly", "--json");
-      const runs = listed.code === 0 ? (JSON.parse(listed.out) as Run[]) : [];
+      const runs = listed.code === 0 ? (JSON.parse(listed.out) as { runs: Run[] }).runs : [];
       return runs.find((run) => run.state === RunState.RUNNING);
     });
     // The flow is following its dbt Cloud run: stopping it now means cancelling that run first.

@@ -400,7 +400,7 @@ describe("launcher", () => {
 
     it("starts each flow downstream of a succeeded run, under an id derived from the upstream run", async () => {
       const result = await handler(success("orders-daily/20260302T1000Z"));
-      expect(result).toEqual({ status: "downstream", runs: ["dbt-after-orders/u20260302T1000Z"] });
+      expect(result).toEqual({ status: "followed", runs: ["dbt-after-orders/u20260302T1000Z"] });
       expect(await runs.get("dbt-after-orders/u20260302T1000Z")).toMatchObject({
         trigger: "upstream",
         state: RunState.STARTING,
@@ -424,7 +424,7 @@ describe("launcher", () => {
 
     it("starts nothing for a failure", async () => {
       expect(await handler(success("orders-daily/20260302T1000Z", RunState.FAILED))).toEqual({
-        status: "downstream",
+        status: "followed",
         runs: [],
       });
       expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);

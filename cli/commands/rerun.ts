@@ -1,0 +1,35 @@
+import { randomNonces } from "../../lambdas/adapters/random-nonces";
+import { flowOfRunId } from "../../lambdas/core/run-id";
+import { CliError } from "../errors";
+import { operatorName } from "../operator";
+import { reportStarted } from "../report-started";
+import type { Command } from "commander";
+import type { CliContext } from "../context";
+
+/** `rerun <runId>`: a new manual run of the same flow with the same params and data interval, linked to the original. */
+export function registerRerun(program: Command, cli: CliContext): void {
+  program
+    .command("rerun")
+    .description("start a new run of a run's flow with its params and data interval (linked to it)")
+    .argument("<runId>", "the run to run again, e.g. orders-daily/20260302T0600Z")
+    .option("--wait", "follow the new run until it ends; exit 1 unless it SUCCEEDED")
+    .option("--logs", "with --wait: print each attempt's log lines as the flow writes them")
+    .option("--json", "print JSON")
+    .action(async (runId: string, options: { wait?: boolean; logs?: boolean; json?: boolean }) => {
+      const flowName = flowOfRunId(runId);
+      if (!flowName) throw new CliError(`"${runId}" is not a run id: run ids look like <flow>/<id>`);
+      const flow = cli.registry.require(flowName);
+      if (options.logs && !options.wait) throw new CliError("--logs goes with --wait");
+      const target = cli.connect();
+      const started = (await target.invokeLauncher({
+        kind: "rerun",
+        flow: flow.name,
+        runId,
+        requestedBy: operatorName(cli.io.env),
+        // Sent once per command: a launcher retried by the platform starts the same rerun, not a second one.
+        requestId: randomNonces.nonce(),
+      })) as { runId: string; state: string };
+      if (!options.json && !options.wait) cli.io.out(`re-running ${runId}`);
+      await reportStarted(cli, target, started, flow, options);
+    });
+}
