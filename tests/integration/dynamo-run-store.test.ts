@@ -159,5 +159,48 @@ describe("DynamoRunStore on dynalite", () => {
       const runs = await store.listByFlow("orders-daily", { limit: 2 });
       expect(runs.map((run) => run.runId)).toEqual(["orders-daily/20260302T1000Z", "orders-daily/20260302T0900Z"]);
     });
+
+    describe("by time, trigger and page", () => {
+      const ids = (runs: { runId: string }[]) => runs.map((run) => run.runId.slice(-5));
+      beforeEach(async () => {
+        for (const [hour, trigger] of [
+          ["06", "schedule"],
+          ["07", "manual"],
+          ["08", "backfill"],
+          ["09", "schedule"],
+          ["10", "backfill"],
+        ] as const) {
+          await store.create(
+            newRun({ runId: `orders-daily/20260302T${hour}00Z`, trigger, createdAt: `2026-03-02T${hour}:00:01.000Z` }),
+          );
+        }
+      });
+
+      it("keeps those created since an instant", async () => {
+        expect(ids(await store.listByFlow("orders-daily", { limit: 10, since: "2026-03-02T08:00:00.000Z" }))).toEqual([
+          "1000Z",
+          "0900Z",
+          "0800Z",
+        ]);
+      });
+
+      it("keeps one trigger, reading on past the filtered-out items to fill the page", async () => {
+        expect(ids(await store.listByFlow("orders-daily", { limit: 2, trigger: "backfill" }))).toEqual([
+          "1000Z",
+          "0800Z",
+        ]);
+      });
+
+      it("pages back from a cursor (exclusive), combined with since", async () => {
+        const first = await store.listByFlow("orders-daily", { limit: 2 });
+        const last = first.at(-1)!;
+        const next = await store.listByFlow("orders-daily", {
+          limit: 2,
+          before: `${last.createdAt}#${last.runId}`,
+          since: "2026-03-02T07:00:00.000Z",
+        });
+        expect([...ids(first), ...ids(next)]).toEqual(["1000Z", "0900Z", "0800Z", "0700Z"]);
+      });
+    });
   });
 });
