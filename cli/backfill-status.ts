@@ -70,7 +70,7 @@ export class BackfillStatusReader {
         attempt: `${run.attempt}/${run.maxAttempts}`,
         ...(duration(run, now) && { duration: duration(run, now) }),
         ...(run.exitCode !== undefined && { exitCode: run.exitCode }),
-        ...(run.reason !== undefined && { reason: run.reason }),
+        ...(run.reason !== undefined && run.state !== "SUCCEEDED" && { reason: run.reason }),
       };
     });
     const counts: Record<string, number> = {};
