@@ -41,7 +41,7 @@ export function memoryRunStore(): { store: RunStorePort; unmodelled: Set<string>
       const run = runs.get(request.runId);
       const allowed =
         run &&
-        predecessorsOf(request.to).includes(run.state) &&
+        predecessorsOf(request.to, { byTask: request.task !== undefined }).includes(run.state) &&
         run.attempt === request.attempt &&
         (!request.task ||
           ((run.taskArn === undefined || run.taskArn === request.task.taskArn) &&

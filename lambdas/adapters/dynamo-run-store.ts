@@ -94,7 +94,7 @@ export class DynamoRunStore implements RunStore {
   async transition(request: TransitionRequest): Promise<TransitionResult> {
     const names: Record<string, string> = { "#pk": RUNS_TABLE.partitionKey, "#state": "state", "#attempt": "attempt" };
     const values: Record<string, unknown> = { ":to": request.to, ":at": request.at, ":attempt": request.attempt };
-    const allowed = predecessorsOf(request.to);
+    const allowed = predecessorsOf(request.to, { byTask: request.task !== undefined });
     allowed.forEach((state, index) => (values[`:from${index}`] = state));
     const conditions = [
       "attribute_exists(#pk)",

@@ -1,6 +1,6 @@
 import type { RejectionReason, TransitionRequest } from "./ports";
 import type { Run } from "./run";
-import { isTerminal } from "./run-state";
+import { isTerminal, RunState } from "./run-state";
 
 /**
  * Why the store refused a transition, read off the run as it is now. The conditional write decides; this only
@@ -19,6 +19,7 @@ export function explainRejection(run: Run | undefined, request: TransitionReques
   }
   if (isTerminal(run.state)) return "terminal";
   if (run.attempt !== request.attempt) return "other-attempt";
+  if (request.task && run.state === RunState.RETRYING) return "attempt-over";
   if (request.task && run.taskArn !== undefined && run.taskArn !== request.task.taskArn) return "other-task";
   if (request.task && run.taskVersion !== undefined && run.taskVersion > request.task.version) return "stale";
   return "not-allowed";

@@ -44,7 +44,7 @@ export interface TransitionRequest {
 
 /** Why a transition was not applied. */
 export type RejectionReason =
-  "unknown-run" | "terminal" | "other-attempt" | "other-task" | "duplicate" | "stale" | "not-allowed";
+  "unknown-run" | "terminal" | "other-attempt" | "attempt-over" | "other-task" | "duplicate" | "stale" | "not-allowed";
 
 export type TransitionResult =
   { applied: true; from: RunState; run: Run } | { applied: false; reason: RejectionReason; run?: Run };

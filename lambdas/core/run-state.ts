@@ -53,9 +53,13 @@ export function canTransition(from: RunState, to: RunState): boolean {
   return NEXT[from].includes(to);
 }
 
-/** The states a run may be in for a move to `to`: the condition of the store's conditional update. */
-export function predecessorsOf(to: RunState): RunState[] {
-  return RUN_STATES.filter((from) => canTransition(from, to));
+/**
+ * The states a run may be in for a move to `to`: the condition of the store's conditional update. A move that a
+ * task's observation makes (`byTask`) never starts from RETRYING: that attempt is over, so an echo of it (a stray
+ * task's stop, a late event) must not end the run; only the next attempt, the launch deadline or an operator move it.
+ */
+export function predecessorsOf(to: RunState, options: { byTask?: boolean } = {}): RunState[] {
+  return RUN_STATES.filter((from) => canTransition(from, to) && !(options.byTask && from === RunState.RETRYING));
 }
 
 export function isRunState(value: unknown): value is RunState {

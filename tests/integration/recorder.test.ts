@@ -60,6 +60,24 @@ describe("recorder", () => {
     expect(events.transitions).toEqual(["PENDING->STARTING", "STARTING->RUNNING", "RUNNING->SUCCEEDED"]);
   });
 
+  it("never ends a RETRYING run on an event of the attempt that is over (a stray task's stop, found by the property)", async () => {
+    // The launcher met no capacity for attempt 1 and scheduled a retry; a racing launch's task, stopped as a stray,
+    // then reports its UserInitiated stop for attempt 1.
+    await runs.transition({
+      runId: "orders-daily/20260302T1000Z",
+      attempt: 1,
+      to: RunState.RETRYING,
+      at: "2026-03-02T10:12:01.000Z",
+      source: "launcher",
+      fields: { reason: "Capacity is unavailable at this time", retryAt: "2026-03-02T10:13:01.000Z", maxAttempts: 2 },
+    });
+    const stray = ecsEvent("task-stopped-exit-1");
+    stray.detail.stopCode = "UserInitiated";
+    stray.detail.containers[0].exitCode = 143;
+    expect(await record(stray)).toMatchObject({ status: "ignored", reason: "attempt-over" });
+    expect((await current())!.state).toBe(RunState.RETRYING);
+  });
+
   it("records a failed flow with its exit code", async () => {
     await deliver("task-provisioning", "task-running", "task-stopped-exit-1");
     expect(await current()).toMatchObject({ state: RunState.FAILED, exitCode: 1 });
