@@ -15,6 +15,7 @@ import { registerRerun } from "./commands/rerun";
 import { registerRun } from "./commands/run";
 import { registerRuns } from "./commands/runs";
 import { registerShow } from "./commands/show";
+import { registerUi } from "./commands/ui";
 import type { CliContext, CliIo } from "./context";
 import { EXIT } from "./context";
 import { explainError } from "./errors";
@@ -35,6 +36,7 @@ const COMMANDS: readonly ((program: Command, cli: CliContext) => void)[] = [
   registerCancel,
   registerPause,
   registerEvents,
+  registerUi,
 ];
 const REPOSITORY_ROOT = resolve(__dirname, "..");
 

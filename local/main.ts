@@ -12,6 +12,15 @@ const LOCAL_REAPER_INTERVAL_MS = 15_000;
 /** A second Ctrl-C this long after the first stops at once instead of waiting for flows to stop. */
 const FORCE_AFTER_MS = 2_000;
 
+/**
+ * Something that runs beside the control plane for as long as it does, such as the run-history page: started once the
+ * plane is up (told where its data folder and ports are), closed before the plane stops.
+ */
+export type Companion = (plane: { dataDir: string; apiPort: number }) => Promise<{
+  lines: string[];
+  close: () => Promise<void>;
+}>;
+
 export interface LocalMainIo {
   env: NodeJS.ProcessEnv;
   out: (line: string) => void;
@@ -25,7 +34,7 @@ export interface LocalMainIo {
  * `npm start`: validates the registry, starts the local control plane and runs until Ctrl-C.
  * Returns the process exit code: 1 when the flow definitions are invalid or a port is taken.
  */
-export async function runLocal(io: LocalMainIo, load: () => FlowRegistry): Promise<number> {
+export async function runLocal(io: LocalMainIo, load: () => FlowRegistry, companion?: Companion): Promise<number> {
   const registry = loadRegistryOrReport(load, io.err);
   if (!registry) return 1;
   const apiPort = Number(io.env.DATA_FLOWS_PORT ?? LOCAL_ENVIRONMENT.defaultApiPort);
@@ -59,15 +68,19 @@ export async function runLocal(io: LocalMainIo, load: () => FlowRegistry): Promi
   for (const { flow, next } of plane.scheduled) {
     io.out(`  schedule    ${flow}  ${describeSchedule(registry.require(flow).schedule!)}  next ${next.toISOString()}`);
   }
+  const beside = companion ? await companion({ dataDir, apiPort }) : undefined;
+  beside?.lines.forEach((line) => io.out(line));
   io.out("Try: npx data-flows run hello-world --wait    (Ctrl-C stops)");
   await io.stopRequested;
   io.out("stopping: waiting for running flows to stop (Ctrl-C again to exit at once)...");
+  await beside?.close();
   await plane.stop();
   io.out("stopped");
   return 0;
 }
 
-if (require.main === module) {
+/** The process entry of `npm start`, run from a terminal: Ctrl-C stops it (see below). */
+export function startFromTerminal(companion?: Companion): void {
   // Lambdas run on nodejs22.x; the SDK's notice about Node 20 is noise for a local tool.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   // A last resort, not a way of handling errors: a rejection nothing handled is reported, and the flows running now
@@ -105,6 +118,7 @@ if (require.main === module) {
       stopRequested,
     },
     loadRegistry,
+    companion,
   ).then(
     (code) => process.exit(code),
     (error: unknown) => {
@@ -113,3 +127,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) startFromTerminal();

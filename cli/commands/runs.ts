@@ -1,9 +1,9 @@
 import { InvalidArgumentError, Option } from "commander";
-import { byFlowSortKey } from "../../contracts/runs-table";
 import { Trigger } from "../../lambdas/core/run";
 import { isRunState, RUN_STATES } from "../../lambdas/core/run-state";
 import { parsePositiveInteger, parseSince } from "../arguments";
 import { runRows } from "../format";
+import { listRuns } from "../run-listing";
 import type { Command } from "commander";
 import type { CliContext } from "../context";
 
@@ -30,23 +30,15 @@ export function registerRuns(program: Command, cli: CliContext): void {
     .option("--limit <n>", "runs per page", parsePositiveInteger, 20)
     .option("--json", "print JSON: { runs, next }")
     .action(async (options: RunsOptions) => {
-      const flows = options.flow ? [cli.registry.require(options.flow).name] : cli.registry.names;
       const state = options.state && isRunState(options.state) ? options.state : undefined;
-      const target = cli.connect();
-      const filter = {
-        limit: options.limit + 1, // one more than a page says whether there is a page after it
+      const { runs, next } = await listRuns(cli.connect().runs, cli.registry, {
+        limit: options.limit,
+        ...(options.flow && { flow: options.flow }),
         ...(state && { state }),
         ...(options.trigger && { trigger: options.trigger as Trigger }),
         ...(options.since && { since: options.since(cli.io.now()).toISOString() }),
         ...(options.before && { before: options.before }),
-      };
-      const perFlow = await Promise.all(flows.map((flow) => target.runs.listByFlow(flow, filter)));
-      const sorted = perFlow
-        .flat()
-        .sort((a, b) => byFlowSortKey(b.createdAt, b.runId).localeCompare(byFlowSortKey(a.createdAt, a.runId)));
-      const runs = sorted.slice(0, options.limit);
-      const last = runs.at(-1);
-      const next = sorted.length > options.limit && last ? byFlowSortKey(last.createdAt, last.runId) : undefined;
+      });
       cli.print(options.json, { runs, ...(next && { next }) }, () => [
         ...(runs.length ? runRows(runs, cli.io.now()) : ["no runs"]),
         ...(next ? ["", `older runs: data-flows runs --before '${next}'${repeat(options)}`] : []),
