@@ -132,7 +132,7 @@ describeInBrowser("the run-history page in Chromium, against the local control p
   it("is usable from the keyboard: every action is a button or link reached with Tab", async () => {
     await page.goto(`${world.url}/`);
     const focusable = await page.evaluate(() =>
-      [...document.querySelectorAll("a, button, input, select, summary")].every(
+      Array.from(document.querySelectorAll("a, button, input, select, summary")).every(
         (element) => (element as HTMLElement).tabIndex >= 0,
       ),
     );
