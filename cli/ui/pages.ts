@@ -1,6 +1,7 @@
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
 import { describeParam } from "../../flows/registry/flow-params";
 import { describeSchedule, nextFireTimes, scheduleSpecOf } from "../../flows/registry/schedule";
+import { classifyFailure, FailureClass } from "../../lambdas/core/classify-failure";
 import type { FlowPause, Watermark } from "../../lambdas/core/ports";
 import type { Run, RunTransition } from "../../lambdas/core/run";
 import { Trigger } from "../../lambdas/core/run";
@@ -234,6 +235,7 @@ export function runLive(
     ["params", Object.keys(run.params).length ? JSON.stringify(run.params) : undefined],
     ["exit code", run.exitCode === undefined ? undefined : String(run.exitCode)],
     ["stop code", run.stopCode],
+    ["failure class", failureClassOf(run)],
     ["failure", run.state === "SUCCEEDED" ? undefined : run.reason],
     ["duration", duration(run, page.now) || undefined],
     ["rerun of", run.rerunOf],
@@ -269,6 +271,18 @@ export function runLive(
     ${logs.note ? html`<p class="muted">${logs.note}</p>` : ""}
     <pre class="logs" tabindex="0" aria-label="log lines">${logs.lines.map(logText).join("\n")}</pre>
     ${isTerminal(run.state) ? "" : html`<p class="muted" role="status">following: this page updates as the run changes</p>`}`;
+}
+
+/** How the run's last attempt failed, as the retry policy and the alert classify it; nothing for one that did not. */
+function failureClassOf(run: Run): string | undefined {
+  if (run.state === "TIMED_OUT") return FailureClass.timeout;
+  if (run.state === "LOST") return FailureClass.lost;
+  if (!["FAILED", "RETRYING", "CANCELLED"].includes(run.state)) return undefined;
+  return classifyFailure({
+    ...(run.exitCode !== undefined && { exitCode: run.exitCode }),
+    ...(run.stopCode !== undefined && { stopCode: run.stopCode }),
+    ...(run.reason !== undefined && { reason: run.reason }),
+  });
 }
 
 function historyRow(entry: RunTransition): SafeHtml {

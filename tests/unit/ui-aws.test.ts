@@ -97,6 +97,7 @@ describe("data-flows ui against a deployed environment (prod, mocked AWS clients
   it("renders a run with its attempt, data interval, reason and its CloudWatch log lines, escaped", async () => {
     const { body } = await get(`/run?id=${encodeURIComponent(FAILED_RUN.runId)}`);
     expect(body).toContain("3 of 3");
+    expect(body).toMatch(/failure class<\/dt>\s*<dd[^>]*>flow-error</);
     expect(body).toContain("2026-03-01T06:00:00.000Z → 2026-03-02T06:00:00.000Z");
     expect(body).toContain("table &lt;ORDERS&gt; does not exist");
     expect(body).toContain("last line before the &lt;error&gt;");
