@@ -3,6 +3,7 @@ import { scheduleSpecOf } from "../../flows/registry/schedule";
 import type { BackfillSchedule } from "./backfill-plan";
 import { BACKFILL_LIMITS, backfillIdOf, backfillSlots, initialLanes, slotRunId } from "./backfill-plan";
 import type { CancelOutcome, CancelRequest } from "./cancel-run";
+import type { LaunchCommand } from "./launch-command";
 import { InvalidLaunchRequestError } from "./launch-command";
 import type { Backfill, BackfillStore, Clock, RunStore } from "./ports";
 import type { Run } from "./run";
@@ -25,15 +26,8 @@ export interface BackfillDeps {
   cancelRun: (request: CancelRequest) => Promise<CancelOutcome>;
 }
 
-export interface BackfillRequest {
-  flow: string;
-  from: string;
-  to: string;
-  maxConcurrent: number;
-  /** The run params every slot gets, already checked against the flow's. */
-  params: Record<string, string>;
-  requestedBy: string;
-}
+/** What `backfill` asks for: the launch command without its kind, its params already checked against the flow's. */
+export type BackfillRequest = Omit<Extract<LaunchCommand, { kind: "backfill" }>, "kind">;
 
 export type BackfillOutcome = {
   status: "backfill-created" | "backfill-exists" | "backfill-advanced" | "backfill-cancelled";

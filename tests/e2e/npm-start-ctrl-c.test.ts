@@ -38,6 +38,10 @@ describe("Ctrl-C of npm start while a flow runs", () => {
       DBT_CLOUD_ACCOUNT_ID: "1",
     };
     const first = await startNpmStart(env, started);
+    // npm start serves the run-history page beside the control plane.
+    const page = /run history (http:\/\/127\.0\.0\.1:\d+)/.exec(first.output())?.[1];
+    expect(page).toBeDefined();
+    expect(await (await fetch(`${page}/`)).text()).toContain("<h1>Flows</h1>");
     // Nothing stands between npm's shell and the control plane that could cut its stop short (the tsx CLI relays a
     // signal and SIGKILLs its child when the child has not acknowledged it within 30 ms).
     const { pid } = JSON.parse(readFileSync(join(dataDir, "local.json"), "utf8")) as { pid: number };
