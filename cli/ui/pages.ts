@@ -212,11 +212,12 @@ export function runRows(page: PageContext, runs: readonly Run[]): SafeHtml {
 }
 
 /** A run: its facts, its history and its logs; followed while it can still change. */
-export function runPage(page: PageContext, run: Run, live: SafeHtml): SafeHtml {
+export function runPage(page: PageContext, run: Run, live: SafeHtml, attempt?: number): SafeHtml {
+  const follow = `/fragments/run?id=${encodeURIComponent(run.runId)}${attempt ? `&attempt=${attempt}` : ""}`;
   return layout(
     page,
     run.runId,
-    html`<div data-live="/fragments/run?id=${encodeURIComponent(run.runId)}">${live}</div>
+    html`<div data-live="${follow}">${live}</div>
       ${runActions(page, run)}`,
   );
 }

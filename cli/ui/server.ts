@@ -97,13 +97,16 @@ export async function startUi(options: UiOptions): Promise<{ url: string; close:
       case "/run":
       case "/fragments/run": {
         const run = await requireRun(url.searchParams.get("id"));
-        const attempt = Number(url.searchParams.get("attempt") ?? run.attempt);
-        const live = runLive(
-          context(),
-          run,
-          await logsOf(run, Number.isInteger(attempt) && attempt >= 1 ? attempt : run.attempt),
-        );
-        if (url.pathname === "/run") return send(response, 200, runPage(context(), run, live));
+        const asked = Number(url.searchParams.get("attempt") ?? run.attempt);
+        const attempt = Number.isInteger(asked) && asked >= 1 && asked <= run.attempt ? asked : run.attempt;
+        const live = runLive(context(), run, await logsOf(run, attempt));
+        if (url.pathname === "/run") {
+          return send(
+            response,
+            200,
+            runPage(context(), run, live, url.searchParams.has("attempt") ? attempt : undefined),
+          );
+        }
         return send(response, 200, live, isTerminal(run.state) ? { "x-live": "final" } : {});
       }
       case "/assets/app.css":
