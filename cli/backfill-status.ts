@@ -62,7 +62,7 @@ export class BackfillStatusReader {
       const runId = slotRunId(backfill.flow, slots, index);
       const run = this.ended.get(runId) ?? read.get(index);
       if (!run)
-        return { slot: slot.toISOString(), runId, state: backfill.state === "CANCELLED" ? "NOT STARTED" : "QUEUED" };
+        return { slot: slot.toISOString(), runId, state: backfill.state === "ACTIVE" ? "QUEUED" : "NOT STARTED" };
       return {
         slot: slot.toISOString(),
         runId,

@@ -15,7 +15,7 @@ const INTERNAL = [
 
 /**
  * Backfills as items of the runs table (`BACKFILL#<id>` / `BACKFILL`), in the active index while ACTIVE, expiring
- * with the runs. An item is small (a few numbers per lane), so every lane move costs one write unit.
+ * as runs do once ended. An item is small (a few numbers per lane), so every lane move costs one write unit.
  */
 export class DynamoBackfillStore implements BackfillStore {
   constructor(private readonly options: { client: DynamoDBDocumentClient; tableName: string; retentionDays: number }) {}
@@ -31,7 +31,7 @@ export class DynamoBackfillStore implements BackfillStore {
             ...backfillKey(backfill.backfillId),
             [active.partitionKey]: ACTIVE_BACKFILLS_PARTITION,
             [active.sortKey]: `${backfill.createdAt}#${backfill.backfillId}`,
-            [RUNS_TABLE.ttlAttribute]: expiresAt(backfill.createdAt, this.options.retentionDays),
+            // No expiry while it runs, however long: it gets one when it ends (`finish`).
           },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
@@ -73,7 +73,7 @@ export class DynamoBackfillStore implements BackfillStore {
 
   async finish(
     backfillId: string,
-    ending: { state: "DONE" | "CANCELLED"; at: string; reason?: string },
+    ending: { state: "DONE" | "CANCELLED" | "FAILED"; at: string; reason?: string },
   ): Promise<Backfill | undefined> {
     const active = RUNS_TABLE.indexes.active;
     try {
@@ -81,12 +81,13 @@ export class DynamoBackfillStore implements BackfillStore {
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: backfillKey(backfillId),
-          UpdateExpression: `SET #state = :state, endedAt = :at${ending.reason ? ", reason = :reason" : ""} REMOVE ${active.partitionKey}, ${active.sortKey}`,
+          UpdateExpression: `SET #state = :state, endedAt = :at, #ttl = :ttl${ending.reason ? ", reason = :reason" : ""} REMOVE ${active.partitionKey}, ${active.sortKey}`,
           ConditionExpression: "#state = :active",
-          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeNames: { "#state": "state", "#ttl": RUNS_TABLE.ttlAttribute },
           ExpressionAttributeValues: {
             ":state": ending.state,
             ":at": ending.at,
+            ":ttl": expiresAt(ending.at, this.options.retentionDays),
             ":active": "ACTIVE",
             ...(ending.reason && { ":reason": ending.reason }),
           },

@@ -44,16 +44,18 @@ export function backfillBound(text: string, timezone: string, end: boolean): Dat
 export function backfillSlots(schedule: BackfillSchedule, from: Date, to: Date, limit = BACKFILL_LIMITS.slots): Date[] {
   const slots: Date[] = [];
   let after = new Date(from.getTime() - 1);
-  while (slots.length <= limit) {
+  for (;;) {
     const batch = nextFireTimes(schedule, schedule.timezone, after, 500);
     for (const slot of batch) {
       if (slot.getTime() > to.getTime()) return slots;
+      if (slots.length === limit) {
+        throw new RangeError(`the range holds more than ${limit.toLocaleString("en")} slots: backfill it in parts`);
+      }
       slots.push(slot);
     }
     if (batch.length === 0) return slots;
     after = batch[batch.length - 1]!;
   }
-  throw new RangeError(`the range holds more than ${limit.toLocaleString("en")} slots: backfill it in parts`);
 }
 
 /** `<flow>/<from>-<to>` in compact UTC: the same range asks for the same backfill, so asking twice adds nothing. */

@@ -132,7 +132,8 @@ export interface Backfill {
   params: Record<string, string>;
   requestedBy: string;
   createdAt: string;
-  state: "ACTIVE" | "DONE" | "CANCELLED";
+  /** FAILED: a slot could not be launched at all (ECS refused it, or the flow no longer takes the request). */
+  state: "ACTIVE" | "DONE" | "CANCELLED" | "FAILED";
   /** Per lane, the index of its head slot: the next slot of the lane not yet seen ended (≥ slotCount: done). */
   lanes: number[];
   endedAt?: string;
@@ -147,10 +148,10 @@ export interface BackfillStore {
   get(backfillId: string): Promise<Backfill | undefined>;
   /** Moves a lane's head from `from` to `to`; false when someone else moved it first (read it again). */
   advanceLane(backfillId: string, lane: number, from: number, to: number): Promise<boolean>;
-  /** Ends an ACTIVE backfill (DONE, or CANCELLED with a reason); the backfill as it now is. */
+  /** Ends an ACTIVE backfill (DONE, or CANCELLED or FAILED with a reason); the backfill as it now is. */
   finish(
     backfillId: string,
-    ending: { state: "DONE" | "CANCELLED"; at: string; reason?: string },
+    ending: { state: "DONE" | "CANCELLED" | "FAILED"; at: string; reason?: string },
   ): Promise<Backfill | undefined>;
   /** The backfills still ACTIVE, oldest first: what the reaper keeps moving. */
   listActive(options: { limit: number }): Promise<Backfill[]>;

@@ -1,4 +1,5 @@
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
+import { UnknownFlowError } from "../../flows/registry/flow-registry";
 import { scheduleSpecOf } from "../../flows/registry/schedule";
 import type { BackfillSchedule } from "./backfill-plan";
 import { BACKFILL_LIMITS, backfillIdOf, backfillSlots, initialLanes, slotRunId } from "./backfill-plan";
@@ -15,7 +16,7 @@ export type LaunchSlot = (slot: {
   scheduledTime: string;
   params: Record<string, string>;
   backfillId: string;
-}) => Promise<{ run: Run }>;
+}) => Promise<{ status: string; run: Run; reason?: string }>;
 
 export interface BackfillDeps {
   registry: FlowRegistry;
@@ -55,15 +56,37 @@ export function createBackfills(deps: BackfillDeps) {
         if (head >= slots.length) break;
         const run = await deps.runs.get(slotRunId(backfill.flow, slots, head));
         if (!run) {
-          const started = await deps.launchSlot({
-            flow: backfill.flow,
-            scheduledTime: slots[head]!.toISOString(),
-            params: backfill.params,
-            backfillId,
-          });
+          const slot = slots[head]!.toISOString();
+          let started;
+          try {
+            started = await deps.launchSlot({
+              flow: backfill.flow,
+              scheduledTime: slot,
+              params: backfill.params,
+              backfillId,
+            });
+          } catch (error) {
+            // The flow no longer takes this request (its params changed, it was removed): no retry will change that.
+            if (!(error instanceof InvalidLaunchRequestError) && !(error instanceof UnknownFlowError)) throw error;
+            return end(backfill, launched, `slot ${slot} cannot be launched: ${error.message}`);
+          }
           launched.push(started.run.runId);
+          if (started.status === "launch-failed") {
+            // ECS refused it (an inactive task definition, denied access): every later slot would meet the same.
+            return end(backfill, launched, `slot ${slot}: ${started.reason ?? "RunTask refused it"}`);
+          }
+          // A cancel may have come between this lane's move and this launch: it could not see this run, so cancel it.
+          const now = await deps.backfills.get(backfillId);
+          if (now && now.state !== "ACTIVE" && !isTerminal(started.run.state)) {
+            await deps.cancelRun({
+              runId: started.run.runId,
+              requestedBy: "data-flows",
+              reason: `backfill ${backfillId} ended ${now.state}`,
+            });
+            return { status: "backfill-advanced", backfill: now, launched };
+          }
           if (!isTerminal(started.run.state)) break; // the lane's head is running: it moves on when that run ends
-          continue; // refused at once (ECS would not take it): the lane moves on
+          continue;
         }
         if (!isTerminal(run.state)) break;
         const moved = await deps.backfills.advanceLane(backfillId, lane, head, head + step);
@@ -83,6 +106,16 @@ export function createBackfills(deps: BackfillDeps) {
         (await deps.backfills.finish(backfillId, { state: "DONE", at: deps.clock.now().toISOString() })) ?? backfill;
     }
     return { status: "backfill-advanced", backfill, launched };
+  }
+
+  /** Ends the backfill FAILED with the reason; its runs already going carry on and end as they will. */
+  async function end(backfill: Backfill, launched: string[], reason: string): Promise<BackfillOutcome> {
+    const ended = await deps.backfills.finish(backfill.backfillId, {
+      state: "FAILED",
+      at: deps.clock.now().toISOString(),
+      reason: reason.slice(0, 1000),
+    });
+    return { status: "backfill-advanced", backfill: ended ?? backfill, launched };
   }
 
   return {

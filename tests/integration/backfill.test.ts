@@ -1,4 +1,4 @@
-import { RunTaskCommand } from "@aws-sdk/client-ecs";
+import { ClientException, RunTaskCommand } from "@aws-sdk/client-ecs";
 import fc from "fast-check";
 import * as z from "zod";
 import { defineRegistry } from "../../flows/registry/flow-registry";
@@ -158,6 +158,30 @@ describe("a backfill", () => {
     for (const run of await active()) await end(run, RunState.SUCCEEDED);
     const wider = await bed.launcher({ ...TEN_DAYS, maxConcurrent: 2 });
     expect((wider.runs as string[]).sort()).toEqual(["orders-daily/b20260303T0600Z", "orders-daily/b20260304T0600Z"]);
+  });
+
+  it("ends FAILED at the first slot ECS refuses, instead of failing every slot after it", async () => {
+    ecs.on(RunTaskCommand).rejects(new ClientException({ message: "TaskDefinition is inactive", $metadata: {} }));
+    const result = await bed.launcher(TEN_DAYS);
+    expect(result.backfill).toMatchObject({
+      state: "FAILED",
+      reason: expect.stringContaining("TaskDefinition is inactive"),
+    });
+    expect((await backfillRuns()).length).toBe(1);
+  });
+
+  it("cancels a slot launched after the backfill was cancelled (a cancel racing an advance)", async () => {
+    await bed.launcher({ ...TEN_DAYS, maxConcurrent: 1 });
+    const [first] = await active();
+    // The advance moves the lane, then a cancel lands before its launch: the cancel sees no run at the new head.
+    ecs.on(RunTaskCommand).callsFake(async () => {
+      await bed.launcher({ kind: "backfill-cancel", backfillId: BACKFILL_ID, requestedBy: "ben" });
+      return { tasks: [{ taskArn: `${FIXTURE_TASK_ARN}${++tasks}` }] };
+    });
+    await end(first!, RunState.SUCCEEDED);
+    expect(await active()).toEqual([]);
+    const second = (await bed.runs.get("orders-daily/b20260302T0600Z"))!;
+    expect(second).toMatchObject({ state: RunState.CANCELLED });
   });
 
   describe("cancelled", () => {
