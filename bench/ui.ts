@@ -41,6 +41,7 @@ export async function benchUi(rows: Rows, loads: number): Promise<void> {
       let bytes = 0;
       for (let round = 0; round < loads; round += 1) {
         const page = await browser.newPage();
+        await page.goto(world.login); // the session cookie, as an operator's first visit gets it
         let transferred = 0;
         page.on("response", (response) => {
           void response.body().then(

@@ -35,6 +35,8 @@ export interface UiOptions {
 const PAGE_SIZE = 50;
 /** The most log lines a run's page shows: the last ones. */
 const LOG_LINES = 500;
+/** Logs whose read position the page keeps (the most recently looked at). */
+const MAX_FOLLOWED_LOGS = 200;
 /** A form post larger than this is refused. */
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -53,8 +55,13 @@ class HttpError extends Error {
  * plain HTML; a small script re-reads the parts that change. State-changing requests are POSTs carrying this
  * session's token, from this origin, confirmed on a page of their own.
  */
-export async function startUi(options: UiOptions): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startUi(
+  options: UiOptions,
+): Promise<{ url: string; origin: string; close: () => Promise<void> }> {
   const csrfToken = randomBytes(24).toString("base64url");
+  // The key to this page, in the address the command prints (as Jupyter does): another local user or process that
+  // finds the port still cannot read or act. Exchanged at once for an HttpOnly, SameSite=Strict cookie.
+  const sessionKey = randomBytes(24).toString("base64url");
   const now = options.now ?? (() => new Date());
   const context = (): PageContext => ({
     env: options.env,
@@ -80,6 +87,20 @@ export async function startUi(options: UiOptions): Promise<{ url: string; close:
     if (request.headers.host !== new URL(origin).host)
       throw new HttpError(421, "this server answers only for " + origin);
     const url = new URL(request.url ?? "/", origin);
+    if (url.pathname.startsWith("/assets/")) return asset(response, url.pathname);
+    if (url.searchParams.has("key")) {
+      if (!sameToken(url.searchParams.get("key")!, sessionKey)) throw new HttpError(401, "that key is not this page's");
+      url.searchParams.delete("key");
+      response.writeHead(303, {
+        ...SECURITY_HEADERS,
+        "set-cookie": `${SESSION_COOKIE}=${sessionKey}; HttpOnly; SameSite=Strict; Path=/`,
+        location: `${url.pathname.replace(/^\/+/, "/")}${url.search}`, // a path of this server, never `//elsewhere`
+      });
+      return void response.end();
+    }
+    if (!sameToken(cookieOf(request, SESSION_COOKIE) ?? "", sessionKey)) {
+      throw new HttpError(401, "open the address the command printed: it carries this page's key");
+    }
     if (request.method === "POST") return action(request, response, url);
     if (request.method !== "GET" && request.method !== "HEAD") throw new HttpError(405, "GET or POST only");
     switch (url.pathname) {
@@ -109,10 +130,6 @@ export async function startUi(options: UiOptions): Promise<{ url: string; close:
         }
         return send(response, 200, live, isTerminal(run.state) ? { "x-live": "final" } : {});
       }
-      case "/assets/app.css":
-        return sendAsset(response, "text/css", APP_CSS);
-      case "/assets/app.js":
-        return sendAsset(response, "text/javascript", APP_JS);
       default:
         throw new HttpError(404, `nothing at ${url.pathname}`);
     }
@@ -131,7 +148,14 @@ export async function startUi(options: UiOptions): Promise<{ url: string; close:
     if (!options.allowActions) throw new HttpError(403, context().actionsRefusal!);
     const name = url.pathname.replace(/^\/actions\//, "");
     const confirmed = form.get("confirmed") === "yes";
-    const fields = Object.fromEntries([...form.entries()].filter(([key]) => key !== "csrf" && key !== "confirmed"));
+    // One request id per confirmation page: a double-click on "Confirm" (or a resubmitted form) starts one run.
+    const requestId = /^[a-z0-9]{10}$/.test(form.get("requestId") ?? "")
+      ? form.get("requestId")!
+      : randomNonces.nonce();
+    const fields = {
+      ...Object.fromEntries([...form.entries()].filter(([key]) => key !== "csrf" && key !== "confirmed")),
+      requestId,
+    };
     const requestedBy = options.operator;
     switch (name) {
       case "run": {
@@ -159,7 +183,7 @@ export async function startUi(options: UiOptions): Promise<{ url: string; close:
           kind: "manual",
           flow: flow.name,
           params,
-          requestId: randomNonces.nonce(),
+          requestId,
         })) as { runId: string };
         return redirect(response, `/run?id=${encodeURIComponent(started.runId)}`);
       }
@@ -183,7 +207,7 @@ export async function startUi(options: UiOptions): Promise<{ url: string; close:
                 requestedBy,
                 ...(reason && { reason: reason.slice(0, 500) }),
               }
-            : { kind: "rerun", flow: run.flow, runId: run.runId, requestedBy, requestId: randomNonces.nonce() },
+            : { kind: "rerun", flow: run.flow, runId: run.runId, requestedBy, requestId },
         )) as { runId: string };
         return redirect(response, `/run?id=${encodeURIComponent(answer.runId)}`);
       }
@@ -211,6 +235,12 @@ export async function startUi(options: UiOptions): Promise<{ url: string; close:
     }
   }
 
+  function asset(response: ServerResponse, path: string): void {
+    if (path === "/assets/app.css") return sendAsset(response, "text/css", APP_CSS);
+    if (path === "/assets/app.js") return sendAsset(response, "text/javascript", APP_JS);
+    throw new HttpError(404, `nothing at ${path}`);
+  }
+
   async function flowSummaries(): Promise<FlowSummary[]> {
     return Promise.all(
       options.registry.flows.map(async (flow) => {
@@ -231,21 +261,32 @@ export async function startUi(options: UiOptions): Promise<{ url: string; close:
     return run;
   }
 
-  /** The last lines of one attempt's log, from the same source as `data-flows logs`. */
+  /**
+   * The last lines of one attempt's log, from the same source as `data-flows logs`. Each task's read position is
+   * kept, so following a run reads only what was written since the last look, however long the log grows.
+   */
+  const logs = new Map<string, { lines: TaskLogLine[]; cursor?: string }>();
   async function logsOf(run: Run, attempt: number): Promise<{ attempt: number; lines: TaskLogLine[]; note?: string }> {
     const taskId = taskOfAttempt(run, attempt);
     if (!taskId)
       return { attempt, lines: [], note: attemptEnded(run, attempt) ? "this attempt never got a task" : "no task yet" };
-    const lines: TaskLogLine[] = [];
-    let cursor: string | undefined;
+    const key = `${run.flow}/${taskId}`;
+    const seen = logs.get(key) ?? { lines: [] };
+    logs.delete(key);
+    logs.set(key, seen); // most recently used last
+    if (logs.size > MAX_FOLLOWED_LOGS) logs.delete(logs.keys().next().value!);
     for (let pages = 0; pages < 50; pages += 1) {
-      const page = await options.target.logs.read(run.flow, taskId, cursor === undefined ? {} : { cursor });
-      lines.push(...page.lines);
-      if (lines.length > LOG_LINES) lines.splice(0, lines.length - LOG_LINES);
+      const page = await options.target.logs.read(
+        run.flow,
+        taskId,
+        seen.cursor === undefined ? {} : { cursor: seen.cursor },
+      );
+      seen.lines.push(...page.lines);
+      if (seen.lines.length > LOG_LINES) seen.lines.splice(0, seen.lines.length - LOG_LINES);
+      seen.cursor = page.cursor;
       if (page.end) break;
-      cursor = page.cursor;
     }
-    return { attempt, lines };
+    return { attempt, lines: [...seen.lines] };
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -254,7 +295,9 @@ export async function startUi(options: UiOptions): Promise<{ url: string; close:
   });
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url: origin,
+    /** The address to open: the page's origin with its key, which the first visit exchanges for a cookie. */
+    url: `${origin}/?key=${sessionKey}`,
+    origin,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -323,6 +366,16 @@ async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
     if (body.length > MAX_BODY_BYTES) throw new HttpError(413, "refused: too large");
   }
   return new URLSearchParams(body);
+}
+
+const SESSION_COOKIE = "data_flows_page";
+
+function cookieOf(request: IncomingMessage, name: string): string | undefined {
+  for (const part of (request.headers.cookie ?? "").split(";")) {
+    const [key, ...value] = part.trim().split("=");
+    if (key === name) return value.join("=");
+  }
+  return undefined;
 }
 
 function sameToken(given: string, expected: string): boolean {

@@ -26,7 +26,15 @@ import type {
 } from "./ports";
 import type { NewRun, Run } from "./run";
 import { Trigger } from "./run";
-import { backfillRunId, clientToken, manualRunId, scheduledRunId, startedBy, upstreamRunId } from "./run-id";
+import {
+  backfillRunId,
+  clientToken,
+  manualRunId,
+  requestedRunId,
+  scheduledRunId,
+  startedBy,
+  upstreamRunId,
+} from "./run-id";
 import { isTerminal, RunState } from "./run-state";
 import type { RetryOptions } from "./retry-policy";
 import { attemptRecord, retryDecision } from "./retry-policy";
@@ -457,7 +465,9 @@ function newRun(
         ? backfillRunId(flow.name, slot!)
         : command.kind === "upstream-run"
           ? upstreamRunId(flow.name, command.upstreamRunId)
-          : manualRunId(flow.name, now, command.requestId ?? nonces.nonce());
+          : command.requestId !== undefined
+            ? requestedRunId(flow.name, command.requestId)
+            : manualRunId(flow.name, now, nonces.nonce());
   const dataInterval =
     command.kind === "upstream-run" || command.kind === "rerun-run"
       ? command.dataInterval

@@ -31,6 +31,14 @@ export function manualRunId(flow: string, requestedAt: Date, nonce: string): str
 }
 
 /**
+ * The id of a run a client named with its own request id (the CLI's rerun, the page's run now): the same request id
+ * is the same run however late it is sent again, so a retried or double-submitted request starts one run.
+ */
+export function requestedRunId(flow: string, requestId: string): string {
+  return `${flow}/r${requestId}`;
+}
+
+/**
  * The id of the run an upstream run's success starts: one per upstream slot, so a redelivered success event (or two
  * upstream flows succeeding for the same slot) starts the downstream flow once.
  */

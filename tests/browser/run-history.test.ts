@@ -30,6 +30,7 @@ describeInBrowser("the run-history page in Chromium, against the local control p
   });
   beforeEach(async () => {
     page = await browser.newPage();
+    await page.goto(world.login);
     page.on("dialog", (dialog) => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
@@ -128,6 +129,15 @@ describeInBrowser("the run-history page in Chromium, against the local control p
     await page.goto(`${world.url}/runs?flow=hello-world&state=FAILED`);
     expect(await page.locator("tbody tr", { hasText: runId }).count()).toBe(0);
   }, 30_000);
+
+  it("shows nothing to a browser that has not opened the page's address with its key", async () => {
+    const context = await browser.newContext(); // a browser of its own: no session cookie
+    const other = await context.newPage();
+    const response = await other.goto(`${world.url}/runs`);
+    expect(response!.status()).toBe(401);
+    expect(await other.locator("main").textContent()).not.toContain("hello-world/");
+    await context.close();
+  });
 
   it("is usable from the keyboard: every action is a button or link reached with Tab", async () => {
     await page.goto(`${world.url}/`);

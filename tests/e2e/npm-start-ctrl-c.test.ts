@@ -9,6 +9,7 @@ import type { Run } from "../../lambdas/core/run";
 import { RunState } from "../../lambdas/core/run-state";
 import { runCliCapturing } from "../support/cli";
 import { freePortPair, killGroup, ps, startNpmStart, waitFor } from "../support/npm-start";
+import { openPageSession } from "../support/page-session";
 
 const registry = loadRegistry();
 
@@ -39,9 +40,11 @@ describe("Ctrl-C of npm start while a flow runs", () => {
     };
     const first = await startNpmStart(env, started);
     // npm start serves the run-history page beside the control plane.
-    const page = /run history (http:\/\/127\.0\.0\.1:\d+)/.exec(first.output())?.[1];
+    const page = /run history (http:\/\/127\.0\.0\.1:\d+\/\?key=\S+)/.exec(first.output())?.[1];
     expect(page).toBeDefined();
-    expect(await (await fetch(`${page}/`)).text()).toContain("<h1>Flows</h1>");
+    const session = await openPageSession(page!);
+    expect(await (await session.fetch("/")).text()).toContain("<h1>Flows</h1>");
+    expect((await fetch(`${session.origin}/`)).status).toBe(401); // without its key, nothing
     // Nothing stands between npm's shell and the control plane that could cut its stop short (the tsx CLI relays a
     // signal and SIGKILLs its child when the child has not acknowledged it within 30 ms).
     const { pid } = JSON.parse(readFileSync(join(dataDir, "local.json"), "utf8")) as { pid: number };

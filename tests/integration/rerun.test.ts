@@ -58,6 +58,7 @@ describe("re-running a run", () => {
   it("starts one run for one request id, however often it is sent", async () => {
     await failedRun();
     const first = await bed.launcher({ ...rerun, requestId: "abcdefghij" });
+    bed.now = "2026-03-05T09:03:00.000Z"; // sent again minutes later (a retried invoke, a second click)
     const again = await bed.launcher({ ...rerun, requestId: "abcdefghij" });
     expect(again).toMatchObject({ status: "duplicate", runId: first.runId });
   });

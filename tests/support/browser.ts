@@ -40,7 +40,9 @@ export async function startPlaneWithUi(registry: FlowRegistry, prefix: string) {
     dataDir,
     plane,
     target,
-    url: ui.url,
+    url: ui.origin,
+    /** The address with the page's key: a browser opens it first, and has the session cookie from then on. */
+    login: ui.url,
     async stop() {
       await ui.close();
       target.close();

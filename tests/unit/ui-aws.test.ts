@@ -6,6 +6,7 @@ import { environments } from "../../.aws/config";
 import { connectAws } from "../../cli/aws-target";
 import { startUi } from "../../cli/ui/server";
 import { loadRegistry } from "../../flows/index";
+import { openPageSession } from "../support/page-session";
 
 const registry = loadRegistry();
 const TASK = "arn:aws:ecs:eu-west-1:111122223333:task/data-flows-prod/5b1e0c7d9a8f4e2b8c6d4f1a2b3c4d5e";
@@ -78,7 +79,7 @@ describe("data-flows ui against a deployed environment (prod, mocked AWS clients
   });
 
   const get = async (path: string) => {
-    const response = await fetch(`${ui.url}${path}`);
+    const response = await (await openPageSession(ui.url)).fetch(path);
     return { status: response.status, body: await response.text(), headers: response.headers };
   };
 
@@ -112,7 +113,9 @@ describe("data-flows ui against a deployed environment (prod, mocked AWS clients
     expect(page.body).not.toContain("/actions/rerun");
     expect(page.body).toContain("--allow-actions");
     const token = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? "no-form-no-token";
-    const response = await fetch(`${ui.url}/actions/rerun`, {
+    const response = await (
+      await openPageSession(ui.url)
+    ).fetch(`/actions/rerun`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ csrf: token, runId: FAILED_RUN.runId, confirmed: "yes" }),
@@ -124,13 +127,19 @@ describe("data-flows ui against a deployed environment (prod, mocked AWS clients
   it("answers only for its own address (a page that rebinds a name to 127.0.0.1 gets nothing)", async () => {
     const { request } = await import("node:http");
     const status = await new Promise<number>((resolve) => {
-      const url = new URL(ui.url);
+      const url = new URL(ui.origin);
       request({ host: url.hostname, port: url.port, path: "/", headers: { host: "attacker.example" } }, (response) => {
         response.resume();
         resolve(response.statusCode!);
       }).end();
     });
     expect(status).toBe(421);
+  });
+
+  it("shows nothing without the page's key, and refuses a wrong one", async () => {
+    expect((await fetch(`${ui.origin}/`)).status).toBe(401);
+    expect((await fetch(`${ui.origin}/?key=guess`, { redirect: "manual" })).status).toBe(401);
+    expect(dynamo.commandCalls(QueryCommand)).toHaveLength(0);
   });
 
   it("sends a Content-Security-Policy that runs only its own script", async () => {
@@ -160,9 +169,10 @@ describe("actions from the page, allowed (dev)", () => {
     await ui.close();
     target.close();
   });
-  const token = async () => /name="csrf" value="([^"]+)"/.exec(await (await fetch(`${ui.url}/`)).text())![1]!;
+  const token = async () =>
+    /name="csrf" value="([^"]+)"/.exec(await (await (await openPageSession(ui.url)).fetch("/")).text())![1]!;
   const post = async (path: string, fields: Record<string, string>) =>
-    fetch(`${ui.url}${path}`, {
+    (await openPageSession(ui.url)).fetch(path, {
       method: "POST",
       redirect: "manual",
       headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -204,7 +214,9 @@ describe("actions from the page, allowed (dev)", () => {
   });
 
   it("refuses a post from another origin, token or not", async () => {
-    const response = await fetch(`${ui.url}/actions/pause`, {
+    const response = await (
+      await openPageSession(ui.url)
+    ).fetch(`/actions/pause`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://attacker.example" },
       body: new URLSearchParams({ csrf: await token(), flow: "hello-world", confirmed: "yes" }),
