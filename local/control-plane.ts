@@ -18,6 +18,7 @@ import { Trigger } from "../lambdas/core/run";
 import { isTerminal, RunState } from "../lambdas/core/run-state";
 import { RECORDED_TASK_STATUSES } from "../lambdas/core/task-observation";
 import { runStateChangedEnvelope } from "../lambdas/handlers/run-change-event";
+import { sharedFlowRuntime } from "./bundled-flow-runtime";
 import { ConsoleReporter, formatFlowOutput } from "./console-reporter";
 import { DeadLetterFile } from "./dead-letters";
 import { startDynaliteServer } from "./dynalite-server";
@@ -108,6 +109,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
       retryTimers.delete(retryKey(command));
     },
   };
+  const flowRuntime = sharedFlowRuntime(options.workdir);
   const runner = new ProcessTaskRunner({
     registry: options.registry,
     cluster,
@@ -122,6 +124,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     onOutput: ({ runId, text }) => options.write(formatFlowOutput(runId, text)),
     hostEnv: options.hostEnv,
     watermarkStore: { tableName: names.runsTable, endpoint: dynamo.endpoint },
+    runtime: () => flowRuntime.command(),
     ...(options.persist && { journal: new TaskJournal(join(options.dataDir, "tasks")) }),
   });
   const slackWebhookUrl = options.hostEnv.SLACK_WEBHOOK_URL;

@@ -39,6 +39,8 @@ export interface ProcessTaskRunnerOptions {
    * dynalite's endpoint and table).
    */
   watermarkStore?: { tableName: string; endpoint: string };
+  /** How the flow runtime is started, when not from source under tsx (the local control plane bundles it). */
+  runtime?: () => Promise<{ command: string[]; env: Record<string, string> }>;
   /** Time between SIGTERM and SIGKILL when a task is stopped, as a task definition's `stopTimeout` (ECS: 30 s). */
   stopTimeoutMs?: number;
   /** Where running tasks are written down, so a start after a kill -9 can stop what was left running. */
@@ -130,7 +132,7 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     this.byToken.set(request.clientToken, taskArn);
     this.tasks.set(taskArn, task);
     // Never rejects: whatever goes wrong from here on is reported as ECS reports it, in the task's STOPPED event.
-    task.done = this.run(task, request, flow.command ?? RUNTIME_COMMAND, flow.secrets);
+    task.done = this.run(task, request, flow.command, flow.secrets);
     return { ok: true, taskArn };
   }
 
@@ -257,7 +259,12 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     }
   }
 
-  private async run(task: LocalTask, request: TaskRequest, command: string[], secrets: readonly string[]) {
+  private async run(
+    task: LocalTask,
+    request: TaskRequest,
+    flowCommand: string[] | undefined,
+    secrets: readonly string[],
+  ) {
     await this.emit(task, { lastStatus: "PROVISIONING" });
     await this.emit(task, { lastStatus: "PENDING" });
     if (task.stopRequested) {
@@ -274,6 +281,11 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     let child: ChildProcess;
     let log: WriteStream | undefined;
     try {
+      const runtime =
+        flowCommand !== undefined
+          ? { command: flowCommand, env: {} }
+          : ((await this.options.runtime?.()) ?? { command: RUNTIME_COMMAND, env: {} });
+      const command = runtime.command;
       const logFile = localTaskLogFile(this.options.logsDir, request.flow, task.facts.taskId);
       mkdirSync(dirname(logFile), { recursive: true });
       log = createWriteStream(logFile, { flags: "a" });
@@ -281,7 +293,7 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
       const [executable, ...args] = command as [string, ...string[]];
       child = spawn(executable, args, {
         cwd: this.options.workdir,
-        env: this.containerEnvironment(request, secrets, task.facts.environment),
+        env: { ...this.containerEnvironment(request, secrets, task.facts.environment), ...runtime.env },
         stdio: ["ignore", "pipe", "pipe"],
         // A group of its own: a Ctrl-C typed at `npm start` reaches the control plane, which stops the flow as
         // StopTask does; the flow is not interrupted behind its back, as no container would be.
