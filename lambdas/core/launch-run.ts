@@ -6,6 +6,7 @@ import type { CancelOutcome } from "./cancel-run";
 import { cancelRun } from "./cancel-run";
 import type { BackfillOutcome } from "./run-backfill";
 import { createBackfills } from "./run-backfill";
+import { once } from "../lazy";
 import { classifyFailure } from "./classify-failure";
 import type { DataInterval } from "./data-interval";
 import { intervalAsOf, intervalEndingAt } from "./data-interval";
@@ -120,11 +121,14 @@ export function createLauncher(deps: LaunchRunDeps) {
       case "pause":
       case "resume":
         return [await pauseOrResume(deps, command)];
-      case "run-changed":
+      case "run-changed": {
+        // Both follow-ups may want the run that changed: read it once, and only if one does.
+        const changed = once(() => deps.runs.get(command.change.runId));
         return [
-          ...(await launchDownstream(deps, launchNew, command.change)),
-          ...(await advanceBackfillOf(deps, backfills, command.change)),
+          ...(await launchDownstream(deps, launchNew, command.change, changed)),
+          ...(await advanceBackfillOf(backfills, command.change, changed)),
         ];
+      }
     }
   };
 }
@@ -139,12 +143,12 @@ function checkedParams(flow: FlowDefinition, given: Record<string, string>): Rec
 
 /** A backfill run ended: its backfill's lanes move on (the reaper does the same each pass, should this be lost). */
 async function advanceBackfillOf(
-  deps: Pick<LaunchRunDeps, "runs">,
   backfills: ReturnType<typeof createBackfills>,
   change: RunStateChanged,
+  changed: () => Promise<Run | undefined>,
 ): Promise<BackfillOutcome[]> {
   if (change.trigger !== Trigger.backfill || !isTerminal(change.to)) return [];
-  const run = await deps.runs.get(change.runId);
+  const run = await changed();
   return run?.backfillId ? [await backfills.advance(run.backfillId)] : [];
 }
 
@@ -282,8 +286,9 @@ async function startRetry(deps: LaunchRunDeps, command: RetryCommand): Promise<L
 }
 
 async function startAttempt(deps: LaunchRunDeps, flow: FlowDefinition, run: Run): Promise<LaunchOutcome> {
-  // Read at every attempt: a retry starts from what the last success committed, not from what attempt 1 saw.
-  const watermark = (await deps.flowState.watermarkOf(run.flow))?.value;
+  // Read at every attempt of a flow that keeps one: a retry starts from what the last success committed. Other
+  // flows' launches read nothing more.
+  const watermark = flow.watermark ? (await deps.flowState.watermarkOf(run.flow))?.value : undefined;
   let launched;
   try {
     launched = await deps.tasks.runTask({
@@ -497,15 +502,16 @@ function newRun(
  * finds the downstream run recorded and launches nothing).
  */
 async function launchDownstream(
-  deps: Pick<LaunchRunDeps, "registry" | "runs">,
+  deps: Pick<LaunchRunDeps, "registry">,
   launchNew: ReturnType<typeof createLaunchNew>,
   change: RunStateChanged,
+  changed: () => Promise<Run | undefined>,
 ): Promise<LaunchOutcome[]> {
   if (change.to !== RunState.SUCCEEDED) return [];
   const outcomes: LaunchOutcome[] = [];
   const downstream = deps.registry.downstreamOf(change.flow);
   if (!downstream.length) return outcomes;
-  const upstream = await deps.runs.get(change.runId);
+  const upstream = await changed();
   for (const flow of downstream) {
     const dataInterval = upstream?.dataInterval ?? intervalAsOf(flow, new Date(change.at));
     outcomes.push(
