@@ -1,7 +1,8 @@
-import { backfillSlots, slotRunId } from "../lambdas/core/backfill-plan";
+import { backfillRunId } from "../lambdas/core/run-id";
+import { slotsOf } from "../lambdas/core/backfill-plan";
 import type { Backfill, RunStore } from "../lambdas/core/ports";
 import type { Run } from "../lambdas/core/run";
-import { isTerminal } from "../lambdas/core/run-state";
+import { isRunState, isTerminal } from "../lambdas/core/run-state";
 import { duration, table } from "./format";
 
 /** A slot as `backfill --status` shows it: its run, or QUEUED while its lane has not reached it. */
@@ -34,6 +35,8 @@ const READ_CONCURRENCY = 16;
  */
 export class BackfillStatusReader {
   private readonly ended = new Map<string, Run>();
+  /** The slots of the backfill read last: a backfill's slots never change, so following one computes them once. */
+  private slots?: { backfillId: string; runIds: string[]; at: string[] };
 
   constructor(
     private readonly runs: RunStore,
@@ -41,16 +44,22 @@ export class BackfillStatusReader {
   ) {}
 
   async read(backfill: Backfill): Promise<BackfillStatus> {
-    const slots = backfillSlots(backfill.schedule, new Date(backfill.from), new Date(backfill.to));
+    if (this.slots?.backfillId !== backfill.backfillId) {
+      const all = slotsOf(backfill).all();
+      this.slots = {
+        backfillId: backfill.backfillId,
+        runIds: all.map((slot) => backfillRunId(backfill.flow, slot)),
+        at: all.map((slot) => slot.toISOString()),
+      };
+    }
+    const { runIds, at } = this.slots;
     const step = backfill.lanes.length;
     const reached = (index: number) => index <= backfill.lanes[index % step]!;
-    const toRead = slots
-      .map((_, index) => index)
-      .filter((index) => reached(index) && !this.ended.has(slotRunId(backfill.flow, slots, index)));
+    const toRead = runIds.map((_, index) => index).filter((index) => reached(index) && !this.ended.has(runIds[index]!));
     const read = new Map<number, Run | undefined>();
     for (let start = 0; start < toRead.length; start += READ_CONCURRENCY) {
       const batch = toRead.slice(start, start + READ_CONCURRENCY);
-      const found = await Promise.all(batch.map((index) => this.runs.get(slotRunId(backfill.flow, slots, index))));
+      const found = await Promise.all(batch.map((index) => this.runs.get(runIds[index]!)));
       batch.forEach((index, position) => {
         const run = found[position];
         read.set(index, run);
@@ -58,13 +67,12 @@ export class BackfillStatusReader {
       });
     }
     const now = this.now();
-    const statuses = slots.map((slot, index): SlotStatus => {
-      const runId = slotRunId(backfill.flow, slots, index);
+    const statuses = runIds.map((runId, index): SlotStatus => {
       const run = this.ended.get(runId) ?? read.get(index);
-      if (!run)
-        return { slot: slot.toISOString(), runId, state: backfill.state === "ACTIVE" ? "QUEUED" : "NOT STARTED" };
+      const slot = at[index]!;
+      if (!run) return { slot, runId, state: backfill.state === "ACTIVE" ? "QUEUED" : "NOT STARTED" };
       return {
-        slot: slot.toISOString(),
+        slot,
         runId,
         state: run.state,
         attempt: `${run.attempt}/${run.maxAttempts}`,
@@ -76,19 +84,20 @@ export class BackfillStatusReader {
     const counts: Record<string, number> = {};
     for (const status of statuses) counts[status.state] = (counts[status.state] ?? 0) + 1;
     const active = statuses.some(
-      (status) => status.state !== "QUEUED" && status.state !== "NOT STARTED" && !isTerminalName(status.state),
+      (status) => status.state !== "QUEUED" && status.state !== "NOT STARTED" && !slotEnded(status.state),
     );
     return {
       backfill,
       slots: statuses,
       counts,
-      finished: backfill.state !== "ACTIVE" ? !active : statuses.every((status) => isTerminalName(status.state)),
+      finished: backfill.state !== "ACTIVE" ? !active : statuses.every((status) => slotEnded(status.state)),
     };
   }
 }
 
-function isTerminalName(state: string): boolean {
-  return ["SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED", "LOST", "SKIPPED"].includes(state);
+/** A slot's state is a run's (or QUEUED, NOT STARTED): ended when it is a run's terminal state. */
+export function slotEnded(state: string): boolean {
+  return isRunState(state) && isTerminal(state);
 }
 
 /** The order states are counted in, most done first. */

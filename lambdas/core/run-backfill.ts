@@ -2,7 +2,8 @@ import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import { UnknownFlowError } from "../../flows/registry/flow-registry";
 import { scheduleSpecOf } from "../../flows/registry/schedule";
 import type { BackfillSchedule } from "./backfill-plan";
-import { BACKFILL_LIMITS, backfillIdOf, backfillSlots, initialLanes, slotRunId } from "./backfill-plan";
+import type { SlotSequence } from "./backfill-plan";
+import { BACKFILL_LIMITS, backfillIdOf, backfillSlots, initialLanes, slotRunId, slotsOf } from "./backfill-plan";
 import type { CancelOutcome, CancelRequest } from "./cancel-run";
 import type { LaunchCommand } from "./launch-command";
 import { InvalidLaunchRequestError } from "./launch-command";
@@ -43,20 +44,32 @@ export type BackfillOutcome = {
  * event only delays it); `cancel` stops it releasing slots and cancels its active runs. All three are idempotent.
  */
 export function createBackfills(deps: BackfillDeps) {
+  // A backfill's slots never change (its schedule is a snapshot): a warm launcher keeps what it computed.
+  const known = new Map<string, SlotSequence>();
+  const slotsOfBackfill = (backfill: Backfill): SlotSequence => {
+    let slots = known.get(backfill.backfillId);
+    if (!slots) {
+      slots = slotsOf(backfill);
+      known.set(backfill.backfillId, slots);
+      if (known.size > 100) known.delete(known.keys().next().value!);
+    }
+    return slots;
+  };
+
   async function advance(backfillId: string): Promise<BackfillOutcome> {
     let backfill = await deps.backfills.get(backfillId);
     if (!backfill) throw new InvalidLaunchRequestError(`no backfill ${backfillId}`);
     const launched: string[] = [];
     if (backfill.state !== "ACTIVE") return { status: "backfill-advanced", backfill, launched };
-    const slots = backfillSlots(backfill.schedule, new Date(backfill.from), new Date(backfill.to));
+    const slots = slotsOfBackfill(backfill);
     const step = backfill.lanes.length;
     for (let lane = 0; lane < step; lane += 1) {
       for (;;) {
         const head: number = backfill.lanes[lane]!;
-        if (head >= slots.length) break;
+        if (head >= backfill.slotCount) break;
         const run = await deps.runs.get(slotRunId(backfill.flow, slots, head));
         if (!run) {
-          const slot = slots[head]!.toISOString();
+          const slot = slots.at(head)!.toISOString();
           let started;
           try {
             started = await deps.launchSlot({
@@ -101,7 +114,8 @@ export function createBackfills(deps: BackfillDeps) {
         backfill = { ...backfill, lanes: backfill.lanes.map((value, index) => (index === lane ? head + step : value)) };
       }
     }
-    if (backfill.lanes.every((head) => head >= slots.length)) {
+    const { slotCount } = backfill;
+    if (backfill.lanes.every((head) => head >= slotCount)) {
       backfill =
         (await deps.backfills.finish(backfillId, { state: "DONE", at: deps.clock.now().toISOString() })) ?? backfill;
     }
@@ -178,9 +192,9 @@ export function createBackfills(deps: BackfillDeps) {
           reason,
         })) ?? existing;
       // No lane moves now; what is at the lanes' heads and still going is cancelled like any run.
-      const slots = backfillSlots(backfill.schedule, new Date(backfill.from), new Date(backfill.to));
+      const slots = slotsOfBackfill(backfill);
       for (const head of backfill.lanes) {
-        if (head >= slots.length) continue;
+        if (head >= backfill.slotCount) continue;
         const run = await deps.runs.get(slotRunId(backfill.flow, slots, head));
         if (run && !isTerminal(run.state)) {
           await deps.cancelRun({
