@@ -1,6 +1,9 @@
 import { InvalidArgumentError } from "commander";
 import type { FlowDefinition } from "../flows/registry/flow-definition";
 import { checkParams, describeParamProblems } from "../flows/registry/flow-params";
+import type { FlowRegistry } from "../flows/registry/flow-registry";
+import { MAX_REASON_CHARACTERS } from "../lambdas/core/launch-command";
+import { flowOfRunId } from "../lambdas/core/run-id";
 import { CliError } from "./errors";
 
 /** Collects repeated `key=value` options into an object. */
@@ -39,4 +42,18 @@ export function parseSince(value: string): (now: Date) => Date {
 export function requireValidParams(flow: FlowDefinition, params: Readonly<Record<string, string>>): void {
   const checked = checkParams(flow.params, params);
   if (!checked.ok) throw new CliError(`flow "${flow.name}": ${describeParamProblems(checked.problems)}`);
+}
+
+/** `--reason`: free text within what the launcher keeps. */
+export function parseReason(value: string): string {
+  if (value.length > MAX_REASON_CHARACTERS)
+    throw new InvalidArgumentError(`at most ${MAX_REASON_CHARACTERS} characters`);
+  return value;
+}
+
+/** The flow of a run id the operator typed, known to the registry, or a one-line error. */
+export function requireFlowOfRun(registry: FlowRegistry, runId: string): FlowDefinition {
+  const flow = flowOfRunId(runId);
+  if (!flow) throw new CliError(`"${runId}" is not a run id: run ids look like <flow>/<id>`);
+  return registry.require(flow);
 }

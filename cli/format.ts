@@ -1,3 +1,5 @@
+import type { FlowDefinition } from "../flows/registry/flow-definition";
+import { describeSchedule } from "../flows/registry/schedule";
 import { formatDuration } from "../lambdas/core/duration";
 import type { Run } from "../lambdas/core/run";
 import { isTerminal } from "../lambdas/core/run-state";
@@ -102,4 +104,13 @@ function watermarkLine(run: Run): string | undefined {
   ]
     .filter(Boolean)
     .join(", ");
+}
+
+/** What starts a flow, as people read it: `0 6 * * * (Europe/London); after orders-daily succeeds`, or `manual only`. */
+export function describeStarts(flow: Pick<FlowDefinition, "schedule" | "upstream">): string {
+  const starts = [
+    flow.schedule ? describeSchedule(flow.schedule) : undefined,
+    flow.upstream.length ? `after ${flow.upstream.join(", ")} succeeds` : undefined,
+  ].filter(Boolean);
+  return starts.length ? starts.join("; ") : "manual only";
 }

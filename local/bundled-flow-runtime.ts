@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bundleFlows, FLOW_IMAGE_SOURCES } from "../scripts/bundle-flows";
@@ -63,8 +63,11 @@ export function sharedFlowRuntime(workdir: string): BundledFlowRuntime {
   let runtime = SHARED.get(workdir);
   if (!runtime) {
     const key = createHash("sha256").update(workdir).digest("hex").slice(0, 12);
-    runtime = new BundledFlowRuntime(workdir, join(tmpdir(), `data-flows-runtime-${key}-${process.pid}`));
+    const outDir = join(tmpdir(), `data-flows-runtime-${key}-${process.pid}`);
+    runtime = new BundledFlowRuntime(workdir, outDir);
     SHARED.set(workdir, runtime);
+    // Ours alone (the pid), so nothing else reads it once this process is gone.
+    process.once("exit", () => rmSync(outDir, { recursive: true, force: true }));
   }
   return runtime;
 }

@@ -1,12 +1,13 @@
 import { InvalidArgumentError, Option } from "commander";
 import { SingleBar } from "cli-progress";
+import { scheduleSpecOf } from "../../flows/registry/schedule";
 import { intervalEndingAt } from "../../lambdas/core/data-interval";
 import { BACKFILL_LIMITS, backfillBound, backfillIdOf, backfillSlots } from "../../lambdas/core/backfill-plan";
 import type { Backfill } from "../../lambdas/core/ports";
 import { backfillRunId } from "../../lambdas/core/run-id";
-import { collectParam, requireValidParams } from "../arguments";
+import { collectParam, parseReason, requireValidParams } from "../arguments";
 import type { BackfillStatus } from "../backfill-status";
-import { BackfillStatusReader, backfillSummary, formatCounts } from "../backfill-status";
+import { BackfillStatusReader, backfillSummary, formatCounts, slotEnded } from "../backfill-status";
 import type { CliContext } from "../context";
 import { EXIT } from "../context";
 import { CliError } from "../errors";
@@ -50,7 +51,7 @@ export function registerBackfill(program: Command, cli: CliContext): void {
     .option("--detach", "start it and return; `backfill --status <id>` follows up")
     .option("--status <backfillId>", "print a backfill's progress and slots")
     .option("--cancel <backfillId>", "cancel a backfill: its active runs are cancelled, no more slots start")
-    .option("--reason <text>", "with --cancel: why")
+    .option("--reason <text>", "with --cancel: why", parseReason)
     .option("--json", "print JSON")
     .action(async (flowName: string | undefined, options: BackfillOptions) => {
       if (options.status !== undefined || options.cancel !== undefined) {
@@ -79,7 +80,7 @@ export function registerBackfill(program: Command, cli: CliContext): void {
       const { from, to } = bounds(options.from, options.to, flow.schedule.timezone);
       let slots: Date[];
       try {
-        slots = backfillSlots({ ...scheduleOf(flow.schedule), timezone: flow.schedule.timezone }, from, to);
+        slots = backfillSlots({ ...scheduleSpecOf(flow.schedule), timezone: flow.schedule.timezone }, from, to);
       } catch (error) {
         throw new CliError((error as Error).message);
       }
@@ -158,7 +159,8 @@ async function follow(cli: CliContext, target: Target, started: Backfill): Promi
       })
     : undefined;
   let status = await reader.read(started);
-  const endedCount = (current: BackfillStatus) => current.slots.filter((slot) => isEnded(slot.state)).length;
+  const endedCount = (current: BackfillStatus) =>
+    current.slots.filter((slot) => slotEnded(slot.state) || slot.state === "NOT STARTED").length;
   bar?.start(status.slots.length, endedCount(status), { counts: formatCounts(status.counts) });
   let last = "";
   for (;;) {
@@ -172,10 +174,6 @@ async function follow(cli: CliContext, target: Target, started: Backfill): Promi
   }
   bar?.stop();
   return status;
-}
-
-function isEnded(state: string): boolean {
-  return ["SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED", "LOST", "SKIPPED", "NOT STARTED"].includes(state);
 }
 
 async function requireBackfill(target: Target, backfillId: string): Promise<Backfill> {
@@ -193,10 +191,6 @@ function bounds(fromText: string, toText: string, timezone: string): { from: Dat
   } catch (error) {
     throw new CliError((error as Error).message);
   }
-}
-
-function scheduleOf(schedule: { cron?: string; rate?: string }) {
-  return schedule.cron !== undefined ? { cron: schedule.cron } : { rate: schedule.rate! };
 }
 
 function concurrency(value: string): number {

@@ -1,5 +1,4 @@
-import { flowOfRunId } from "../../lambdas/core/run-id";
-import { CliError } from "../errors";
+import { parseReason, requireFlowOfRun } from "../arguments";
 import { operatorName } from "../operator";
 import type { Command } from "commander";
 import type { CliContext } from "../context";
@@ -16,14 +15,10 @@ export function registerCancel(program: Command, cli: CliContext): void {
     .command("cancel")
     .description("cancel a run: its task is stopped, it ends CANCELLED and is never retried")
     .argument("<runId>", "run id, e.g. hello-world/m20260302T101201Z-3fa9c1d2e4")
-    .option("--reason <text>", "why, recorded in the run's history")
+    .option("--reason <text>", "why, recorded in the run's history", parseReason)
     .option("--json", "print JSON")
     .action(async (runId: string, options: { reason?: string; json?: boolean }) => {
-      const flow = flowOfRunId(runId);
-      if (!flow) throw new CliError(`"${runId}" is not a run id: run ids look like <flow>/<id>`);
-      cli.registry.require(flow);
-      if (options.reason !== undefined && options.reason.length > 500)
-        throw new CliError("--reason is at most 500 characters");
+      const flow = requireFlowOfRun(cli.registry, runId).name;
       const answer = (await cli.connect().invokeLauncher({
         kind: "cancel",
         flow,

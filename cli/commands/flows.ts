@@ -1,8 +1,9 @@
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
 import { describeParam } from "../../flows/registry/flow-params";
-import { describeSchedule, nextFireTimes, scheduleSpecOf } from "../../flows/registry/schedule";
+import { nextFireTimes, scheduleSpecOf } from "../../flows/registry/schedule";
 import type { FlowPause, Watermark } from "../../lambdas/core/ports";
 import { explainError } from "../errors";
+import { describeStarts } from "../format";
 import type { Command } from "commander";
 import type { CliContext } from "../context";
 
@@ -43,7 +44,7 @@ export function registerFlows(program: Command, cli: CliContext): void {
       const listings = cli.registry.flows.map((flow) => listing(flow, now, state));
       if (state.error) cli.io.err(`data-flows: pauses and watermarks not shown: ${state.error}`);
       cli.print(options.json, listings, () =>
-        listings.flatMap((flow, index) => [...(index ? [""] : []), ...lines(flow)]),
+        listings.flatMap((flow, index) => [...(index ? [""] : []), ...lines(flow, cli.registry.flows[index]!)]),
       );
     });
 }
@@ -103,25 +104,15 @@ function listing(flow: FlowDefinition, now: Date, state: FlowStates): FlowListin
 }
 
 /** A flow as a block of labelled lines, the way `kubectl describe` prints a resource. */
-function lines(flow: FlowListing): string[] {
+function lines(flow: FlowListing, definition: FlowDefinition): string[] {
   const minute = (iso: string) => iso.slice(0, 16).replace("T", " ");
-  const starts = [
-    flow.schedule !== null && flow.timezone !== null
-      ? describeSchedule({
-          ...(flow.schedule.startsWith("rate ") ? { rate: flow.schedule.slice(5) } : { cron: flow.schedule }),
-          timezone: flow.timezone,
-          enabled: flow.enabled,
-        })
-      : undefined,
-    flow.upstream.length ? `after ${flow.upstream.join(", ")} succeeds` : undefined,
-  ].filter(Boolean);
   const params = Object.entries(flow.params).map(
     ([name, param]) =>
       `${name} (${param.type}${param.required ? ", required" : ""}${param.default !== undefined ? `, default ${param.default}` : ""})`,
   );
   const fields: [string, string | undefined][] = [
     ["owner", flow.owner],
-    ["starts", starts.length ? starts.join("; ") : "manual only"],
+    ["starts", describeStarts(definition)],
     ["next fires", flow.nextFires.length ? `${flow.nextFires.map(minute).join(", ")} UTC` : undefined],
     ["retries", `${flow.retries}, timeout ${flow.timeoutMinutes} min, overlap ${flow.overlap}`],
     ["params", params.length ? params.join(", ") : undefined],

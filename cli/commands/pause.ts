@@ -1,5 +1,5 @@
 import type { FlowPause } from "../../lambdas/core/ports";
-import { CliError } from "../errors";
+import { parseReason } from "../arguments";
 import { operatorName } from "../operator";
 import type { Command } from "commander";
 import type { CliContext } from "../context";
@@ -19,12 +19,10 @@ export function registerPause(program: Command, cli: CliContext): void {
     .command("pause")
     .description("pause a flow: its schedule and upstream fires are recorded SKIPPED (paused) until resumed")
     .argument("<flow>", "flow name")
-    .option("--reason <text>", "why, shown with the pause and in each skipped run")
+    .option("--reason <text>", "why, shown with the pause and in each skipped run", parseReason)
     .option("--json", "print JSON")
     .action(async (flowName: string, options: { reason?: string; json?: boolean }) => {
       const flow = cli.registry.require(flowName).name;
-      if (options.reason !== undefined && options.reason.length > 500)
-        throw new CliError("--reason is at most 500 characters");
       const answer = (await cli.connect().invokeLauncher({
         kind: "pause",
         flow,

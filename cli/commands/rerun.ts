@@ -1,6 +1,6 @@
 import { randomNonces } from "../../lambdas/adapters/random-nonces";
-import { flowOfRunId } from "../../lambdas/core/run-id";
 import { CliError } from "../errors";
+import { requireFlowOfRun } from "../arguments";
 import { operatorName } from "../operator";
 import { reportStarted } from "../report-started";
 import type { Command } from "commander";
@@ -16,9 +16,7 @@ export function registerRerun(program: Command, cli: CliContext): void {
     .option("--logs", "with --wait: print each attempt's log lines as the flow writes them")
     .option("--json", "print JSON")
     .action(async (runId: string, options: { wait?: boolean; logs?: boolean; json?: boolean }) => {
-      const flowName = flowOfRunId(runId);
-      if (!flowName) throw new CliError(`"${runId}" is not a run id: run ids look like <flow>/<id>`);
-      const flow = cli.registry.require(flowName);
+      const flow = requireFlowOfRun(cli.registry, runId);
       if (options.logs && !options.wait) throw new CliError("--logs goes with --wait");
       const target = cli.connect();
       const started = (await target.invokeLauncher({

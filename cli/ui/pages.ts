@@ -1,12 +1,12 @@
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
 import { describeParam } from "../../flows/registry/flow-params";
-import { describeSchedule, nextFireTimes, scheduleSpecOf } from "../../flows/registry/schedule";
+import { nextFireTimes, scheduleSpecOf } from "../../flows/registry/schedule";
 import { classifyFailure, FailureClass } from "../../lambdas/core/classify-failure";
 import type { FlowPause, Watermark } from "../../lambdas/core/ports";
 import type { Run, RunTransition } from "../../lambdas/core/run";
 import { Trigger } from "../../lambdas/core/run";
 import { isTerminal, RUN_STATES } from "../../lambdas/core/run-state";
-import { duration } from "../format";
+import { describeStarts, duration } from "../format";
 import type { TaskLogLine } from "../task-log-reader";
 import { durationChart } from "./chart";
 import type { SafeHtml } from "./html";
@@ -66,11 +66,7 @@ export function flowsPage(page: PageContext, flows: readonly FlowSummary[]): Saf
 }
 
 function flowSection(page: PageContext, { flow, pause, watermark, runs }: FlowSummary): SafeHtml {
-  const schedule = flow.schedule
-    ? describeSchedule(flow.schedule)
-    : flow.upstream.length
-      ? `after ${flow.upstream.join(", ")} succeeds`
-      : "manual only";
+  const schedule = describeStarts(flow);
   const fires =
     flow.schedule?.enabled && !pause
       ? nextFireTimes(scheduleSpecOf(flow.schedule), flow.schedule.timezone, page.now, 3).map((fire) =>

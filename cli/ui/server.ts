@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { checkParams, describeParamProblems } from "../../flows/registry/flow-params";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import { randomNonces } from "../../lambdas/adapters/random-nonces";
+import { MAX_REASON_CHARACTERS } from "../../lambdas/core/launch-command";
 import type { Run } from "../../lambdas/core/run";
 import { Trigger } from "../../lambdas/core/run";
 import { flowOfRunId } from "../../lambdas/core/run-id";
@@ -205,7 +206,7 @@ export async function startUi(
                 flow: run.flow,
                 runId: run.runId,
                 requestedBy,
-                ...(reason && { reason: reason.slice(0, 500) }),
+                ...(reason && { reason: reason.slice(0, MAX_REASON_CHARACTERS) }),
               }
             : { kind: "rerun", flow: run.flow, runId: run.runId, requestedBy, requestId },
         )) as { runId: string };
@@ -226,7 +227,7 @@ export async function startUi(
           kind: name,
           flow: flow.name,
           requestedBy,
-          ...(name === "pause" && reason && { reason: reason.slice(0, 500) }),
+          ...(name === "pause" && reason && { reason: reason.slice(0, MAX_REASON_CHARACTERS) }),
         });
         return redirect(response, "/");
       }

@@ -28,6 +28,9 @@ export type LaunchCommand =
   | { kind: "resume"; flow: string; requestedBy: string }
   | { kind: "run-changed"; change: RunStateChanged };
 
+/** The longest reason an operator may give (a cancel, a pause): it is kept in the run's history and shown in alerts. */
+export const MAX_REASON_CHARACTERS = 500;
+
 /** Start this attempt of a RETRYING run. */
 export interface RetryCommand {
   kind: "retry";

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import type { LaunchCommand } from "../core/launch-command";
 import { BACKFILL_LIMITS } from "../core/backfill-plan";
-import { InvalidLaunchRequestError } from "../core/launch-command";
+import { InvalidLaunchRequestError, MAX_REASON_CHARACTERS } from "../core/launch-command";
 import { parseInput } from "./parse-input";
 import { runStateChangedEventSchema } from "./run-change-event";
 
@@ -38,7 +38,7 @@ const runId = z.string().regex(/^[a-z0-9-]{1,32}\/[A-Za-z0-9_.-]{1,40}$/, "not a
 const requestId = z.string().regex(/^[a-z0-9]{10}$/, "requestId is 10 characters of [a-z0-9]");
 /** Who asked for an operator's command (recorded with it), and why. */
 const requestedBy = z.string().min(1).max(128);
-const reason = z.string().max(500);
+const reason = z.string().max(MAX_REASON_CHARACTERS);
 /** A backfill id as the launcher makes them: `<flow>/<from>-<to>`, compact UTC instants. */
 const backfillId = z.string().regex(/^[a-z0-9-]{1,32}\/\d{8}T\d{6}Z-\d{8}T\d{6}Z$/, "not a data-flows backfill id");
 const runIdOf = (command: { flow: string; runId: string }) => command.runId.startsWith(`${command.flow}/`);
