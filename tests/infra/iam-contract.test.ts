@@ -1,3 +1,5 @@
+import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { mockClient } from "aws-sdk-client-mock";
 import {
   findConditionKey,
   getGlobalConditionKeyByName,
@@ -11,6 +13,7 @@ import { join, resolve } from "node:path";
 import { environments } from "../../.aws/config";
 import { CONTROL_PLANE_FUNCTIONS } from "../../contracts/control-plane";
 import { loadRegistry } from "../../flows/index";
+import { DynamoWatermarkSink } from "../../flows/runtime/dynamo-watermark-sink";
 import {
   AWS_CALLS,
   EXECUTION_ROLE_CALLS,
@@ -182,6 +185,27 @@ describe.each(["dev", "prod"] as const)("IAM of the %s stack, evaluated as AWS e
       }
     }
     expect(decisions).toEqual([]);
+  });
+
+  it("lets a watermark flow's task role send the very UpdateItem the container's sink sends", async () => {
+    // The request context DynamoDB gives IAM, read off the request itself: its key, every attribute it names.
+    const dynamo = mockClient(DynamoDBClient);
+    dynamo.on(UpdateItemCommand).resolves({});
+    const sink = new DynamoWatermarkSink(stack.names.runsTable);
+    await sink.propose({ runId: "watermark-demo/m20261203T160551Z-uqvdfqqs0v", attempt: 1, value: "v", at: "t" });
+    const input = dynamo.commandCalls(UpdateItemCommand)[0]!.args[0].input;
+    dynamo.restore();
+    const attributes = [...new Set([...Object.keys(input.Key!), ...Object.values(input.ExpressionAttributeNames!)])];
+    const decision = await decide(stack, stack.flowRoleName("watermark-demo", "task_role_arn"), {
+      action: "dynamodb:UpdateItem",
+      resource: `arn:aws:dynamodb:${config.region}:${config.accountId}:table/${input.TableName}`,
+      context: {
+        "dynamodb:LeadingKeys": [input.Key!.pk!.S!],
+        "dynamodb:Attributes": attributes,
+        "dynamodb:ReturnValues": input.ReturnValues!,
+      },
+    });
+    expect(decision).toBe("Allowed");
   });
 
   describe("keeps a watermark flow's task role to its proposal", () => {
