@@ -26,6 +26,11 @@ export const TaskEnv = {
   intervalEnd: "DATA_FLOWS_INTERVAL_END",
   /** The flow's watermark as the attempt started, when it has one (RunTask override). */
   watermark: "DATA_FLOWS_WATERMARK",
+  /**
+   * The names of the secrets the flow declares, comma-separated (task definition): each is also a variable of its own,
+   * holding the value ECS read from SSM. A runtime refuses to start the flow when one is missing (exit 78).
+   */
+  secretNames: "DATA_FLOWS_SECRETS",
   /** The runs table, where the container writes its watermark proposal (task definition). */
   runsTable: "DATA_FLOWS_RUNS_TABLE",
   /** Locally only: the DynamoDB endpoint of `npm start`'s dynalite (in AWS the SDK finds DynamoDB itself). */

@@ -1,6 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { flowImageOf } from "../flows/registry/flow-definition";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import { DynamoAlertMarkers } from "../lambdas/adapters/dynamo-alert-markers";
 import { DynamoBackfillStore } from "../lambdas/adapters/dynamo-backfill-store";
@@ -28,6 +29,7 @@ import { ConsoleNotifier, LocalTaskLogs } from "./local-alerts";
 import { LOCAL_ENVIRONMENT, localLogsDir, writeLocalEndpoints } from "./local-environment";
 import { LocalInvoker } from "./local-invoker";
 import { ProcessTaskRunner } from "./process-task-runner";
+import { findPython } from "./python-interpreter";
 import { TaskJournal } from "./task-journal";
 import { LocalScheduler } from "./scheduler";
 
@@ -110,6 +112,13 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     },
   };
   const flowRuntime = sharedFlowRuntime(options.workdir);
+  const pythonFlows = options.registry.flows.filter((flow) => flowImageOf(flow) === "python").map((flow) => flow.name);
+  const python = pythonFlows.length > 0 ? findPython(options.hostEnv) : undefined;
+  if (python && !python.ok) {
+    options.write(
+      `Python flows cannot run on this machine (${pythonFlows.join(", ")}): ${python.problem}. Every other flow runs as usual; a Python flow's run fails to start (TaskFailedToStart) saying so.`,
+    );
+  }
   const runner = new ProcessTaskRunner({
     registry: options.registry,
     cluster,
@@ -125,6 +134,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     hostEnv: options.hostEnv,
     watermarkStore: { tableName: names.runsTable, endpoint: dynamo.endpoint },
     runtime: () => flowRuntime.command(),
+    ...(python && { python }),
     ...(options.persist && { journal: new TaskJournal(join(options.dataDir, "tasks")) }),
   });
   const slackWebhookUrl = options.hostEnv.SLACK_WEBHOOK_URL;

@@ -10,9 +10,13 @@ import type { EnvironmentNames } from "../contracts/resource-names";
 import { FLOW_CONTAINER_NAME, runOverrides, runReferenceOf, TaskEnv } from "../contracts/task-environment";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import type { TaskControl, TaskLauncher, TaskLaunchResult, TaskLookup, TaskRequest } from "../lambdas/core/ports";
+import type { FlowDefinition } from "../flows/registry/flow-definition";
+import type { FlowRuntimeCommand } from "./bundled-flow-runtime";
 import type { LocalCluster, LocalTaskFacts, LocalTaskState } from "./ecs-events";
 import { clusterArnOf, taskArnOf, taskStateChangeEvent } from "./ecs-events";
 import { localTaskLogFile } from "./local-environment";
+import type { PythonInterpreter } from "./python-interpreter";
+import { findPython, pythonFlowCommand } from "./python-interpreter";
 import type { JournalEntry, TaskJournal } from "./task-journal";
 import { isStillRunning, processStartOf } from "./task-journal";
 
@@ -40,7 +44,9 @@ export interface ProcessTaskRunnerOptions {
    */
   watermarkStore?: { tableName: string; endpoint: string };
   /** How the flow runtime is started, when not from source under tsx (the local control plane bundles it). */
-  runtime?: () => Promise<{ command: string[]; env: Record<string, string> }>;
+  runtime?: () => Promise<FlowRuntimeCommand>;
+  /** The Python that runs flows of the `python` image; found on the shell's PATH when not given. */
+  python?: PythonInterpreter;
   /** Time between SIGTERM and SIGKILL when a task is stopped, as a task definition's `stopTimeout` (ECS: 30 s). */
   stopTimeoutMs?: number;
   /** Where running tasks are written down, so a start after a kill -9 can stop what was left running. */
@@ -108,6 +114,7 @@ const RUNTIME_COMMAND = [process.execPath, "--import", "tsx", "flows/runtime/mai
 export class ProcessTaskRunner implements TaskLauncher, TaskControl {
   private readonly byToken = new Map<string, string>();
   private readonly tasks = new Map<string, LocalTask>();
+  private python: PythonInterpreter | undefined;
 
   constructor(private readonly options: ProcessTaskRunnerOptions) {}
 
@@ -132,7 +139,7 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     this.byToken.set(request.clientToken, taskArn);
     this.tasks.set(taskArn, task);
     // Never rejects: whatever goes wrong from here on is reported as ECS reports it, in the task's STOPPED event.
-    task.done = this.run(task, request, flow.command, flow.secrets);
+    task.done = this.run(task, request, flow.run, flow.secrets);
     return { ok: true, taskArn };
   }
 
@@ -259,12 +266,7 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     }
   }
 
-  private async run(
-    task: LocalTask,
-    request: TaskRequest,
-    flowCommand: string[] | undefined,
-    secrets: readonly string[],
-  ) {
+  private async run(task: LocalTask, request: TaskRequest, flowRun: FlowDefinition["run"], secrets: readonly string[]) {
     await this.emit(task, { lastStatus: "PROVISIONING" });
     await this.emit(task, { lastStatus: "PENDING" });
     if (task.stopRequested) {
@@ -281,10 +283,7 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     let child: ChildProcess;
     let log: WriteStream | undefined;
     try {
-      const runtime =
-        flowCommand !== undefined
-          ? { command: flowCommand, env: {} }
-          : ((await this.options.runtime?.()) ?? { command: RUNTIME_COMMAND, env: {} });
+      const runtime = await this.commandOf(flowRun);
       const command = runtime.command;
       const logFile = localTaskLogFile(this.options.logsDir, request.flow, task.facts.taskId);
       mkdirSync(dirname(logFile), { recursive: true });
@@ -367,6 +366,16 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     this.options.journal?.forget(task.facts.taskId);
   }
 
+  /** What the flow's image would run: the TypeScript runtime, or the flow's own command (a Python one under python3). */
+  private async commandOf(flowRun: FlowDefinition["run"]): Promise<FlowRuntimeCommand> {
+    if (flowRun === undefined) return (await this.options.runtime?.()) ?? { command: RUNTIME_COMMAND, env: {} };
+    if (flowRun.image === "python") {
+      this.python ??= this.options.python ?? findPython(this.options.hostEnv);
+      return pythonFlowCommand(flowRun.command, this.python, this.options.workdir);
+    }
+    return { command: flowRun.command, env: {} };
+  }
+
   /** A task whose container never started: STOPPED with `TaskFailedToStart` and no exit code, as ECS reports it. */
   private async failedToStart(task: LocalTask, error: unknown): Promise<void> {
     const raw = isError(error) ? error.message : error ? String(error) : "the container did not start";
@@ -396,6 +405,7 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     for (const name of secrets) if (hostEnv[name]) env[name] = hostEnv[name];
     env[TaskEnv.flow] = request.flow;
     env[TaskEnv.environment] = this.options.names.ssmEnvironment;
+    env[TaskEnv.secretNames] = secrets.join(",");
     env[TaskEnv.stopTimeoutSeconds] = String(Math.ceil((this.options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS) / 1000));
     const store = this.options.watermarkStore;
     if (store && this.options.registry.get(request.flow)?.watermark) {

@@ -188,7 +188,7 @@ export class FlowTasks extends Construct {
             name: FLOW_CONTAINER_NAME,
             image: `${repository.repositoryUrl}:${props.imageTag}`,
             essential: true,
-            ...(flow.command && { command: flow.command }),
+            ...(flow.run && { command: flow.run.command }),
             readonlyRootFilesystem: true,
             user: "1000:1000",
             stopTimeout: stopTimeoutSeconds(flow.timeoutMinutes),

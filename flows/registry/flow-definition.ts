@@ -4,6 +4,8 @@ import type { ParamShape, ParamValues } from "./flow-params";
 import { paramDeclarationProblem } from "./flow-params";
 import { FARGATE_MEMORY_BY_CPU, fargateSizeHint, isFargateSize } from "./fargate";
 import { isKnownTimezone, parseCron, parseRate, ScheduleError } from "./schedule";
+import type { FlowImage } from "../../contracts/flow-images";
+import { FLOW_IMAGE_NAMES } from "../../contracts/flow-images";
 import { FLOW_SECRET_NAMES } from "../../contracts/flow-secrets";
 
 /** Flow names become ECS family names, log groups, schedule names and run-id prefixes, so they stay short and plain. */
@@ -50,6 +52,36 @@ const allowedHostsSchema = z
   )
   .default([])
   .refine((hosts) => new Set(hosts).size === hosts.length, "allowedHosts lists a host twice");
+
+/** Shells that would take a string of shell code: a command is a list of arguments, so none of them with `-c`. */
+const SHELLS = new Set(["sh", "bash", "dash", "zsh", "ash", "/bin/sh", "/bin/bash", "/usr/bin/env"]);
+
+const runSchema = z.strictObject({
+  image: z.enum(FLOW_IMAGE_NAMES, {
+    message: `image must be one of the images this repository builds: ${FLOW_IMAGE_NAMES.join(", ")}`,
+  }),
+  command: z
+    .array(z.string().min(1, "an argument cannot be empty"), {
+      message: 'command is a list of arguments, e.g. ["python", "flows/my-flow/main.py"], never a shell string',
+    })
+    .min(1, "command needs at least the program to run")
+    .superRefine((command, ctx) => {
+      const [program] = command;
+      if (program !== undefined && /\s/.test(program)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [0],
+          message: `"${program}" is a shell string: split it into a list of arguments, e.g. ${JSON.stringify(program.trim().split(/\s+/))}`,
+        });
+      } else if (program !== undefined && SHELLS.has(program)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [0],
+          message: `run the program itself, not through ${program}: a command is a list of arguments, never shell code`,
+        });
+      }
+    }),
+});
 
 /** Params by name, each a zod schema reading text (see `./flow-params.ts`); checked against the flow in the refinement. */
 const paramsSchema = z.record(
@@ -98,7 +130,12 @@ export const flowDefinitionSchema = z
      * may write its proposal (to its own runs' items, that one attribute): the others' tasks may call nothing.
      */
     watermark: z.boolean().default(false),
-    command: z.array(z.string().min(1)).min(1).optional(),
+    /**
+     * How the flow's container runs when it is not a TypeScript module of `flows/modules.ts`: one of the images this
+     * repository builds, and the command in it, as a list of arguments (never a shell string). It must honour the
+     * flow contract (docs/flow-contract.md): exit codes, JSON log lines, the run's environment.
+     */
+    run: runSchema.optional(),
     /** Flows whose success starts this one (once per upstream run), in addition to or instead of a schedule. */
     upstream: z.array(z.string()).default([]),
   })
@@ -140,3 +177,8 @@ export function defineFlow<const Shape extends ParamShape = Record<never, z.ZodT
 
 /** The typed params of a flow declared with {@link defineFlow}. */
 export type ParamsOf<Flow> = Flow extends { params?: infer Shape extends ParamShape } ? ParamValues<Shape> : object;
+
+/** The image a flow runs in: the one its `run` names, else the TypeScript runtime's. */
+export function flowImageOf(flow: Pick<FlowDefinition, "run">): FlowImage {
+  return flow.run?.image ?? "node";
+}

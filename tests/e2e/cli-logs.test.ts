@@ -16,7 +16,7 @@ const flow = (name: string, script: string, extra: Partial<FlowInput> = {}): Flo
   description: "test flow",
   owner: "@test",
   overlap: "allow",
-  command: [node, "-e", script],
+  run: { image: "node", command: [node, "-e", script] },
   ...extra,
 });
 

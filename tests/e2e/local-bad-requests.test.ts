@@ -10,8 +10,8 @@ import { startQuietControlPlane } from "../support/local-plane";
 
 const node = process.execPath;
 const registry = defineRegistry([
-  { name: "up", description: "d", owner: "@o", command: [node, "-e", "0"] },
-  { name: "down", description: "d", owner: "@o", upstream: ["up"], command: [node, "-e", "0"] },
+  { name: "up", description: "d", owner: "@o", run: { image: "node", command: [node, "-e", "0"] } },
+  { name: "down", description: "d", owner: "@o", upstream: ["up"], run: { image: "node", command: [node, "-e", "0"] } },
 ]);
 
 /**

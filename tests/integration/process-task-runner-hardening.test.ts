@@ -16,7 +16,7 @@ const flow = (name: string, command: string[], extra: Partial<FlowInput> = {}): 
   name,
   description: "test flow",
   owner: "@test",
-  command,
+  run: { image: "node", command },
   ...extra,
 });
 const registry = defineRegistry([

@@ -159,7 +159,7 @@ describe("the registry", () => {
   });
 
   it("has code for every flow that runs on the standard runtime, and no code without a flow", () => {
-    const runtimeFlows = registry.flows.filter((flow) => flow.command === undefined).map((flow) => flow.name);
+    const runtimeFlows = registry.flows.filter((flow) => flow.run === undefined).map((flow) => flow.name);
     expect(Object.keys(flowModules).sort()).toEqual(runtimeFlows.sort());
   });
 
