@@ -1,5 +1,6 @@
 import type { EnvironmentNames } from "../contracts/resource-names";
 import { environmentNames } from "../contracts/resource-names";
+import type { FlowImage } from "../contracts/flow-images";
 
 /**
  * One typed configuration per environment. Every difference between dev and prod lives here, never as an
@@ -121,6 +122,6 @@ export const environments: Record<EnvironmentConfig["environment"], EnvironmentC
 export const namesOf = (config: EnvironmentConfig): EnvironmentNames =>
   environmentNames(config.environment, config.ssmEnvironment);
 
-/** The image repository of an environment (created by its stack). */
-export const imageRepositoryUri = (config: EnvironmentConfig) =>
-  `${config.accountId}.dkr.ecr.${config.region}.amazonaws.com/${namesOf(config).imageRepository}`;
+/** The repository of one flow image in an environment (created by its stack). */
+export const imageRepositoryUri = (config: EnvironmentConfig, image: FlowImage) =>
+  `${config.accountId}.dkr.ecr.${config.region}.amazonaws.com/${namesOf(config).imageRepository(image)}`;

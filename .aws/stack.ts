@@ -131,7 +131,8 @@ export class DataFlowsStack extends TerraformStack {
 
     new TerraformOutput(this, "cluster_name", { value: tasks.clusterName });
     new TerraformOutput(this, "runs_table_name", { value: runs.table.name });
-    new TerraformOutput(this, "ecr_repository_url", { value: tasks.repositoryUrl });
+    new TerraformOutput(this, "ecr_repository_url", { value: tasks.repositoryUrls.node });
+    new TerraformOutput(this, "ecr_python_repository_url", { value: tasks.repositoryUrls.python });
     new TerraformOutput(this, "egress_ip", {
       value: network.egressIp,
       description: "The NAT gateway's public address: allow-list it in Snowflake (network policy) or Redshift",

@@ -1,3 +1,5 @@
+import type { FlowImage } from "./flow-images";
+import { FLOW_IMAGES } from "./flow-images";
 import { FLOW_CONTAINER_NAME } from "./task-environment";
 
 /**
@@ -12,7 +14,8 @@ export interface EnvironmentNames {
   /** `data-flows-<environment>`: prefixes every resource. */
   prefix: string;
   cluster: string;
-  imageRepository: string;
+  /** The ECR repository of one of the flow images (`FLOW_IMAGES`), e.g. `data-flows-dev-python`. */
+  imageRepository(image: FlowImage): string;
   runsTable: string;
   eventBus: string;
   scheduleGroup: string;
@@ -49,7 +52,7 @@ export function environmentNames(environment: string, ssmEnvironment: string): E
     ssmEnvironment,
     prefix,
     cluster: prefix,
-    imageRepository: prefix,
+    imageRepository: (image) => `${prefix}${FLOW_IMAGES[image].repositorySuffix}`,
     runsTable: `${prefix}-runs`,
     eventBus: prefix,
     scheduleGroup: prefix,

@@ -33,6 +33,8 @@ export const TaskEnv = {
   secretNames: "DATA_FLOWS_SECRETS",
   /** The runs table, where the container writes its watermark proposal (task definition). */
   runsTable: "DATA_FLOWS_RUNS_TABLE",
+  /** The level a flow logs at (DEBUG, INFO, WARN, ERROR, SILENT): Powertools' variable, which the Python helper reads too. */
+  logLevel: "POWERTOOLS_LOG_LEVEL",
   /** Locally only: the DynamoDB endpoint of `npm start`'s dynalite (in AWS the SDK finds DynamoDB itself). */
   dynamodbEndpoint: "DATA_FLOWS_DYNAMODB_ENDPOINT",
 } as const;

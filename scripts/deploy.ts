@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { bundleLambdas } from "../.aws/bundle-lambdas";
 import { environments, namesOf } from "../.aws/config";
-import { FLOW_IMAGE_REPOSITORY_ID } from "../.aws/constructs/flow-tasks";
+import { FLOW_IMAGE_REPOSITORY_IDS } from "../.aws/constructs/flow-tasks";
 import { synthesize } from "../.aws/main";
 import { loadRegistry } from "../flows/index";
 import { LOCK_FILE } from "./terraform-lock";
@@ -78,12 +78,12 @@ async function deploy(argv: string[]): Promise<void> {
   const chdir = `-chdir=${stackDir}`;
   run("terraform", [chdir, "init", "-input=false"]);
   if (values.bootstrap) {
-    // First deploy of an account: the image repository must exist before the pipeline can push the first image.
+    // First deploy of an account: the image repositories must exist before the pipeline can push the first images.
     run("terraform", [
       chdir,
       "apply",
       "-input=false",
-      `-target=aws_ecr_repository.${FLOW_IMAGE_REPOSITORY_ID}`,
+      ...Object.values(FLOW_IMAGE_REPOSITORY_IDS).map((id) => `-target=aws_ecr_repository.${id}`),
       "-var=image_tag=bootstrap",
     ]);
     return;

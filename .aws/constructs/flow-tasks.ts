@@ -12,13 +12,22 @@ import { FunctionEnv } from "../../contracts/control-plane";
 import type { EnvironmentNames } from "../../contracts/resource-names";
 import { WATERMARK_WRITE_ATTRIBUTES } from "../../contracts/runs-table";
 import { FLOW_CONTAINER_NAME, TaskEnv } from "../../contracts/task-environment";
+import type { FlowImage } from "../../contracts/flow-images";
+import { FLOW_IMAGE_NAMES } from "../../contracts/flow-images";
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
+import { flowImageOf } from "../../flows/registry/flow-definition";
 import { allow, assumeRolePolicy, parameterArn, policyDocument, readParameters } from "../iam";
 import type { ControlPlaneFunction } from "./control-plane-function";
 import type { Network } from "./network";
 
-/** The Terraform name of the flow image repository: `aws_ecr_repository.<this>`. */
-export const FLOW_IMAGE_REPOSITORY_ID = "flow_image_repository";
+/**
+ * The Terraform name of each flow image's repository: `aws_ecr_repository.<this>`. Fixed, so a first deploy can create
+ * the repositories alone (`npm run deploy -- <env> --bootstrap`) and the pipeline can push the first images.
+ */
+export const FLOW_IMAGE_REPOSITORY_IDS: Readonly<Record<FlowImage, string>> = {
+  node: "flow_image_repository",
+  python: "flow_image_repository_python",
+};
 
 export interface FlowTasksProps {
   names: EnvironmentNames;
@@ -40,7 +49,8 @@ export interface FlowTasksProps {
 export class FlowTasks extends Construct {
   readonly clusterArn: string;
   readonly clusterName: string;
-  readonly repositoryUrl: string;
+  /** Per flow image, its repository's URL (the pipeline pushes `<url>:<commit sha>`). */
+  readonly repositoryUrls: Record<FlowImage, string>;
   /** Per flow: its task definition. */
   readonly flows: { name: string; taskDefinitionArnWithoutRevision: string }[] = [];
   /**
@@ -61,40 +71,18 @@ export class FlowTasks extends Construct {
     this.names = props.names;
     this.region = props.region;
     this.accountId = props.accountId;
-    const repository = new EcrRepository(this, "repository", {
-      name: names.imageRepository,
-      imageTagMutability: "IMMUTABLE",
-      imageScanningConfiguration: { scanOnPush: true },
-      encryptionConfiguration: [{ encryptionType: "AES256" }],
-    });
-    // A fixed address, so a first deploy can create the repository alone (`npm run deploy -- <env> --bootstrap`).
-    repository.overrideLogicalId(FLOW_IMAGE_REPOSITORY_ID);
-    new EcrLifecyclePolicy(this, "repository-lifecycle", {
-      repository: repository.name,
-      policy: JSON.stringify({
-        rules: [
-          {
-            rulePriority: 1,
-            description: "expire untagged images after a day",
-            selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 1 },
-            action: { type: "expire" },
-          },
-          {
-            rulePriority: 2,
-            description: `keep the newest ${props.keepImages} images`,
-            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: props.keepImages },
-            action: { type: "expire" },
-          },
-        ],
-      }),
-    });
+    const repositories = Object.fromEntries(
+      FLOW_IMAGE_NAMES.map((image) => [image, this.imageRepository(image, names, props.keepImages)]),
+    ) as Record<FlowImage, EcrRepository>;
     const cluster = new EcsCluster(this, "cluster", {
       name: names.cluster,
       setting: [{ name: "containerInsights", value: "enabled" }],
     });
     this.clusterArn = cluster.arn;
     this.clusterName = cluster.name;
-    this.repositoryUrl = repository.repositoryUrl;
+    this.repositoryUrls = Object.fromEntries(
+      FLOW_IMAGE_NAMES.map((image) => [image, repositories[image].repositoryUrl]),
+    ) as Record<FlowImage, string>;
 
     // Roles are shared where permissions are the same, so an account's 1,000-role quota is never the limit: one empty
     // task role for every flow, and one execution role per set of declared secrets (a flow still reads only the
@@ -135,15 +123,16 @@ export class FlowTasks extends Construct {
     const parameterArnsOf = (secrets: readonly string[]) =>
       secrets.map((secret) => parameterArn(props.region, props.accountId, names.secretParameter(secret)));
     const executionRoles = new Map<string, IamRole>();
-    const executionRoleFor = (secrets: readonly string[]): IamRole => {
-      const key = secretSetKey(secrets);
+    // One per image and set of secrets: a role pulls only its own image's repository.
+    const executionRoleFor = (image: FlowImage, secrets: readonly string[]): IamRole => {
+      const key = `${image === "node" ? "" : `${image}-`}${secretSetKey(secrets)}`;
       const existing = executionRoles.get(key);
       if (existing) return existing;
       const role = new IamRole(this, `execution-role-${key}`, {
         name: `${names.prefix}-flows-exec-${key}`,
         description: secrets.length
-          ? `ECS pulls the flow image, writes flow logs and reads ${[...secrets].sort().join(", ")}`
-          : "ECS pulls the flow image and writes flow logs (flows that declare no secrets)",
+          ? `ECS pulls the ${image} flow image, writes flow logs and reads ${[...secrets].sort().join(", ")}`
+          : `ECS pulls the ${image} flow image and writes flow logs (flows that declare no secrets)`,
         assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com", {
           StringEquals: { "aws:SourceAccount": props.accountId },
         }),
@@ -155,7 +144,7 @@ export class FlowTasks extends Construct {
           allow(["ecr:GetAuthorizationToken"], ["*"]),
           allow(
             ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-            [repository.arn],
+            [repositories[image].arn],
           ),
           allow(["logs:CreateLogStream", "logs:PutLogEvents"], [this.flowLogStreams]),
           ...(secrets.length
@@ -173,6 +162,7 @@ export class FlowTasks extends Construct {
         retentionInDays: props.logRetentionDays,
       });
       const parameterArns = parameterArnsOf(flow.secrets);
+      const image = flowImageOf(flow);
       const taskDefinition = new EcsTaskDefinition(this, `${flow.name}-task-definition`, {
         family: names.taskFamily(flow.name),
         requiresCompatibilities: ["FARGATE"],
@@ -180,13 +170,13 @@ export class FlowTasks extends Construct {
         cpu: String(flow.cpu),
         memory: String(flow.memoryMiB),
         runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: props.cpuArchitecture },
-        executionRoleArn: executionRoleFor(flow.secrets).arn,
+        executionRoleArn: executionRoleFor(image, flow.secrets).arn,
         taskRoleArn: taskRoleFor(flow).arn,
         volume: [{ name: "tmp" }],
         containerDefinitions: JSON.stringify([
           {
             name: FLOW_CONTAINER_NAME,
-            image: `${repository.repositoryUrl}:${props.imageTag}`,
+            image: `${repositories[image].repositoryUrl}:${props.imageTag}`,
             essential: true,
             ...(flow.run && { command: flow.run.command }),
             readonlyRootFilesystem: true,
@@ -196,6 +186,7 @@ export class FlowTasks extends Construct {
               { name: TaskEnv.flow, value: flow.name },
               { name: TaskEnv.environment, value: names.ssmEnvironment },
               { name: TaskEnv.stopTimeoutSeconds, value: String(stopTimeoutSeconds(flow.timeoutMinutes)) },
+              { name: TaskEnv.secretNames, value: flow.secrets.join(",") },
               { name: "TMPDIR", value: "/tmp" },
               ...(flow.watermark
                 ? [
@@ -224,6 +215,38 @@ export class FlowTasks extends Construct {
       this.flows.push({ name: flow.name, taskDefinitionArnWithoutRevision: taskDefinition.arnWithoutRevision });
     }
     this.executionRoleArns = [...executionRoles.values()].map((role) => role.arn);
+  }
+
+  /** A flow image's repository: immutable tags (the commit SHA), scanned on push, the newest `keepImages` kept. */
+  private imageRepository(image: FlowImage, names: EnvironmentNames, keepImages: number): EcrRepository {
+    const suffix = image === "node" ? "" : `-${image}`;
+    const repository = new EcrRepository(this, `repository${suffix}`, {
+      name: names.imageRepository(image),
+      imageTagMutability: "IMMUTABLE",
+      imageScanningConfiguration: { scanOnPush: true },
+      encryptionConfiguration: [{ encryptionType: "AES256" }],
+    });
+    repository.overrideLogicalId(FLOW_IMAGE_REPOSITORY_IDS[image]);
+    new EcrLifecyclePolicy(this, `repository${suffix}-lifecycle`, {
+      repository: repository.name,
+      policy: JSON.stringify({
+        rules: [
+          {
+            rulePriority: 1,
+            description: "expire untagged images after a day",
+            selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 1 },
+            action: { type: "expire" },
+          },
+          {
+            rulePriority: 2,
+            description: `keep the newest ${keepImages} images`,
+            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keepImages },
+            action: { type: "expire" },
+          },
+        ],
+      }),
+    });
+    return repository;
   }
 
   /** Every task of this cluster, as an IAM resource. Tasks are not Terraform resources: their ARN follows the cluster's. */

@@ -1,3 +1,4 @@
+import type { UpdateItemCommandInput } from "@aws-sdk/client-dynamodb";
 import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import {
@@ -24,6 +25,7 @@ import {
 import { awsCallsOf } from "../../lambdas/aws/aws-ports";
 import type { Decision } from "../support/iam";
 import { AppliedStack, contextOf, decide, requestOf, resourceOf } from "../support/iam";
+import { python, runPython } from "../support/python";
 import { policyDocuments, synthesizeStack } from "../support/synth";
 
 const ROOT = resolve(__dirname, "..", "..");
@@ -207,6 +209,33 @@ describe.each(["dev", "prod"] as const)("IAM of the %s stack, evaluated as AWS e
     });
     expect(decision).toBe("Allowed");
   });
+
+  (python.ok ? it : it.skip)(
+    "lets a Python flow's task role send the very UpdateItem the Python helper sends",
+    async () => {
+      const body = JSON.parse(
+        runPython(
+          `
+import json
+from data_flows.watermark import DynamoWatermarkSink
+sink = DynamoWatermarkSink({"DATA_FLOWS_RUNS_TABLE": "${stack.names.runsTable}", "AWS_REGION": "${config.region}"})
+sink._send = lambda operation, body: print(body.decode()) or None
+sink.propose("orders-load-py/m20261203T160551Z-uqvdfqqs0v", 1, "2026-12-03T17:50:00.000Z", "t")`,
+        ),
+      ) as UpdateItemCommandInput;
+      const attributes = [...new Set([...Object.keys(body.Key!), ...Object.values(body.ExpressionAttributeNames!)])];
+      const decision = await decide(stack, stack.flowRoleName("orders-load-py", "task_role_arn"), {
+        action: "dynamodb:UpdateItem",
+        resource: `arn:aws:dynamodb:${config.region}:${config.accountId}:table/${body.TableName}`,
+        context: {
+          "dynamodb:LeadingKeys": [body.Key!.pk!.S!],
+          "dynamodb:Attributes": attributes,
+          "dynamodb:ReturnValues": body.ReturnValues!,
+        },
+      });
+      expect(decision).toBe("Allowed");
+    },
+  );
 
   describe("keeps a watermark flow's task role to its proposal", () => {
     const proposal = (context: Record<string, string | string[]>, action = "dynamodb:UpdateItem") => ({

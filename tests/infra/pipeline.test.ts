@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { environments, imageRepositoryUri, TERRAFORM_VERSION } from "../../.aws/config";
+import { FLOW_IMAGES } from "../../contracts/flow-images";
 
 /** HashiCorp's release signing key, as published by HashiCorp: C874 011F 0AB4 0511 0D02 1055 3436 5D94 72D7 468F. */
 const HASHICORP_KEY = "C874011F0AB405110D02105534365D9472D7468F";
@@ -200,16 +201,19 @@ describe("the CircleCI pipeline", () => {
   });
 
   it.each([
-    ["dev", ["test", "push-image-dev", "deploy-dev"]],
-    ["main", ["test", "push-image-prod", "approve-deploy-prod", "deploy-prod"]],
+    ["dev", ["test", "push-image-dev", "push-python-image-dev", "deploy-dev"]],
+    ["main", ["test", "push-image-prod", "push-python-image-prod", "approve-deploy-prod", "deploy-prod"]],
     ["feature/anything", ["test"]],
   ])("runs on the %s branch exactly %j", (branch, expected) => {
     expect(workflowJobs.filter((entry) => runsOnBranch(entry, branch)).map((entry) => entry.name)).toEqual(expected);
   });
 
-  it.each(["push-image-dev", "push-image-prod"])("builds %s only after the tests pass", (name) => {
-    expect(job(name).requires).toContain("test");
-  });
+  it.each(["push-image-dev", "push-python-image-dev", "push-image-prod", "push-python-image-prod"])(
+    "builds %s only after the tests pass",
+    (name) => {
+      expect(job(name).requires).toContain("test");
+    },
+  );
 
   it.each([
     ["deploy-dev", "push-image-dev"],
@@ -243,7 +247,14 @@ describe("the CircleCI pipeline", () => {
 
   it("runs every job that calls AWS in its environment's context", () => {
     const entries = workflowJobs.filter((entry) => awsJobs.includes(entry.job));
-    expect(entries.map((entry) => environmentOf(entry)?.environment).sort()).toEqual(["dev", "dev", "prod", "prod"]);
+    expect(entries.map((entry) => environmentOf(entry)?.environment).sort()).toEqual([
+      "dev",
+      "dev",
+      "dev",
+      "prod",
+      "prod",
+      "prod",
+    ]);
     for (const entry of entries) {
       expect({ job: entry.name, context: [entry.context].flat() }).toEqual({
         job: entry.name,
@@ -304,7 +315,8 @@ describe("the CircleCI pipeline", () => {
           "role-name": env.deployRoleName,
         });
       }
-      expect(job(`push-image-${name}`).repository).toBe(imageRepositoryUri(env));
+      expect(job(`push-image-${name}`).repository).toBe(imageRepositoryUri(env, "node"));
+      expect(job(`push-python-image-${name}`).repository).toBe(imageRepositoryUri(env, "python"));
       expect(job(`deploy-${name}`).environment).toBe(name);
     },
   );
@@ -445,11 +457,31 @@ describe("the signature check both installs run (with gpg and throwaway keys)", 
   });
 });
 
-describe("the image push", () => {
-  const script = (config.jobs["push-image"]!.steps.at(-1) as { run: { command: string } }).run.command.replace(
-    /<< parameters\.([\w-]+) >>/g,
-    (_, parameter: string) => String(job("push-image-dev")[parameter]),
+describe("the flow images", () => {
+  it.each(Object.values(environments).map((env) => [env.environment] as const))(
+    "builds every image of contracts/flow-images.ts from its own Dockerfile before %s deploys",
+    (name) => {
+      const pushes = workflowJobs.filter((entry) => entry.job === "push-image" && entry.name.endsWith(`-${name}`));
+      const defaultDockerfile = config.jobs["push-image"]!.parameters!.dockerfile!.default;
+      expect(pushes.map((entry) => entry.dockerfile ?? defaultDockerfile).sort()).toEqual(
+        Object.values(FLOW_IMAGES)
+          .map((image) => image.dockerfile)
+          .sort(),
+      );
+      for (const push of pushes) expect(job(`deploy-${name}`).requires).toContain(push.name);
+    },
   );
+});
+
+describe("the image push", () => {
+  /** The job's script as CircleCI runs it for one workflow entry, its parameters filled in (defaults included). */
+  const scriptOf = (entry: string) =>
+    (config.jobs["push-image"]!.steps.at(-1) as { run: { command: string } }).run.command.replace(
+      /<< parameters\.([\w-]+) >>/g,
+      (_, parameter: string) =>
+        String(job(entry)[parameter] ?? config.jobs["push-image"]!.parameters![parameter]!.default),
+    );
+  const script = scriptOf("push-image-dev");
   let work: string;
 
   beforeAll(() => {
@@ -476,11 +508,11 @@ describe("the image push", () => {
 
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  const push = (ecrHasTag: "yes" | "no" | "error") => {
+  const push = (ecrHasTag: "yes" | "no" | "error", shell = script) => {
     const calls = join(work, `calls-${ecrHasTag}`);
     writeFileSync(calls, "");
     const result = runShell(
-      script,
+      shell,
       { PATH: `${work}:${process.env.PATH}`, CALLS: calls, ECR_HAS_TAG: ecrHasTag, CIRCLE_SHA1: "c0ffee" },
       work,
     );
@@ -498,15 +530,26 @@ describe("the image push", () => {
     expect(result.status).toBe(0);
     expect(result.calls).not.toContain("docker");
     expect(result.stdout).toContain(
-      `${imageRepositoryUri(environments.dev)}:c0ffee is already in ECR (sha256:0123); tags are immutable, so skipping the build and push.`,
+      `${imageRepositoryUri(environments.dev, "node")}:c0ffee is already in ECR (sha256:0123); tags are immutable, so skipping the build and push.`,
     );
   });
 
   it("builds and pushes the image under the commit's tag when ECR does not hold it", () => {
     const result = push("no");
     expect(result.status).toBe(0);
-    expect(result.calls).toContain(`docker build --tag ${imageRepositoryUri(environments.dev)}:c0ffee .`);
-    expect(result.calls).toContain(`docker push ${imageRepositoryUri(environments.dev)}:c0ffee`);
+    expect(result.calls).toContain(
+      `docker build --file Dockerfile --tag ${imageRepositoryUri(environments.dev, "node")}:c0ffee .`,
+    );
+    expect(result.calls).toContain(`docker push ${imageRepositoryUri(environments.dev, "node")}:c0ffee`);
+  });
+
+  it("builds the Python image from Dockerfile.python into its own repository, under the same tag", () => {
+    const result = push("no", scriptOf("push-python-image-dev"));
+    expect(result.status).toBe(0);
+    expect(result.calls).toContain(
+      `docker build --file Dockerfile.python --tag ${imageRepositoryUri(environments.dev, "python")}:c0ffee .`,
+    );
+    expect(result.calls).toContain(`docker push ${imageRepositoryUri(environments.dev, "python")}:c0ffee`);
   });
 
   it("fails, building nothing, when ECR cannot be asked", () => {

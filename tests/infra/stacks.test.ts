@@ -12,6 +12,7 @@ import { loadRegistry } from "../../flows/index";
 const registry = loadRegistry();
 import type { FlowInput } from "../../flows/registry/flow-definition";
 import { defineRegistry } from "../../flows/registry/flow-registry";
+import { FLOW_IMAGE_NAMES } from "../../contracts/flow-images";
 import { RUNS_TABLE } from "../../contracts/runs-table";
 import type { TerraformJson } from "../support/synth";
 import {
@@ -126,7 +127,7 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
       expect(synthesized).toHaveResourceWithProperties(EcrRepository, {
         image_scanning_configuration: { scan_on_push: true },
       });
-      expect(resources(terraform, "aws_ecr_lifecycle_policy")).toHaveLength(1);
+      expect(resources(terraform, "aws_ecr_lifecycle_policy")).toHaveLength(FLOW_IMAGE_NAMES.length);
     });
 
     it("runs a cluster with Container Insights", () => {
@@ -503,6 +504,7 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
     it("exports what operators and the pipeline need", () => {
       expect(Object.keys(terraform.output).sort()).toEqual([
         "cluster_name",
+        "ecr_python_repository_url",
         "ecr_repository_url",
         "egress_ip",
         "event_bus_name",

@@ -1,5 +1,7 @@
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import type { EnvironmentConfig } from "../../.aws/config";
+import { loadRegistry } from "../../flows/index";
+import { flowImageOf } from "../../flows/registry/flow-definition";
 import { namesOf } from "../../.aws/config";
 import type { EnvironmentNames } from "../../contracts/resource-names";
 import { WATERMARK_WRITE_ATTRIBUTES } from "../../contracts/runs-table";
@@ -121,7 +123,9 @@ export function resourceOf(
     schedulerRole: () => stack.roleArn(`${names.prefix}-scheduler`),
     schedulerDeadLetters: () => arn("sqs", `${names.prefix}-scheduler-dlq`),
     launcherFunction: () => arn("lambda", `function:${names.functionName("launcher")}`),
-    imageRepository: () => arn("ecr", `repository/${names.imageRepository}`),
+    // The repository of the image the flow runs in: its execution role pulls that one only.
+    imageRepository: () =>
+      arn("ecr", `repository/${names.imageRepository(flowImageOf(loadRegistry().require(subject.flow)))}`),
     flowLogStream: () =>
       arn(
         "logs",

@@ -152,6 +152,59 @@ describe("flow definitions", () => {
   });
 });
 
+describe("a flow that names its image and command (run)", () => {
+  const python = (command: unknown) => ({ run: { image: "python", command } }) as never;
+
+  it("takes one of the images this repository builds, and the command as a list of arguments", () => {
+    const flow = defineRegistry([{ ...valid, run: { image: "python", command: ["python", "-m", "flows.load"] } }]);
+    expect(flow.require("orders-daily").run).toEqual({ image: "python", command: ["python", "-m", "flows.load"] });
+  });
+
+  it("refuses an image this repository does not build, naming the ones it does", () => {
+    expect(issuesOf({ run: { image: "ruby", command: ["ruby", "x.rb"] } } as never)).toEqual([
+      {
+        flow: "orders-daily",
+        field: "run.image",
+        message: "image must be one of the images this repository builds: node, python",
+      },
+    ]);
+  });
+
+  it("refuses a shell string, showing the list it should be", () => {
+    expect(issuesOf(python("python -m flows.load"))).toEqual([
+      expect.objectContaining({ field: "run.command", message: expect.stringContaining("never a shell string") }),
+    ]);
+    expect(issuesOf(python(["python -m flows.load"]))).toEqual([
+      {
+        flow: "orders-daily",
+        field: "run.command.0",
+        message:
+          '"python -m flows.load" is a shell string: split it into a list of arguments, e.g. ["python","-m","flows.load"]',
+      },
+    ]);
+  });
+
+  it("refuses a command that runs shell code through a shell", () => {
+    expect(issuesOf(python(["sh", "-c", "python x.py && rm -rf /tmp"]))).toEqual([
+      expect.objectContaining({ field: "run.command.0", message: expect.stringContaining("not through sh") }),
+    ]);
+  });
+
+  it("refuses an empty command and an empty argument", () => {
+    expect(issuesOf(python([]))).toEqual([expect.objectContaining({ field: "run.command" })]);
+    expect(issuesOf(python(["python", ""]))).toEqual([expect.objectContaining({ field: "run.command.1" })]);
+  });
+
+  it("refuses a run without its command, or with a field it does not know", () => {
+    expect(issuesOf({ run: { image: "python" } } as never)).toEqual([
+      expect.objectContaining({ field: "run.command" }),
+    ]);
+    expect(issuesOf({ run: { image: "python", command: ["python"], shell: true } } as never)).toEqual([
+      expect.objectContaining({ field: "run" }),
+    ]);
+  });
+});
+
 describe("the registry", () => {
   it("answers an unknown flow with the flows it knows", () => {
     expect(() => defineRegistry([valid]).require("nope")).toThrow(UnknownFlowError);

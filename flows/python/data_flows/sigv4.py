@@ -8,7 +8,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ def _hmac(key: bytes, text: str) -> bytes:
 
 def _canonical_query(query: str) -> str:
     pairs = [part.split("=", 1) if "=" in part else [part, ""] for part in query.split("&") if part]
-    encoded = [(quote(name, safe="-_.~"), quote(value, safe="-_.~")) for name, value in pairs]
+    encoded = [(quote(unquote(name), safe="-_.~"), quote(unquote(value), safe="-_.~")) for name, value in pairs]
     return "&".join(f"{name}={value}" for name, value in sorted(encoded))
 
 
