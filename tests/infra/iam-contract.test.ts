@@ -25,7 +25,7 @@ import {
 import { awsCallsOf } from "../../lambdas/aws/aws-ports";
 import type { Decision } from "../support/iam";
 import { AppliedStack, contextOf, decide, requestOf, resourceOf } from "../support/iam";
-import { python, runPython } from "../support/python";
+import { describeWithPython, runPython } from "../support/python";
 import { policyDocuments, synthesizeStack } from "../support/synth";
 
 const ROOT = resolve(__dirname, "..", "..");
@@ -210,9 +210,8 @@ describe.each(["dev", "prod"] as const)("IAM of the %s stack, evaluated as AWS e
     expect(decision).toBe("Allowed");
   });
 
-  (python.ok ? it : it.skip)(
-    "lets a Python flow's task role send the very UpdateItem the Python helper sends",
-    async () => {
+  describeWithPython("with the Python helper", () => {
+    it("lets a Python flow's task role send the very UpdateItem the Python helper sends", async () => {
       const body = JSON.parse(
         runPython(
           `
@@ -234,8 +233,8 @@ sink.propose("orders-load-py/m20261203T160551Z-uqvdfqqs0v", 1, "2026-12-03T17:50
         },
       });
       expect(decision).toBe("Allowed");
-    },
-  );
+    });
+  });
 
   describe("keeps a watermark flow's task role to its proposal", () => {
     const proposal = (context: Record<string, string | string[]>, action = "dynamodb:UpdateItem") => ({
