@@ -6,7 +6,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Mapping
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
 from .context import FlowContext, read_context
 from .contract import ECS_DEFAULT_STOP_TIMEOUT_SECONDS, ExitCode, TaskEnv
@@ -30,8 +30,21 @@ def _grace_seconds(env: Mapping[str, str]) -> float:
     return max(stop_timeout - 5, 1)
 
 
-def run_flow(main: FlowMain, env: Mapping[str, str], logger: FlowLogger | None = None, handle_signals: bool = True) -> int:
-    """Runs `main` with the run's context and returns the exit code the contract gives its end."""
+class WatermarkSink(Protocol):
+    def propose(self, run_id: str, attempt: int, value: str, at: str) -> None: ...
+
+
+def run_flow(
+    main: FlowMain,
+    env: Mapping[str, str],
+    logger: FlowLogger | None = None,
+    handle_signals: bool = True,
+    watermarks: Callable[[Mapping[str, str]], WatermarkSink] = DynamoWatermarkSink,
+) -> int:
+    """Runs `main` with the run's context and returns the exit code the contract gives its end.
+
+    `watermarks` makes the sink proposals go to (the runs table, from the environment, unless a test gives another).
+    """
     logger = logger or FlowLogger(env.get(TaskEnv.LOG_LEVEL, "INFO"))
     stopping = threading.Event()
 
@@ -47,11 +60,11 @@ def run_flow(main: FlowMain, env: Mapping[str, str], logger: FlowLogger | None =
     if handle_signals:
         signal.signal(signal.SIGTERM, on_stop)
         signal.signal(signal.SIGINT, on_stop)
-    sink: DynamoWatermarkSink | None = None
+    sink: WatermarkSink | None = None
 
     def propose(run_id: str, attempt: int, value: str, at: str) -> None:
         nonlocal sink
-        sink = sink or DynamoWatermarkSink(env)
+        sink = sink or watermarks(env)
         sink.propose(run_id, attempt, value, at)
 
     try:
