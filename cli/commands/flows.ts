@@ -1,4 +1,7 @@
+import type { FlowImage } from "../../contracts/flow-images";
+import { FLOW_IMAGES } from "../../contracts/flow-images";
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
+import { flowImageOf } from "../../flows/registry/flow-definition";
 import { describeParam } from "../../flows/registry/flow-params";
 import { nextFireTimes, scheduleSpecOf } from "../../flows/registry/schedule";
 import type { FlowPause, Watermark } from "../../lambdas/core/ports";
@@ -15,6 +18,10 @@ export interface FlowListing {
   name: string;
   description: string;
   owner: string;
+  /** What the flow is written in, the image it runs in, and (unless it is the TypeScript runtime's) its command. */
+  language: string;
+  image: FlowImage;
+  command: string[] | null;
   schedule: string | null;
   timezone: string | null;
   enabled: boolean;
@@ -84,6 +91,9 @@ function listing(flow: FlowDefinition, now: Date, state: FlowStates): FlowListin
     name: flow.name,
     description: flow.description,
     owner: flow.owner,
+    language: FLOW_IMAGES[flowImageOf(flow)].language,
+    image: flowImageOf(flow),
+    command: flow.run?.command ?? null,
     schedule: schedule?.cron ?? (schedule?.rate ? `rate ${schedule.rate}` : null),
     timezone: schedule?.timezone ?? null,
     enabled: schedule?.enabled ?? false,
@@ -112,6 +122,7 @@ function lines(flow: FlowListing, definition: FlowDefinition): string[] {
   );
   const fields: [string, string | undefined][] = [
     ["owner", flow.owner],
+    ["runs", `${flow.language}, ${flow.image} image${flow.command ? `: ${flow.command.join(" ")}` : ""}`],
     ["starts", describeStarts(definition)],
     ["next fires", flow.nextFires.length ? `${flow.nextFires.map(minute).join(", ")} UTC` : undefined],
     ["retries", `${flow.retries}, timeout ${flow.timeoutMinutes} min, overlap ${flow.overlap}`],

@@ -12,7 +12,13 @@ const registry = defineRegistry([
     owner: "@data-eng",
     schedule: { cron: "0 6 * * *", timezone: "Europe/London" },
   },
-  { name: "adhoc", description: "d", owner: "@data-eng", params: { steps: z.coerce.number().int().default(3) } },
+  {
+    name: "adhoc",
+    description: "d",
+    owner: "@data-eng",
+    run: { image: "python", command: ["python", "flows/adhoc/main.py"] },
+    params: { steps: z.coerce.number().int().default(3) },
+  },
 ]);
 
 const cli = (...argv: string[]) =>
@@ -40,8 +46,14 @@ describe("the data-flows CLI", () => {
       upstream: [],
       retries: 0,
       timeoutMinutes: 60,
+      language: "TypeScript",
+      image: "node",
+      command: null,
     });
     expect(adhoc).toMatchObject({
+      language: "Python",
+      image: "python",
+      command: ["python", "flows/adhoc/main.py"],
       schedule: null,
       nextFires: [],
       params: { steps: { type: "integer", required: false, default: "3" } },
@@ -57,12 +69,14 @@ describe("the data-flows CLI", () => {
     expect(out.split("\n")).toEqual([
       "orders-daily  d",
       "  owner      @data-eng",
+      "  runs       TypeScript, node image",
       "  starts     0 6 * * * (Europe/London)",
       "  next fires 2026-03-29 05:00, 2026-03-30 05:00, 2026-03-31 05:00 UTC",
       "  retries    0, timeout 60 min, overlap skip",
       "",
       "adhoc  d",
       "  owner      @data-eng",
+      "  runs       Python, python image: python flows/adhoc/main.py",
       "  starts     manual only",
       "  retries    0, timeout 60 min, overlap skip",
       "  params     steps (integer, default 3)",
