@@ -80,14 +80,17 @@ describe("npm run deploy", () => {
     expect(readFileSync(join(OUT, "data-flows-dev.plan.txt"), "utf8")).toContain("Plan: 81 to add");
   });
 
-  it("creates only the image repository with --bootstrap, for an account's first deploy", () => {
+  it("creates only the image repositories with --bootstrap, for an account's first deploy", () => {
     const result = deploy(["dev", "--bootstrap"], environments.dev.accountId);
     expect(result.code).toBe(0);
     expect(result.terraform.slice(1)).toEqual([
-      `terraform -chdir=${join(OUT, "stacks", "data-flows-dev")} apply -input=false -target=aws_ecr_repository.flow_image_repository -var=image_tag=bootstrap`,
+      `terraform -chdir=${join(OUT, "stacks", "data-flows-dev")} apply -input=false -target=aws_ecr_repository.flow_image_repository -target=aws_ecr_repository.flow_image_repository_python -var=image_tag=bootstrap`,
     ]);
     const stack = JSON.parse(readFileSync(join(OUT, "stacks", "data-flows-dev", "cdk.tf.json"), "utf8"));
-    expect(stack.resource.aws_ecr_repository).toHaveProperty("flow_image_repository");
+    expect(Object.keys(stack.resource.aws_ecr_repository).sort()).toEqual([
+      "flow_image_repository",
+      "flow_image_repository_python",
+    ]);
   });
 
   it("refuses an unknown environment before touching anything", () => {

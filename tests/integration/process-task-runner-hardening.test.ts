@@ -21,9 +21,17 @@ const flow = (name: string, command: string[], extra: Partial<FlowInput> = {}): 
 });
 const registry = defineRegistry([
   flow("prints-env", [node, "-e", "console.log(JSON.stringify(process.env))"], { secrets: ["DBT_CLOUD_TOKEN"] }),
-  flow("prints-pgid", ["sh", "-c", "ps -o pgid= -p $$"]),
+  flow("prints-pgid", [
+    node,
+    "-e",
+    "console.log(require('node:child_process').execFileSync('ps', ['-o', 'pgid=', '-p', String(process.pid)], { encoding: 'utf8' }).trim())",
+  ]),
   // A flow that starts a process of its own and waits for it, as a flow shelling out to dbt or psql would.
-  flow("has-a-child", ["sh", "-c", "sleep 30 & echo started; wait"]),
+  flow("has-a-child", [
+    node,
+    "-e",
+    "require('node:child_process').spawn('sleep', ['30'], { stdio: 'ignore' }); console.log('started')",
+  ]),
   flow("ignores-sigterm", [
     node,
     "-e",
@@ -173,6 +181,7 @@ describe("ProcessTaskRunner, hardened", () => {
       TMPDIR: "/tmp/dev",
       POWERTOOLS_LOG_LEVEL: "DEBUG",
       DBT_CLOUD_TOKEN: "dbt-token",
+      DATA_FLOWS_SECRETS: "DBT_CLOUD_TOKEN",
       DATA_FLOWS_FLOW: "prints-env",
       DATA_FLOWS_ENV: "Local",
       DATA_FLOWS_RUN_ID: "prints-env/20260302T1000Z",
