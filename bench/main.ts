@@ -29,13 +29,15 @@ import { readStackFacts } from "./stack-facts";
 import { exact, nowMs } from "./stats";
 import { benchBundling, benchCli, benchNpmTest, benchSynth } from "./synth";
 import { benchUi } from "./ui";
+import { benchFlowProcesses } from "./flow-processes";
 import { benchRegistry } from "./world";
 
 const ROOT = resolve(__dirname, "..");
 
 const USAGE = `npm run bench -- [options]
   --only 1,2,...        sections: 1 bundles, 2 recorder, 3 launcher, 4 counts, 5 burst, 6 synth+cli, 7 property,
-                        8 cost (needs 4), 9 ui (Chromium); the preparation (bundles, synth) always runs
+                        8 cost (needs 4), 9 ui (Chromium), 10 flow processes (node and python3);
+                        the preparation (bundles, synth) always runs
   --property-runs N     property histories timed through Jest, in 3 runs (default $DATA_FLOWS_PROPERTY_RUNS or 150)
   --property-seed N     first seed (default $DATA_FLOWS_PROPERTY_SEED or the time)
   --property-histories N  histories per seed of the property at scale, played directly (default 5000)
@@ -194,6 +196,7 @@ async function main(): Promise<void> {
     });
 
     await section("9", "run-history page", (r) => benchUi(r, quick ? 2 : 5));
+    await section("10", "flow processes", (r) => benchFlowProcesses(r, quick ? 3 : 10));
 
     const resultsDir = join(__dirname, "results");
     mkdirSync(resultsDir, { recursive: true });

@@ -15,11 +15,15 @@ const PYTHON_PROGRAMS = new Set(["python", "python3"]);
  */
 export function findPython(hostEnv: NodeJS.ProcessEnv): PythonInterpreter {
   const executable = hostEnv.DATA_FLOWS_PYTHON || "python3";
-  const probe = spawnSync(executable, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], {
-    env: { PATH: hostEnv.PATH ?? "" },
-    encoding: "utf8",
-    timeout: 10_000,
-  });
+  const probe = spawnSync(
+    executable,
+    ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3]); print(sys.executable)"],
+    {
+      env: { PATH: hostEnv.PATH ?? "" },
+      encoding: "utf8",
+      timeout: 10_000,
+    },
+  );
   const wanted = `${MINIMUM_PYTHON.major}.${MINIMUM_PYTHON.minor}`;
   if (probe.error || probe.status !== 0) {
     const why = probe.error
@@ -30,7 +34,7 @@ export function findPython(hostEnv: NodeJS.ProcessEnv): PythonInterpreter {
       problem: `${executable} is not usable here (${why}): install Python ${wanted} or newer (Debian: apt-get install python3), or point DATA_FLOWS_PYTHON at one`,
     };
   }
-  const version = probe.stdout.trim();
+  const [version = "", resolved = ""] = probe.stdout.trim().split("\n");
   const [major = 0, minor = 0] = version.split(".").map(Number);
   if (major < MINIMUM_PYTHON.major || (major === MINIMUM_PYTHON.major && minor < MINIMUM_PYTHON.minor)) {
     return {
@@ -38,7 +42,9 @@ export function findPython(hostEnv: NodeJS.ProcessEnv): PythonInterpreter {
       problem: `${executable} is Python ${version}; the data_flows helper needs ${wanted} or newer: install it, or point DATA_FLOWS_PYTHON at one`,
     };
   }
-  return { ok: true, executable, version };
+  // The interpreter itself, not the name on PATH: a version manager's shim (pyenv's is a shell script) costs ~250 ms
+  // at every start, and a flow run should not pay it.
+  return { ok: true, executable: resolved || executable, version };
 }
 
 /**

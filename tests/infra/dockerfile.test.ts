@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { environments } from "../../.aws/config";
 import { loadRegistry } from "../../flows/index";
+import type { TerraformJson } from "../support/synth";
 import { resources, synthesizeStack } from "../support/synth";
 
 /** The Dockerfile as Docker reads it (dockerfile-ast), and its last stage: the image ECS runs. */
@@ -15,6 +16,11 @@ const find = (keyword: string): Instruction[] => finalStage.filter((i) => i.getK
 const args = (instruction: Instruction) => instruction.getArguments().map((arg) => arg.getValue());
 
 describe("the flow image (Dockerfile, final stage)", () => {
+  let terraform: TerraformJson;
+  beforeAll(async () => {
+    ({ terraform } = await synthesizeStack(environments.dev, loadRegistry()));
+  });
+
   it("declares /tmp a volume, so a task volume mounted there takes the image's mode and the flow can write to it", () => {
     const volumes = find("VOLUME").flatMap((volume) => JSON.parse(args(volume).join(" ")) as string[]);
     expect(volumes).toContain("/tmp");
@@ -28,7 +34,6 @@ describe("the flow image (Dockerfile, final stage)", () => {
 
   it("runs as the unprivileged user the task definitions name", async () => {
     const [user] = find("USER");
-    const { terraform } = await synthesizeStack(environments.dev, loadRegistry());
     const definitions = resources(terraform, "aws_ecs_task_definition").map(
       (definition) => JSON.parse(definition.container_definitions)[0],
     );
@@ -37,7 +42,6 @@ describe("the flow image (Dockerfile, final stage)", () => {
   });
 
   it("mounts a task volume at /tmp in every task definition (the only writable path on a read-only root)", async () => {
-    const { terraform } = await synthesizeStack(environments.dev, loadRegistry());
     for (const definition of resources(terraform, "aws_ecs_task_definition")) {
       const [container] = JSON.parse(definition.container_definitions);
       expect(container.readonlyRootFilesystem).toBe(true);

@@ -1,9 +1,20 @@
 import { Testing } from "cdktf";
-import { mkdtempSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import type { ControlPlaneFunctionName } from "../../contracts/control-plane";
+import { CONTROL_PLANE_FUNCTIONS } from "../../contracts/control-plane";
 import { bundleLambdas } from "../../.aws/bundle-lambdas";
 import type { EnvironmentConfig } from "../../.aws/config";
 import { namesOf } from "../../.aws/config";
@@ -11,10 +22,48 @@ import { DataFlowsStack } from "../../.aws/stack";
 
 let bundles: Promise<Record<ControlPlaneFunctionName, string>> | undefined;
 
-/** The real esbuild bundles, built once per test file. */
+const ROOT = join(__dirname, "..", "..");
+/** What the Lambda bundles are built from: the code they import, and the packages locked. */
+const BUNDLE_SOURCES = ["lambdas", "contracts", "flows", "scripts/esbuild-bundle.ts", "package-lock.json"];
+
+/**
+ * The real esbuild bundles. Built once per change of their sources and shared by every test file (each infra suite
+ * used to spend ~3 s bundling the same code): kept in the temp folder under a hash of the sources, written to a folder
+ * of its own and renamed into place, so workers building at once never read a half-written bundle.
+ */
 export function lambdaBundles() {
-  bundles ??= bundleLambdas(mkdtempSync(join(tmpdir(), "data-flows-bundles-")));
+  bundles ??= (async () => {
+    const dir = join(tmpdir(), `data-flows-test-bundles-${sourceHash()}`);
+    const paths = () => Object.fromEntries(CONTROL_PLANE_FUNCTIONS.map((name) => [name, join(dir, name)]));
+    if (existsSync(join(dir, "complete"))) return paths() as Record<ControlPlaneFunctionName, string>;
+    const building = mkdtempSync(`${dir}.building-`);
+    await bundleLambdas(building);
+    writeFileSync(join(building, "complete"), "");
+    try {
+      renameSync(building, dir);
+    } catch {
+      rmSync(building, { recursive: true, force: true }); // another worker renamed its own first: the same bundles
+    }
+    return paths() as Record<ControlPlaneFunctionName, string>;
+  })();
   return bundles;
+}
+
+function sourceHash(): string {
+  const hash = createHash("sha256");
+  const add = (path: string) => {
+    if (statSync(path).isFile()) {
+      hash.update(path).update(readFileSync(path));
+      return;
+    }
+    for (const entry of readdirSync(path, { recursive: true, withFileTypes: true }).sort((a, b) =>
+      join(a.parentPath, a.name).localeCompare(join(b.parentPath, b.name)),
+    )) {
+      if (entry.isFile()) add(join(entry.parentPath, entry.name));
+    }
+  };
+  for (const source of BUNDLE_SOURCES) add(join(ROOT, source));
+  return hash.digest("hex").slice(0, 16);
 }
 
 /** Synthesized Terraform JSON of one environment's stack, as a string (for cdktf matchers) and parsed. */
