@@ -31,6 +31,11 @@ export const TaskEnv = {
    * holding the value ECS read from SSM. A runtime refuses to start the flow when one is missing (exit 78).
    */
   secretNames: "DATA_FLOWS_SECRETS",
+  /**
+   * The external hosts the flow's definition lists (`allowedHosts`), comma-separated (task definition): what a
+   * runtime outside this repository's TypeScript (the Python helper) checks a URL from params against.
+   */
+  allowedHosts: "DATA_FLOWS_ALLOWED_HOSTS",
   /** The runs table, where the container writes its watermark proposal (task definition). */
   runsTable: "DATA_FLOWS_RUNS_TABLE",
   /** The level a flow logs at (DEBUG, INFO, WARN, ERROR, SILENT): Powertools' variable, which the Python helper reads too. */

@@ -406,6 +406,7 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     env[TaskEnv.flow] = request.flow;
     env[TaskEnv.environment] = this.options.names.ssmEnvironment;
     env[TaskEnv.secretNames] = secrets.join(",");
+    env[TaskEnv.allowedHosts] = this.options.registry.get(request.flow)?.allowedHosts.join(",") ?? "";
     env[TaskEnv.stopTimeoutSeconds] = String(Math.ceil((this.options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS) / 1000));
     const store = this.options.watermarkStore;
     if (store && this.options.registry.get(request.flow)?.watermark) {

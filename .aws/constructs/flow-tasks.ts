@@ -187,6 +187,7 @@ export class FlowTasks extends Construct {
               { name: TaskEnv.environment, value: names.ssmEnvironment },
               { name: TaskEnv.stopTimeoutSeconds, value: String(stopTimeoutSeconds(flow.timeoutMinutes)) },
               { name: TaskEnv.secretNames, value: flow.secrets.join(",") },
+              { name: TaskEnv.allowedHosts, value: flow.allowedHosts.join(",") },
               { name: "TMPDIR", value: "/tmp" },
               ...(flow.watermark
                 ? [

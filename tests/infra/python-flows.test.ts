@@ -22,6 +22,7 @@ const registry = defineRegistry([
     owner: "@data-eng",
     run: { image: "python", command: ["python", "-m", "warehouse_load"] },
     secrets: ["SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER", "SNOWFLAKE_PRIVATE_KEY"],
+    allowedHosts: ["*.snowflakecomputing.com"],
   },
 ]);
 const pythonFlows = loadRegistry().flows.filter((flow) => flowImageOf(flow) === "python");
@@ -76,6 +77,14 @@ describe("a Python flow's task definition", () => {
       value: "SNOWFLAKE_ACCOUNT,SNOWFLAKE_USER,SNOWFLAKE_PRIVATE_KEY",
     });
     expect(containerOf("hello-python").environment).toContainEqual({ name: "DATA_FLOWS_SECRETS", value: "" });
+  });
+
+  it("tells the container its allowedHosts, which the Python helper checks a URL from params against", () => {
+    expect(containerOf("warehouse-py").environment).toContainEqual({
+      name: "DATA_FLOWS_ALLOWED_HOSTS",
+      value: "*.snowflakecomputing.com",
+    });
+    expect(containerOf("hello-python").environment).toContainEqual({ name: "DATA_FLOWS_ALLOWED_HOSTS", value: "" });
   });
 
   it("lets its execution role pull the Python repository only", () => {

@@ -182,6 +182,7 @@ describe("ProcessTaskRunner, hardened", () => {
       POWERTOOLS_LOG_LEVEL: "DEBUG",
       DBT_CLOUD_TOKEN: "dbt-token",
       DATA_FLOWS_SECRETS: "DBT_CLOUD_TOKEN",
+      DATA_FLOWS_ALLOWED_HOSTS: "",
       DATA_FLOWS_FLOW: "prints-env",
       DATA_FLOWS_ENV: "Local",
       DATA_FLOWS_RUN_ID: "prints-env/20260302T1000Z",

@@ -12,11 +12,13 @@
 from .context import DataInterval, FlowContext, Params
 from .contract import ExitCode
 from .errors import ConfigurationError, FlowStopped
+from .external_url import AllowedUrl
 from .log import FlowLogger
 from .runner import run, run_flow
 from .warehouse import connect
 
 __all__ = [
+    "AllowedUrl",
     "ConfigurationError",
     "DataInterval",
     "ExitCode",

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 from .contract import MAX_WATERMARK_CHARACTERS, TaskEnv, secret_parameter_name
 from .errors import ConfigurationError
+from .external_url import AllowedUrl, check_external_url
 from .log import FlowLogger
 
 _ATTEMPT = re.compile(r"^[1-9][0-9]{0,5}$")
@@ -83,9 +84,18 @@ class FlowContext:
     #: The declared secrets, by name. Never log these.
     secrets: Mapping[str, str]
     logger: FlowLogger
+    #: The external hosts the flow's definition lists (`allowedHosts`): the only ones `external_url` accepts.
+    allowed_hosts: tuple[str, ...] = ()
     #: Set when ECS stops the task (SIGTERM); FlowStopped is raised in the main thread at the same moment.
     stopping: threading.Event = field(default_factory=threading.Event)
     _propose: Callable[[str, int, str, str], None] | None = None
+
+    def external_url(self, raw: str, source: str) -> AllowedUrl:
+        """Checks a URL before a request (and a secret) goes to it: HTTPS to a host on `allowed_hosts`, or a loopback
+        host when DATA_FLOWS_ENV is Local. Anything else is a ConfigurationError naming `source`, e.g. "param api"."""
+        return check_external_url(
+            raw, source, flow=self.flow, allowed_hosts=self.allowed_hosts, environment=self.environment
+        )
 
     def metric(self, name: str, value: float) -> None:
         self.logger.metric(name, value)
@@ -167,5 +177,6 @@ def read_context(
         watermark=env.get(TaskEnv.WATERMARK) or None,
         secrets=secrets,
         logger=logger,
+        allowed_hosts=tuple(filter(None, (part.strip() for part in env.get(TaskEnv.ALLOWED_HOSTS, "").split(",")))),
         _propose=propose,
     )

@@ -88,3 +88,35 @@ class ReadsParamsByType(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ChecksAUrlFromParams(unittest.TestCase):
+    def context(self, environment: str = "Dev"):
+        return context_of(DATA_FLOWS_ENV=environment, DATA_FLOWS_ALLOWED_HOSTS="cloud.getdbt.com, *.us1.dbt.com")
+
+    def test_reads_the_flows_allowed_hosts(self) -> None:
+        self.assertEqual(self.context().allowed_hosts, ("cloud.getdbt.com", "*.us1.dbt.com"))
+        self.assertEqual(context_of().allowed_hosts, ())
+
+    def test_accepts_https_to_an_allowed_host(self) -> None:
+        checked = self.context().external_url("https://AB123.us1.dbt.com:443/api/v2/", "param api")
+        self.assertEqual(checked.href, "https://ab123.us1.dbt.com/api/v2/")
+
+    def test_refuses_another_host_naming_the_param_and_the_allowed_hosts(self) -> None:
+        with self.assertRaises(ConfigurationError) as refused:
+            self.context().external_url("https://attacker.example/api", "param api")
+        self.assertEqual(
+            str(refused.exception),
+            'param api points at host "attacker.example", which flow "orders-load-py" may not send requests to; '
+            'allowedHosts of flow "orders-load-py": cloud.getdbt.com, *.us1.dbt.com (HTTPS only)',
+        )
+
+    def test_allows_loopback_only_in_local(self) -> None:
+        self.assertEqual(self.context("Local").external_url("http://127.0.0.1:8080", "param api").port, 8080)
+        with self.assertRaises(ConfigurationError):
+            self.context("Dev").external_url("http://127.0.0.1:8080", "param api")
+
+    def test_resolves_a_path_without_leaving_the_origin(self) -> None:
+        base = self.context().external_url("https://cloud.getdbt.com/api/", "param api")
+        self.assertEqual(base.resolve("/v2/accounts/1/"), "https://cloud.getdbt.com/api/v2/accounts/1/")
+        self.assertEqual(base.resolve("x?y#z\\@attacker.example"), "https://cloud.getdbt.com/api/x%3Fy%23z%5C@attacker.example")
