@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import cast
 
 from .contract import MAX_WATERMARK_CHARACTERS, TaskEnv, secret_parameter_name
 from .errors import ConfigurationError
@@ -105,7 +106,8 @@ class FlowContext:
 
         Compared as text: use ISO 8601 UTC instants or zero-padded numbers. The last proposal of an attempt counts.
         """
-        if not isinstance(value, str) or not 0 < len(value) <= MAX_WATERMARK_CHARACTERS:
+        # A caller without a type checker may pass anything; the check is for it.
+        if not isinstance(value, str) or not 0 < len(value) <= MAX_WATERMARK_CHARACTERS:  # pyright: ignore[reportUnnecessaryIsInstance]
             raise ConfigurationError(f"a watermark is text of 1 to {MAX_WATERMARK_CHARACTERS} characters")
         if self._propose is None:
             raise ConfigurationError(f'flow "{self.flow}" proposes a watermark: declare `watermark: true` in its flow.ts')
@@ -136,12 +138,17 @@ def _params(raw: str | None) -> dict[str, str]:
     if not raw:
         return {}
     try:
-        parsed = json.loads(raw)
+        parsed: object = json.loads(raw)
     except json.JSONDecodeError:
         raise ConfigurationError(f"{TaskEnv.PARAMS} is not JSON") from None
-    if not isinstance(parsed, dict) or not all(isinstance(value, str) for value in parsed.values()):
+    if not isinstance(parsed, dict):
         raise ConfigurationError(f"{TaskEnv.PARAMS} must be a JSON object of strings")
-    return parsed
+    params: dict[str, str] = {}
+    for name, value in cast(dict[str, object], parsed).items():
+        if not isinstance(value, str):
+            raise ConfigurationError(f"{TaskEnv.PARAMS} must be a JSON object of strings")
+        params[name] = value
+    return params
 
 
 def read_context(

@@ -17,6 +17,7 @@ FLOW_DIR = Path(__file__).resolve().parents[2] / "orders-load-py"
 
 def load_module(name: str):
     spec = importlib.util.spec_from_file_location(f"orders_load_{name}", FLOW_DIR / f"{name}.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -89,6 +89,7 @@ class StopsCleanlyOnSigterm(unittest.TestCase):
         process = start("time.sleep(60)")
         process.send_signal(signal.SIGTERM)
         self.assertEqual(process.wait(timeout=10), ExitCode.STOPPED)
+        assert process.stdout is not None
         with process.stdout:
             last = json.loads(process.stdout.read().splitlines()[-1])
         self.assertEqual((last["level"], last["message"]), ("WARN", "flow stopped (SIGTERM)"))
@@ -101,6 +102,7 @@ class StopsCleanlyOnSigterm(unittest.TestCase):
         process.send_signal(signal.SIGTERM)
         self.assertEqual(process.wait(timeout=10), ExitCode.STOPPED)
         self.assertLess(time.monotonic() - started, 5)
+        assert process.stdout is not None
         process.stdout.close()
 
 

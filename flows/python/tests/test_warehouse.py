@@ -37,7 +37,7 @@ class OpensTheDatabaseAUrlNames(unittest.TestCase):
 
     def test_a_server_database_without_its_driver_says_where_to_add_it(self) -> None:
         try:
-            import psycopg  # noqa: F401
+            import psycopg  # noqa: F401  # pyright: ignore[reportMissingImports, reportUnusedImport]
         except ImportError:
             pass
         else:
