@@ -11,13 +11,12 @@ import { randomNonces } from "../lambdas/adapters/random-nonces";
 import { SlackWebhookNotifier } from "../lambdas/adapters/slack-webhook-notifier";
 import type { ControlPlane } from "../lambdas/composition-root";
 import { composeControlPlane } from "../lambdas/composition-root";
-import { ALERTED_STATES } from "../lambdas/core/alert-run";
+import { ALERTER_RUN_ROUTES, isRouted, RECORDER_TASK_ROUTES } from "../lambdas/core/event-routes";
 import type { RetryCommand } from "../lambdas/core/launch-command";
 import type { RetryScheduler, RunEventPublisher } from "../lambdas/core/ports";
 import type { ReapReport } from "../lambdas/core/reap-runs";
 import { Trigger } from "../lambdas/core/run";
 import { isTerminal, RunState } from "../lambdas/core/run-state";
-import { RECORDED_TASK_STATUSES } from "../lambdas/core/task-observation";
 import { runStateChangedEnvelope } from "../lambdas/handlers/run-change-event";
 import { sharedFlowRuntime } from "./bundled-flow-runtime";
 import { ConsoleReporter, formatFlowOutput } from "./console-reporter";
@@ -82,7 +81,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     async publish(change) {
       await console.publish(change);
       const envelope = runStateChangedEnvelope(change);
-      if (ALERTED_STATES.includes(change.to)) invoker.deliverLater("alerter", envelope);
+      if (isRouted(ALERTER_RUN_ROUTES, change)) invoker.deliverLater("alerter", envelope);
       // As the stack's rules: upstream successes, and backfill runs' endings (their backfill moves on).
       const startsDownstream =
         change.to === RunState.SUCCEEDED && options.registry.downstreamOf(change.flow).length > 0;
@@ -125,10 +124,9 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     names,
     workdir: options.workdir,
     logsDir,
-    // The stack's rule delivers only the statuses the recorder acts on; so does the local bus.
+    // The stack's rules deliver only the task events the recorder acts on; so does the local bus.
     deliver: async (event) => {
-      if ((RECORDED_TASK_STATUSES as readonly string[]).includes(event.detail.lastStatus))
-        await invoker.deliver("recorder", event);
+      if (isRouted(RECORDER_TASK_ROUTES, event.detail)) await invoker.deliver("recorder", event);
     },
     onOutput: ({ runId, text }) => options.write(formatFlowOutput(runId, text)),
     hostEnv: options.hostEnv,

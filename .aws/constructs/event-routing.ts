@@ -6,10 +6,9 @@ import { FunctionEnv } from "../../contracts/control-plane";
 import type { EnvironmentNames } from "../../contracts/resource-names";
 import { RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE } from "../../contracts/run-events";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
-import { ALERTED_STATES } from "../../lambdas/core/alert-run";
+import { ALERTER_RUN_ROUTES, RECORDER_TASK_ROUTES } from "../../lambdas/core/event-routes";
 import { Trigger } from "../../lambdas/core/run";
 import { isTerminal, RUN_STATES, RunState } from "../../lambdas/core/run-state";
-import { RECORDED_TASK_STATUSES } from "../../lambdas/core/task-observation";
 import { allow } from "../iam";
 import type { ControlPlaneFunction } from "./control-plane-function";
 import { DeadLetterQueue } from "./dead-letter-queue";
@@ -64,25 +63,23 @@ export class EventRouting extends Construct {
         new FunctionRule(this, ruleId, { name: `${names.prefix}-${ruleId}`, deadLetterArn: deadLetters.arn, ...rest }),
       );
 
-    rule("task-state-changes", {
-      description: "ECS task state changes of the flow cluster",
-      eventPattern: {
-        source: ["aws.ecs"],
-        "detail-type": ["ECS Task State Change"],
-        detail: { clusterArn: [props.clusterArn], lastStatus: [...RECORDED_TASK_STATUSES] },
-      },
-      target: functions.recorder,
-    });
-    rule("run-alerts", {
-      description: "Run state changes the on-call channel hears about",
-      eventBusName: this.bus.name,
-      eventPattern: {
-        source: [RUN_EVENT_SOURCE],
-        "detail-type": [RUN_EVENT_DETAIL_TYPE],
-        detail: { to: ALERTED_STATES },
-      },
-      target: functions.alerter,
-    });
+    for (const route of RECORDER_TASK_ROUTES)
+      rule(route.rule, {
+        description: route.description,
+        eventPattern: {
+          source: ["aws.ecs"],
+          "detail-type": ["ECS Task State Change"],
+          detail: { clusterArn: [props.clusterArn], ...route.detail },
+        },
+        target: functions.recorder,
+      });
+    for (const route of ALERTER_RUN_ROUTES)
+      rule(route.rule, {
+        description: route.description,
+        eventBusName: this.bus.name,
+        eventPattern: { source: [RUN_EVENT_SOURCE], "detail-type": [RUN_EVENT_DETAIL_TYPE], detail: route.detail },
+        target: functions.alerter,
+      });
     const upstreamFlows = [...new Set(props.registry.flows.flatMap((flow) => flow.upstream))].sort();
     const upstreamPattern = (flows: string[]) => ({
       source: [RUN_EVENT_SOURCE],

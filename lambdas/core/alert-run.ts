@@ -2,6 +2,7 @@ import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import { classifyFailure, FailureClass } from "./classify-failure";
 import type { AlertMarkers, Clock, Invocation, Notifier, RunStateChanged, RunStore, TaskLogs } from "./ports";
 import { formatDuration } from "./duration";
+import { PAGED_STATES } from "./event-routes";
 import { RunState } from "./run-state";
 import { recoveredMessage, runAlertMessage } from "./slack-message";
 
@@ -17,17 +18,7 @@ export interface AlertRunDeps {
 
 export type AlertOutcome = "posted" | "duplicate" | "not-alerted";
 
-const PAGED: ReadonlySet<RunState> = new Set<RunState>([
-  RunState.FAILED,
-  RunState.TIMED_OUT,
-  RunState.LOST,
-  RunState.RETRYING,
-  RunState.SKIPPED,
-]);
-/** The states the alerter hears about (the stack's bus rule routes exactly these): failures page, SKIPPED warns, and
- * SUCCEEDED may post a "recovered" note. */
-export const ALERTED_STATES: readonly RunState[] = [...PAGED, RunState.SUCCEEDED];
-const FAILED_ENDINGS: ReadonlySet<RunState> = new Set<RunState>([RunState.FAILED, RunState.TIMED_OUT, RunState.LOST]);
+const PAGED: ReadonlySet<RunState> = new Set(PAGED_STATES);
 const LOG_TAIL_LINES = 20;
 
 /** How long a claim lasts when the invocation's deadline is unknown (a local call): Lambda's longest timeout. */
@@ -71,17 +62,16 @@ export function createAlertRun(deps: AlertRunDeps) {
   };
 }
 
+/** A success that follows a failed run (the recorder named it in `recoversFrom`) posts one "recovered" note. */
 async function recovered(
   deps: AlertRunDeps,
   change: RunStateChanged,
   invocation: Invocation | undefined,
 ): Promise<AlertOutcome> {
-  const [previous] = (await deps.runs.listByFlow(change.flow, { limit: 5 })).filter(
-    (run) => run.runId !== change.runId && run.createdAt <= change.at && run.state !== RunState.SKIPPED,
-  );
-  if (!previous || !FAILED_ENDINGS.has(previous.state)) return "not-alerted";
+  const previousRunId = change.recoversFrom;
+  if (!previousRunId) return "not-alerted";
   return postOnce(deps, invocation, change.runId, "RECOVERED", async () =>
-    recoveredMessage(deps.environment, change, previous.runId),
+    recoveredMessage(deps.environment, change, previousRunId),
   );
 }
 

@@ -7,6 +7,7 @@ import type {
   TransitionResult,
 } from "./ports";
 import type { Run } from "./run";
+import { failedRunBefore } from "./recovery";
 import { announce } from "./run-events";
 import { isTerminal, RunState } from "./run-state";
 
@@ -52,7 +53,8 @@ export async function completeChange(deps: ChangeDeps, run: Run, from: RunState 
       committedAt: run.endedAt ?? run.updatedAt,
     });
   }
-  await deps.events.publish(announce(run, from));
+  const recoversFrom = run.state === RunState.SUCCEEDED ? await failedRunBefore(deps.runs, run) : undefined;
+  await deps.events.publish(announce(run, from, recoversFrom));
   if (isTerminal(run.state) && run.holdsLock) await deps.runs.releaseLock(run.flow, run.runId);
   if (run.settlement) await deps.runs.settle(run.runId, isTerminal(run.state));
 }

@@ -206,6 +206,8 @@ export interface RunStateChanged {
   exitCode?: number;
   stopCode?: string;
   reason?: string;
+  /** On a success: the flow's previous run, when it ended FAILED, TIMED_OUT or LOST (the alerter posts "recovered"). */
+  recoversFrom?: string;
 }
 
 export interface RunEventPublisher {

@@ -2,8 +2,11 @@ import type { RunStateChanged } from "./ports";
 import type { Run } from "./run";
 import type { RunState } from "./run-state";
 
-/** The event that announces a run's latest change, built from the run as stored after it. */
-export function announce(run: Run, from: RunState | null): RunStateChanged {
+/**
+ * The event that announces a run's latest change, built from the run as stored after it; a success names the failed
+ * run it recovers from, if any.
+ */
+export function announce(run: Run, from: RunState | null, recoversFrom?: string): RunStateChanged {
   const last = run.history[run.history.length - 1];
   return {
     runId: run.runId,
@@ -18,5 +21,6 @@ export function announce(run: Run, from: RunState | null): RunStateChanged {
     ...(run.exitCode !== undefined && { exitCode: run.exitCode }),
     ...(run.stopCode !== undefined && { stopCode: run.stopCode }),
     ...(run.reason !== undefined && { reason: run.reason }),
+    ...(recoversFrom !== undefined && { recoversFrom }),
   };
 }

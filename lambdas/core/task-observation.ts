@@ -32,13 +32,6 @@ export interface TaskObservation {
 /** The version of an observation that carries none: it ranks after every versioned event of the task. */
 export const UNVERSIONED = Number.MAX_SAFE_INTEGER;
 
-/**
- * The task statuses worth delivering to the recorder (the stack's rule filters on them, and so does the local bus).
- * The launcher records STARTING itself when RunTask answers, so PROVISIONING and PENDING would only repeat it, and the
- * statuses between RUNNING and STOPPED change nothing: two deliveries per task instead of six.
- */
-export const RECORDED_TASK_STATUSES = ["RUNNING", "STOPPED"] as const;
-
 /** What a task's state means for its run. */
 export interface TaskOutcome {
   state: RunState;

@@ -21,6 +21,7 @@ export const runStateChangedSchema = z.object({
   exitCode: z.number().int().optional(),
   stopCode: z.string().optional(),
   reason: z.string().optional(),
+  recoversFrom: z.string().min(1).optional(),
 }) satisfies z.ZodType<RunStateChanged>;
 
 /** The EventBridge envelope of a run change, as the bus rules deliver it. */

@@ -1,4 +1,4 @@
-import { matchesPattern } from "../../bench/event-patterns";
+import { matchesPattern } from "../../lambdas/core/event-pattern";
 import "cdktf/lib/testing/adapters/jest";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
@@ -7,6 +7,7 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Testing } from "cdktf";
 import { environments } from "../../.aws/config";
+import { ecsEvent } from "../support/fixtures";
 import { loadRegistry } from "../../flows/index";
 
 const registry = loadRegistry();
@@ -400,14 +401,44 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
       expect(invoke!.Resource).toEqual([expect.stringMatching(/launcher_function/)]);
     });
 
-    it("routes this cluster's ECS task state changes to the recorder", () => {
-      const rule = resources(terraform, "aws_cloudwatch_event_rule").find((r) => r.name.endsWith("task-state-changes"));
-      expect(JSON.parse(rule!.event_pattern)).toEqual({
-        source: ["aws.ecs"],
-        "detail-type": ["ECS Task State Change"],
-        detail: { clusterArn: [expect.stringMatching(/aws_ecs_cluster/)], lastStatus: ["RUNNING", "STOPPED"] },
+    it("routes this cluster's running and stopped ECS tasks to the recorder, one rule each", () => {
+      const pattern = (name: string) =>
+        JSON.parse(resources(terraform, "aws_cloudwatch_event_rule").find((r) => r.name.endsWith(name))!.event_pattern);
+      const cluster = [expect.stringMatching(/aws_ecs_cluster/)];
+      const ecs = { source: ["aws.ecs"], "detail-type": ["ECS Task State Change"] };
+      expect(pattern("task-running")).toEqual({
+        ...ecs,
+        detail: { clusterArn: cluster, lastStatus: ["RUNNING"], desiredStatus: ["RUNNING"] },
       });
+      expect(pattern("task-stopped")).toEqual({ ...ecs, detail: { clusterArn: cluster, lastStatus: ["STOPPED"] } });
     });
+
+    /** The ECS events of one task's life the stack's rules deliver to the recorder, fixtures as ECS sent them. */
+    it.each([
+      ["task-provisioning", false],
+      ["task-running", true],
+      ["task-stopped-exit-0", true],
+      ["task-stopped-exit-1", true],
+      ["task-stopped-secrets-pull-failed", true],
+    ] as const)("delivers %s to the recorder: %s", (fixture, delivered) => {
+      expect(deliveredToRecorder(ecsEvent(fixture))).toBe(delivered);
+    });
+
+    it("does not deliver the RUNNING event ECS sends once the essential container exited (desiredStatus STOPPED)", () => {
+      const exited = ecsEvent("task-running");
+      exited.detail.desiredStatus = "STOPPED";
+      expect(deliveredToRecorder(exited)).toBe(false);
+    });
+
+    function deliveredToRecorder(event: Record<string, any>): boolean {
+      return resources(terraform, "aws_cloudwatch_event_target")
+        .filter((target) => /recorder_function/.test(target.arn))
+        .map((target) => JSON.parse(referencedResource(terraform, target.rule)!.event_pattern))
+        .some((pattern) =>
+          // The rule names the cluster by reference; the fixture's task ran in this cluster.
+          matchesPattern(pattern, { ...event, detail: { ...event.detail, clusterArn: pattern.detail.clusterArn[0] } }),
+        );
+    }
 
     it("dead-letters every event a rule could not deliver, into a queue only those rules may write", () => {
       const targets = resources(terraform, "aws_cloudwatch_event_target");
@@ -426,6 +457,22 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
       expect(JSON.parse(rule!.event_pattern).detail.to).toEqual(
         expect.arrayContaining(["FAILED", "TIMED_OUT", "LOST", "RETRYING"]),
       );
+    });
+
+    it.each([
+      ["a failure", { to: "FAILED" }, true],
+      ["a skipped fire", { to: "SKIPPED" }, true],
+      ["a success after a failed run", { to: "SUCCEEDED", recoversFrom: "orders-daily/20260302T1000Z" }, true],
+      ["any other success", { to: "SUCCEEDED" }, false],
+      ["a run that started", { to: "RUNNING" }, false],
+    ])("delivers %s to the alerter: %s", (_, detail, delivered) => {
+      const event = { source: "data-flows", "detail-type": "Flow Run State Change", detail };
+      const patterns = resources(terraform, "aws_cloudwatch_event_target")
+        .filter((target) => /alerter_function/.test(target.arn))
+        .map((target) => referencedResource(terraform, target.rule)!)
+        .filter((rule) => rule.event_pattern)
+        .map((rule) => JSON.parse(rule.event_pattern));
+      expect(patterns.some((pattern) => matchesPattern(pattern, event))).toBe(delivered);
     });
 
     it("routes successes of upstream flows on the data-flows bus to the launcher", () => {

@@ -1,3 +1,4 @@
+import { failedRunBefore } from "../../lambdas/core/recovery";
 import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { mockClient } from "aws-sdk-client-mock";
@@ -561,16 +562,42 @@ describe("alerter", () => {
       await runs.create(newRun({ runId: succeeded.runId, createdAt: "2026-03-03T10:00:01.000Z" }));
     }
 
-    it("posts a short recovered message when a flow succeeds after a failed run", async () => {
-      await previousRunEnded(RunState.FAILED);
-      expect(await handle(asEvent(succeeded))).toEqual({ outcome: "posted" });
+    /** The next day's run, as stored once it succeeded. */
+    const successRun = async () => {
+      await runs.transition({
+        runId: succeeded.runId,
+        attempt: 1,
+        to: RunState.SUCCEEDED,
+        at: succeeded.at,
+        source: "recorder",
+      });
+      return (await runs.get(succeeded.runId))!;
+    };
+
+    it.each([RunState.FAILED, RunState.TIMED_OUT, RunState.LOST])(
+      "names the run a success recovers from when the flow's previous run ended %s",
+      async (state) => {
+        await previousRunEnded(state);
+        expect(await failedRunBefore(runs, await successRun())).toBe(failed.runId);
+      },
+    );
+
+    it.each([RunState.SUCCEEDED, RunState.CANCELLED])(
+      "names none when the flow's previous run ended %s",
+      async (state) => {
+        await previousRunEnded(state);
+        expect(await failedRunBefore(runs, await successRun())).toBeUndefined();
+      },
+    );
+
+    it("posts a short recovered message for a success that names the failed run it recovers from", async () => {
+      expect(await handle(asEvent({ ...succeeded, recoversFrom: failed.runId }))).toEqual({ outcome: "posted" });
       expect(slack.received[0]!.text).toBe(
         ":large_green_circle: orders-daily recovered in prod: run orders-daily/20260303T1000Z succeeded after orders-daily/20260302T1000Z failed",
       );
     });
 
-    it("stays quiet when a flow succeeds after a success", async () => {
-      await previousRunEnded(RunState.SUCCEEDED);
+    it("stays quiet for a success that recovers from nothing (the stack's rules do not even deliver it)", async () => {
       expect(await handle(asEvent(succeeded))).toEqual({ outcome: "not-alerted" });
       expect(slack.received).toHaveLength(0);
     });

@@ -13,7 +13,7 @@ import { DynamoFlowState } from "../../lambdas/adapters/dynamo-flow-state";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
 import type { ControlPlane } from "../../lambdas/composition-root";
 import { composeControlPlane, onlyPorts } from "../../lambdas/composition-root";
-import { ALERTED_STATES } from "../../lambdas/core/alert-run";
+import { ALERTER_RUN_ROUTES, isRouted, RECORDER_TASK_ROUTES } from "../../lambdas/core/event-routes";
 import { FailureClass, RUN_TASK_REFUSED } from "../../lambdas/core/classify-failure";
 import type { LaunchCommand } from "../../lambdas/core/launch-command";
 import type {
@@ -29,7 +29,6 @@ import type {
 import type { Run } from "../../lambdas/core/run";
 import { earlierFailures, INFRASTRUCTURE_RETRIES } from "../../lambdas/core/retry-policy";
 import { canTransition, isTerminal, RunState } from "../../lambdas/core/run-state";
-import { RECORDED_TASK_STATUSES } from "../../lambdas/core/task-observation";
 import { runStateChangedEnvelope } from "../../lambdas/handlers/run-change-event";
 import type { LocalCluster } from "../../local/ecs-events";
 import { clusterArnOf, taskArnOf, taskStateChangeEvent } from "../../local/ecs-events";
@@ -467,7 +466,7 @@ class World {
     if (this.fault("putEventsError", random)) throw new Error("PutEvents: InternalFailure");
     this.published.push(change);
     const envelope = runStateChangedEnvelope(change);
-    if (ALERTED_STATES.includes(change.to))
+    if (isRouted(ALERTER_RUN_ROUTES, change))
       this.enqueue("alerter", envelope, this.now + 500, EVENTBRIDGE_TRIES, random);
     if (change.to === RunState.SUCCEEDED && this.registry.downstreamOf(change.flow).length > 0) {
       this.enqueue("launcher", envelope, this.now + 500, EVENTBRIDGE_TRIES, random);
@@ -585,7 +584,6 @@ class World {
 
   /** An ECS Task State Change event of the rule's statuses, as EventBridge delivers it: maybe lost, doubled, late. */
   private emit(task: SimTask, lastStatus: "RUNNING" | "STOPPED", version: number, at: number, random: Random): void {
-    if (!(RECORDED_TASK_STATUSES as readonly string[]).includes(lastStatus)) return;
     if (lastStatus === "STOPPED" && task.forgotten) return;
     const stopped = lastStatus === "STOPPED";
     const event = taskStateChangeEvent(
@@ -613,6 +611,7 @@ class World {
         }),
       },
     );
+    if (!isRouted(RECORDER_TASK_ROUTES, event.detail)) return;
     if (this.fault("eventLoss", random)) return;
     const delay = this.fault("eventDelay", random) ? random.below(30) * MINUTE : 0;
     this.enqueue("recorder", event, at + delay, EVENTBRIDGE_TRIES, random);

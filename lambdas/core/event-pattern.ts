@@ -3,7 +3,9 @@
  * matches when the event's value (or any element of an array value) equals one of its entries or satisfies one of its
  * `prefix`, `anything-but`, `exists` or `numeric` filters; an object descends.
  * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html)
- * An unknown filter throws, so a pattern the bench cannot read fails the section instead of routing wrongly.
+ * An unknown filter throws, so a pattern nobody here can read fails loudly instead of routing wrongly. The stack's
+ * rules, the local bus, the bench and the property simulation all route with it, from the same patterns
+ * (`event-routes.ts`).
  */
 export function matchesPattern(pattern: unknown, event: unknown): boolean {
   if (Array.isArray(pattern)) {
