@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `data-flows` command runs from TypeScript source through tsx, so there is no build step to forget.
-require("tsx/cjs");
-require("../cli/main.ts")
+// The `data-flows` command: cli/main.ts, from a bundle rebuilt whenever its sources change (see cli-bundle.js), so
+// there is still no build step to forget.
+require("./cli-bundle.js")
+  .loadCli()
   .main()
   .catch((error) => {
     console.error(error);
