@@ -35,6 +35,13 @@ export interface EnvironmentConfig {
   retryBaseDelaySeconds: number;
   /** The role CI assumes through OIDC to deploy this environment. */
   deployRoleName: string;
+  /**
+   * X-Ray for the control-plane functions. `off` (Lambda's PassThrough, no X-Ray permissions) by default: every run's
+   * story is already in its item's history and in log lines keyed by run id, and at one trace per invocation X-Ray was
+   * over half of the control plane's bill per run (docs/cost.md). `active` traces the requests X-Ray's default rule
+   * samples (the first each second, then 5 %): turn it on for an environment while chasing latency.
+   */
+  tracing: "off" | "active";
 }
 
 /** The hashicorp/aws releases the stacks work with; `.aws/.terraform.lock.hcl` pins the one deploys use. */
@@ -89,6 +96,7 @@ export const environments: Record<EnvironmentConfig["environment"], EnvironmentC
     keepImages: 30,
     retryBaseDelaySeconds: 60,
     deployRoleName: "data-flows-deploy",
+    tracing: "off",
   },
   prod: {
     environment: "prod",
@@ -115,6 +123,7 @@ export const environments: Record<EnvironmentConfig["environment"], EnvironmentC
     keepImages: 100,
     retryBaseDelaySeconds: 60,
     deployRoleName: "data-flows-deploy",
+    tracing: "off",
   },
 };
 

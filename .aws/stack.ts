@@ -90,6 +90,7 @@ export class DataFlowsStack extends TerraformStack {
           ...FUNCTION_SIZES[name],
           timeoutSeconds: FUNCTION_TIMEOUT_SECONDS[name],
           logRetentionDays: config.logRetentionDays,
+          tracing: config.tracing,
           alarms: {
             topicArn: onCall.alarmTopic.arn,
             errorsPerPeriod: config.alarms.functionErrorsPerPeriod,

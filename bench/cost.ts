@@ -70,6 +70,7 @@ const A = COST_ASSUMPTIONS;
 /** What one invocation mix costs: requests, duration (modelled from the counted calls), units, events, logs, traces. */
 function scenarioCost(inputs: CostInputs, scenario: Pick<ScenarioCounts, "functions" | "schedulerInvocations">) {
   let requests = 0;
+  let tracedRequests = 0;
   let gbSeconds = 0;
   let wru = 0;
   let rru = 0;
@@ -79,6 +80,7 @@ function scenarioCost(inputs: CostInputs, scenario: Pick<ScenarioCounts, "functi
   for (const [fn, counts] of Object.entries(scenario.functions)) {
     if (!inputs.facts.functions[fn]) continue;
     requests += counts.invocations;
+    if (inputs.facts.functions[fn]!.tracing === "Active") tracedRequests += counts.invocations;
     gbSeconds += (invocationMs(inputs, fn, counts) / 1000) * (inputs.facts.functions[fn]!.memoryMiB / 1024);
     wru += counts.dynamo.writeUnitsTable + Object.values(counts.dynamo.writeUnitsIndex).reduce((a, b) => a + b, 0);
     rru += counts.dynamo.readUnits;
@@ -96,7 +98,7 @@ function scenarioCost(inputs: CostInputs, scenario: Pick<ScenarioCounts, "functi
     customEvents: customEvents * PRICES.eventBridgeCustomEvent.usd,
     scheduler: scenario.schedulerInvocations * PRICES.schedulerInvocation.usd,
     logs: (logBytes / 1e9) * PRICES.cloudWatchLogsIngestGb.usd,
-    traces: requests * A.tracesPerInvocation * PRICES.xrayTraceRecorded.usd,
+    traces: tracedRequests * A.tracesPerInvocation * PRICES.xrayTraceRecorded.usd,
   };
   const total = Object.values(dollars).reduce((a, b) => a + b, 0);
   return { requests, gbSeconds, wru, rru, customEvents, logBytes, storedBytes, dollars, total };
@@ -146,7 +148,7 @@ export function costModel(inputs: CostInputs) {
         (ms / 1000) * (memory / 1024) * PRICES.lambdaArmGbSecond.usd +
         flows * (queryRru + getRru) * PRICES.dynamoReadRequestUnit.usd +
         (((reaperTally?.logBytes ?? 0) + A.platformLogBytesPerInvocation) / 1e9) * PRICES.cloudWatchLogsIngestGb.usd +
-        PRICES.xrayTraceRecorded.usd,
+        (facts.functions.reaper?.tracing === "Active" ? PRICES.xrayTraceRecorded.usd : 0),
     };
   };
   const retentionMonths = inputs.runRetentionDays / 30.4;
@@ -171,7 +173,10 @@ export function costModel(inputs: CostInputs) {
     { name: "EventBridge custom events", perMonth: (f) => runs(f) * success.dollars.customEvents },
     { name: "EventBridge Scheduler invocations", perMonth: (f) => runs(f) * success.dollars.scheduler },
     { name: "CloudWatch Logs ingestion (functions)", perMonth: (f) => runs(f) * success.dollars.logs },
-    { name: "X-Ray traces (upper bound)", perMonth: (f) => runs(f) * success.dollars.traces },
+    {
+      name: "X-Ray traces (upper bound; 0 while the stack's tracing is off)",
+      perMonth: (f) => runs(f) * success.dollars.traces,
+    },
     {
       name: "Reaper every 5 min (Lambda, reads, logs, traces)",
       perMonth: (f) => passesPerMonth * reaperPass(f).dollars,
@@ -399,7 +404,7 @@ export function costMarkdown(inputs: CostInputs, generatedAt: string, resultFile
     "  256 MB function has about a seventh of a vCPU. INIT is billed since 2025-08-01.",
     `- Logs: the bytes the functions logged, counted, plus ${A.platformLogBytesPerInvocation} bytes per invocation for Lambda's platform records (not counted).`,
     "  Flow tasks' own logs depend on the flows and are not included.",
-    `- X-Ray: one trace per invocation (an upper bound). DynamoDB storage: each run's items as written (+${A.dynamoItemOverheadBytes} bytes each),`,
+    `- X-Ray: one trace per invocation of a function the stack traces (an upper bound); tracing is ${Object.values(inputs.facts.functions).some((fn) => fn.tracing === "Active") ? "on" : "off (the default: README)"} in this stack. DynamoDB storage: each run's items as written (+${A.dynamoItemOverheadBytes} bytes each),`,
     `  kept ${inputs.runRetentionDays} days (prod's retention), with point-in-time recovery.`,
     `- Flow image: ${A.imageGb} GB compressed (not measured: no Docker on the bench machine). Flow tasks: ${A.flowRunMinutes} minutes a run at`,
     `  the registry's default size (${inputs.flowTask.vcpu} vCPU / ${inputs.flowTask.memoryGb} GB, Linux/x86).`,

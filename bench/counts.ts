@@ -63,7 +63,7 @@ export interface ScenarioCounts {
 export interface CountsResult {
   scenarios: Record<string, ScenarioCounts>;
   reaperPass: ScenarioCounts & { flows: number; skipFlows: number };
-  taskRule: unknown;
+  taskRules: { name: string; pattern: unknown; targets: string[] }[];
   busRules: { name: string; pattern: unknown; targets: string[] }[];
   notes: string[];
 }
@@ -295,12 +295,12 @@ class World {
     };
   }
 
-  private get taskRule() {
-    const rule = this.facts.rules.find((candidate) =>
+  private get taskRules() {
+    const rules = this.facts.rules.filter((candidate) =>
       JSON.stringify(candidate.pattern ?? "").includes("ECS Task State Change"),
     );
-    if (!rule) throw new Error("the stack has no rule for ECS Task State Change events");
-    return { ...rule, pattern: resolveDeep(rule.pattern, this.resolveRef) };
+    if (!rules.length) throw new Error("the stack has no rule for ECS Task State Change events");
+    return rules.map((rule) => ({ ...rule, pattern: resolveDeep(rule.pattern, this.resolveRef) }));
   }
 
   private get busRules() {
@@ -339,14 +339,15 @@ class World {
     }
   }
 
-  /** ECS emits the task's six events; the recorder gets those the stack's rule lets through. */
+  /** ECS emits the task's six events; the recorder gets those the stack's rules let through. */
   private async runTask(task: StartedTask, exitCode: number) {
-    const rule = this.taskRule;
+    const rules = this.taskRules;
     for (const event of taskLifecycleEvents(task, exitCode, new Date())) {
       this.scenario.ecsEventsEmitted += 1;
-      if (!matchesPattern(rule.pattern, event)) continue;
-      this.scenario.ecsEventsDelivered += 1;
-      for (const target of rule.targets) await this.invoke(target, event);
+      for (const rule of rules.filter((candidate) => matchesPattern(candidate.pattern, event))) {
+        this.scenario.ecsEventsDelivered += 1;
+        for (const target of rule.targets) await this.invoke(target, event);
+      }
     }
   }
 
@@ -442,7 +443,7 @@ class World {
     return {
       scenarios,
       reaperPass,
-      taskRule: this.taskRule.pattern,
+      taskRules: this.taskRules.map((rule) => ({ name: rule.name, pattern: rule.pattern, targets: rule.targets })),
       busRules: this.busRules.map((rule) => ({ name: rule.name, pattern: rule.pattern, targets: rule.targets })),
       notes: this.notes,
     };

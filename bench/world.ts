@@ -56,6 +56,13 @@ export function composeBench(ports: Partial<ControlPlanePorts>, settings: Partia
         advanceLane: async () => false,
         finish: async () => undefined,
       },
+      // The bench's tasks end by themselves: a run never asks to stop one, nor to look one up.
+      taskControl: {
+        stopTask: async () => {
+          throw new Error("the bench stops no tasks");
+        },
+        describeTasks: async () => new Map(),
+      },
       ...ports,
     } as Partial<ControlPlanePorts>),
     { ...BENCH_SETTINGS, ...settings },

@@ -23,10 +23,11 @@ export interface ControlPlaneFunctionProps {
   reservedConcurrency: number;
   logRetentionDays: number;
   alarms: { topicArn: string; errorsPerPeriod: number; periodSeconds: number };
+  tracing: "off" | "active";
 }
 
 /**
- * One control-plane Lambda: arm64 on nodejs22.x, X-Ray traced, its own role, its own log group with retention, and an
+ * One control-plane Lambda: arm64 on nodejs22.x, X-Ray traced if the environment says so, its own role, its own log group with retention, and an
  * encrypted dead-letter queue where asynchronous events go after their retries. Errors, throttles and dead letters
  * raise alarms. It starts knowing only its environment's names; each resource it uses is bound to it with that
  * resource's `grant*`/`bind*` call, which adds the environment variables and the IAM statements together.
@@ -61,9 +62,10 @@ export class ControlPlaneFunction extends Construct {
     });
     this.addToRolePolicy(
       allow(["logs:CreateLogStream", "logs:PutLogEvents"], [`${logGroup.arn}:log-stream:*`]),
-      allow(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]),
       allow(["sqs:SendMessage"], [this.deadLetterQueue.arn]),
     );
+    if (props.tracing === "active")
+      this.addToRolePolicy(allow(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]));
     const policy = new IamRolePolicy(this, "policy", {
       role: role.id,
       name: "least-privilege",
@@ -81,7 +83,7 @@ export class ControlPlaneFunction extends Construct {
       memorySize: props.memoryMiB,
       timeout: props.timeoutSeconds,
       reservedConcurrentExecutions: props.reservedConcurrency,
-      tracingConfig: { mode: "Active" },
+      tracingConfig: { mode: props.tracing === "active" ? "Active" : "PassThrough" },
       deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
       loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
       environment: {

@@ -292,7 +292,7 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
   });
 
   describe("control-plane functions", () => {
-    it("runs four functions on nodejs22.x arm64 with tracing, reserved concurrency and a dead-letter queue", () => {
+    it("runs four functions on nodejs22.x arm64 with reserved concurrency and a dead-letter queue", () => {
       const functions = resources(terraform, "aws_lambda_function");
       expect(functions.map((fn) => fn.function_name).sort()).toEqual(
         ["alerter", "launcher", "reaper", "recorder"].map((name) => `data-flows-${environment}-${name}`),
@@ -301,7 +301,7 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
         expect(fn).toMatchObject({
           runtime: "nodejs22.x",
           architectures: ["arm64"],
-          tracing_config: { mode: "Active" },
+          tracing_config: { mode: "PassThrough" },
         });
         expect(fn.reserved_concurrent_executions).toBeGreaterThan(0);
         expect(fn.dead_letter_config.target_arn).toMatch(/aws_sqs_queue/);
@@ -568,5 +568,27 @@ describe("the stack built from the shipped registry", () => {
       const { terraform } = await synthesizeStack(config, registry);
       expect(resources(terraform, "aws_ecs_task_definition")).toHaveLength(registry.flows.length);
     }
+  });
+});
+
+describe("X-Ray tracing, an environment's setting", () => {
+  const xrayActions = (terraform: TerraformJson) =>
+    policyDocuments(terraform)
+      .flatMap((policy) => policy.document.Statement)
+      .flatMap((statement) => [statement.Action].flat())
+      .filter((action) => action.startsWith("xray:"));
+
+  it("is off by default: Lambda passes trace headers through, and no role may write traces", async () => {
+    const { terraform } = await synthesizeStack(environments.prod, testRegistry);
+    for (const fn of resources(terraform, "aws_lambda_function"))
+      expect(fn.tracing_config).toEqual({ mode: "PassThrough" });
+    expect(xrayActions(terraform)).toEqual([]);
+  });
+
+  it("when active, traces every function and lets each write its segments", async () => {
+    const { terraform } = await synthesizeStack({ ...environments.dev, tracing: "active" }, testRegistry);
+    const functions = resources(terraform, "aws_lambda_function");
+    for (const fn of functions) expect(fn.tracing_config).toEqual({ mode: "Active" });
+    expect(xrayActions(terraform)).toHaveLength(2 * functions.length);
   });
 });
