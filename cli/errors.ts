@@ -81,6 +81,9 @@ export function explainError(error: unknown, env: string): string | undefined {
   if (CREDENTIALS_REFUSED.has(error.name)) return `AWS refused the credentials for ${env}: ${message}`;
   if (ACCESS_DENIED.has(error.name)) return `access denied in ${env}: ${message}`;
   if (error.name === "ResourceNotFoundException") return `${env}: ${message} (is ${env} deployed?)`;
+  // The launcher's reserved concurrency is small on purpose (RunTask's rate): a burst of fires can fill it for minutes.
+  if (error.name === "TooManyRequestsException")
+    return `${env} is busy starting runs (its launcher is at its reserved concurrency): try again in a minute (${message})`;
   return undefined;
 }
 

@@ -105,6 +105,23 @@ describe("the CLI's foreseeable errors", () => {
         expect(result.err).toMatch(/^data-flows: access denied in prod: .*dynamodb:Query/);
       });
 
+      it("starting a run while a burst of fires fills the launcher", async () => {
+        const lambda = mockClient(LambdaClient);
+        mocks.push(lambda);
+        lambda.on(InvokeCommand).rejects(
+          Object.assign(new Error("Rate Exceeded."), {
+            name: "TooManyRequestsException",
+            Reason: "ReservedFunctionConcurrentInvocationLimitExceeded",
+            $fault: "client",
+            $metadata: { httpStatusCode: 429 },
+          }),
+        );
+        const result = await runCliCapturing(["--env", "dev", "run", "hello-world"], { dataDir: dataDir(), registry });
+        expect(result.code).toBe(2);
+        expect(result.err).toMatch(ONE_LINE);
+        expect(result.err).toMatch(/^data-flows: dev is busy starting runs .*try again in a minute/);
+      });
+
       it("starting a run", async () => {
         const lambda = mockClient(LambdaClient);
         mocks.push(lambda);
