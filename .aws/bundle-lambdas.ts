@@ -4,6 +4,8 @@ import { CONTROL_PLANE_FUNCTIONS } from "../contracts/control-plane";
 import { bundleEntry } from "../scripts/esbuild-bundle";
 
 const REPOSITORY_ROOT = resolve(__dirname, "..");
+/** Inside Lambda the SDK's credentials are always in the environment: see that module. */
+const LAMBDA_CREDENTIALS = join(REPOSITORY_ROOT, "lambdas", "aws", "lambda-credentials.ts");
 
 /** Bundles each function (`lambdas/<name>.ts`, exporting `handler`) into `<outDir>/<name>/index.js` (+ source map) and returns each bundle's folder. */
 export async function bundleLambdas(outDir: string): Promise<Record<ControlPlaneFunctionName, string>> {
@@ -11,7 +13,9 @@ export async function bundleLambdas(outDir: string): Promise<Record<ControlPlane
   await Promise.all(
     CONTROL_PLANE_FUNCTIONS.map(async (name) => {
       dirs[name] = join(outDir, name);
-      await bundleEntry(join(REPOSITORY_ROOT, "lambdas", `${name}.ts`), join(dirs[name], "index.js"));
+      await bundleEntry(join(REPOSITORY_ROOT, "lambdas", `${name}.ts`), join(dirs[name], "index.js"), {
+        alias: { "@aws-sdk/credential-provider-node": LAMBDA_CREDENTIALS },
+      });
     }),
   );
   return dirs;

@@ -18,11 +18,9 @@ export const FLOW_IMAGE_SOURCES = ["flows", "contracts"];
  */
 export async function bundleFlows(outDir: string): Promise<{ entrypoint: string; inputs: string[] }> {
   const entrypoint = join(outDir, "index.js");
-  const inputs = await bundleEntry(
-    join(REPOSITORY_ROOT, "flows", "runtime", "main.ts"),
-    entrypoint,
-    EXTERNAL_FLOW_PACKAGES,
-  );
+  const inputs = await bundleEntry(join(REPOSITORY_ROOT, "flows", "runtime", "main.ts"), entrypoint, {
+    external: EXTERNAL_FLOW_PACKAGES,
+  });
   return { entrypoint, inputs };
 }
 

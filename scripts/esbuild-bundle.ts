@@ -5,7 +5,11 @@ import { build } from "esbuild";
  * version it was tested with), ESM entry points preferred for tree-shaking, minified, with a source map. Returns the
  * source files it was built from, relative to the working directory.
  */
-export async function bundleEntry(entry: string, outfile: string, external: string[] = []): Promise<string[]> {
+export async function bundleEntry(
+  entry: string,
+  outfile: string,
+  options: { external?: string[]; alias?: Record<string, string> } = {},
+): Promise<string[]> {
   const { metafile } = await build({
     entryPoints: [entry],
     outfile,
@@ -19,7 +23,8 @@ export async function bundleEntry(entry: string, outfile: string, external: stri
     sourcesContent: false,
     legalComments: "none",
     logLevel: "warning",
-    external,
+    external: options.external ?? [],
+    ...(options.alias && { alias: options.alias }),
     metafile: true,
   });
   return Object.keys(metafile.inputs);
