@@ -145,6 +145,17 @@ describe("local control plane, end to end", () => {
     );
   });
 
+  it("posts one recovered note for the success after a failed run, named by the recorder", async () => {
+    const failed = await runHelloWorld("fail=true");
+    const recovered = await runHelloWorld();
+    expect(recovered.state).toBe(RunState.SUCCEEDED);
+    await eventually(() =>
+      expect(slackPostsAbout(recovered.runId).map((message) => message.text)).toEqual([
+        `:large_green_circle: hello-world recovered in local: run ${recovered.runId} succeeded after ${failed.runId} failed`,
+      ]),
+    );
+  });
+
   it("prints each transition on the console", async () => {
     const { runId } = await runHelloWorld("fail=true");
     const transition = new RegExp(`${escapeRegExp(runId)} {2}attempt 1/1 {2}RUNNING → FAILED {2}\\(exit 1`);
