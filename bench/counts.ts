@@ -31,7 +31,7 @@ import type { DynamoTally } from "./dynamo-meter";
 import { DynamoMeter } from "./dynamo-meter";
 import type { StartedTask } from "./ecs-lifecycle";
 import { BENCH_CLUSTER, BENCH_CLUSTER_ARN, taskArnOfStarted, taskLifecycleEvents } from "./ecs-lifecycle";
-import { matchesPattern } from "../lambdas/core/event-pattern";
+import { matchesPattern } from "../contracts/event-pattern";
 import type { StackFacts } from "./stack-facts";
 import { readStackFacts, resolveDeep, resolveTerraform } from "./stack-facts";
 import { capturingOutput } from "./stats";

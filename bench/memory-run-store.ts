@@ -1,6 +1,7 @@
 import type { ControlPlanePorts } from "../lambdas/composition-root";
 import { explainRejection } from "../lambdas/core/explain-rejection";
-import { isTerminal, predecessorsOf } from "../lambdas/core/run-state";
+import { isTerminal } from "../contracts/run-states";
+import { predecessorsOf } from "../lambdas/core/run-state";
 import { taskIdOf } from "../contracts/resource-names";
 
 type RunStorePort = ControlPlanePorts["runs"];

@@ -1,6 +1,6 @@
 import { loadRegistry } from "../flows/index";
 import type { NewRun } from "../lambdas/core/run";
-import { RunState } from "../lambdas/core/run-state";
+import { RunState } from "../contracts/run-states";
 import { HAVE_CHROMIUM, launchChromium, startPlaneWithUi } from "../tests/support/browser";
 import type { Rows } from "./report";
 import { exact, spread } from "./stats";

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from "commander";
 import type { FlowDefinition } from "../flows/registry/flow-definition";
 import { checkParams, describeParamProblems } from "../flows/registry/flow-params";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
-import { MAX_REASON_CHARACTERS } from "../lambdas/core/launch-command";
+import { MAX_REASON_CHARACTERS } from "../contracts/launch-commands";
 import { flowOfRunId } from "../lambdas/core/run-id";
 import { CliError } from "./errors";
 

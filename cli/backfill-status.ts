@@ -2,7 +2,7 @@ import { backfillRunId } from "../lambdas/core/run-id";
 import { slotsOf } from "../lambdas/core/backfill-plan";
 import type { Backfill, RunStore } from "../lambdas/core/ports";
 import type { Run } from "../lambdas/core/run";
-import { isRunState, isTerminal } from "../lambdas/core/run-state";
+import { isRunState, isTerminal } from "../contracts/run-states";
 import { duration, table } from "./format";
 
 /** A slot as `backfill --status` shows it: its run, or QUEUED while its lane has not reached it. */

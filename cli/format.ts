@@ -2,7 +2,7 @@ import type { FlowDefinition } from "../flows/registry/flow-definition";
 import { describeSchedule } from "../flows/registry/schedule";
 import { formatDuration } from "../lambdas/core/duration";
 import type { Run } from "../lambdas/core/run";
-import { isTerminal } from "../lambdas/core/run-state";
+import { isTerminal } from "../contracts/run-states";
 
 /** Lays rows out in aligned columns under a header, the way `docker ps` does. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {

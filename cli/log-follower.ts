@@ -1,6 +1,6 @@
 import { taskIdOf } from "../contracts/resource-names";
 import type { Run } from "../lambdas/core/run";
-import { isTerminal } from "../lambdas/core/run-state";
+import { isTerminal } from "../contracts/run-states";
 import type { TaskLogLine, TaskLogReader } from "./task-log-reader";
 
 /** A log line as `logs --json` prints it: which run, attempt and task wrote it. */

@@ -1,7 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import { composeControlPlane, onlyPorts } from "../lambdas/composition-root";
-import type { RetryCommand } from "../lambdas/core/launch-command";
+import type { RetryCommand } from "../contracts/launch-commands";
 import type { FlowStateStore, RunEventPublisher, RunStore } from "../lambdas/core/ports";
 import type { RecordOutcome } from "../lambdas/core/record-task-state";
 

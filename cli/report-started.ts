@@ -1,5 +1,5 @@
 import type { FlowDefinition } from "../flows/registry/flow-definition";
-import { RunState } from "../lambdas/core/run-state";
+import { RunState } from "../contracts/run-states";
 import type { CliContext } from "./context";
 import { EXIT } from "./context";
 import type { Target } from "./local-target";

@@ -1,8 +1,9 @@
 import { byFlowSortKey } from "../contracts/runs-table";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import type { RunStore } from "../lambdas/core/ports";
-import type { Run, Trigger } from "../lambdas/core/run";
-import type { RunState } from "../lambdas/core/run-state";
+import type { Run } from "../lambdas/core/run";
+import type { Trigger } from "../contracts/run-states";
+import type { RunState } from "../contracts/run-states";
 
 export interface RunFilter {
   flow?: string;

@@ -1,6 +1,6 @@
 import type { RunStore } from "../lambdas/core/ports";
 import type { Run, RunTransition } from "../lambdas/core/run";
-import { isTerminal } from "../lambdas/core/run-state";
+import { isTerminal } from "../contracts/run-states";
 import type { CliContext } from "./context";
 import { CliError, isUnreachable } from "./errors";
 

@@ -1,5 +1,6 @@
-import type { RunEventPublisher, RunStateChanged } from "../lambdas/core/ports";
-import { isTerminal, RunState } from "../lambdas/core/run-state";
+import type { RunEventPublisher } from "../lambdas/core/ports";
+import type { RunStateChanged } from "../contracts/run-events";
+import { isTerminal, RunState } from "../contracts/run-states";
 
 const COLOURS: Partial<Record<RunState, string>> = {
   [RunState.SUCCEEDED]: "\x1b[32m",

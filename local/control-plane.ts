@@ -11,13 +11,11 @@ import { randomNonces } from "../lambdas/adapters/random-nonces";
 import { SlackWebhookNotifier } from "../lambdas/adapters/slack-webhook-notifier";
 import type { ControlPlane } from "../lambdas/composition-root";
 import { composeControlPlane } from "../lambdas/composition-root";
-import { ALERTER_RUN_ROUTES, isRouted, RECORDER_TASK_ROUTES } from "../lambdas/core/event-routes";
-import type { RetryCommand } from "../lambdas/core/launch-command";
+import { eventRoutes, routesOf } from "../contracts/event-routes";
+import type { RetryCommand } from "../contracts/launch-commands";
 import type { RetryScheduler, RunEventPublisher } from "../lambdas/core/ports";
 import type { ReapReport } from "../lambdas/core/reap-runs";
-import { Trigger } from "../lambdas/core/run";
-import { isTerminal, RunState } from "../lambdas/core/run-state";
-import { runStateChangedEnvelope } from "../lambdas/handlers/run-change-event";
+import { runStateChangedEnvelope } from "../contracts/run-events";
 import { sharedFlowRuntime } from "./bundled-flow-runtime";
 import { ConsoleReporter, formatFlowOutput } from "./console-reporter";
 import { DeadLetterFile } from "./dead-letters";
@@ -75,18 +73,14 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
   // Deliveries reach the plane composed below; nothing is delivered before it exists.
   const invoker = new LocalInvoker(() => plane, deadLetters, options.write, clock.now);
 
-  // The local event bus: every accepted change is printed and delivered as the stack's rules deliver it
-  // (asynchronously, so a slow Slack never holds up the recorder).
+  // The local event bus: every accepted change is printed and delivered as the stack's rules deliver it, once per
+  // matching rule (asynchronously, so a slow Slack never holds up the recorder).
+  const routes = eventRoutes({ clusterArn: clusterArnOf(cluster), upstreamFlows: options.registry.upstreamFlows });
   const events: RunEventPublisher = {
     async publish(change) {
       await console.publish(change);
       const envelope = runStateChangedEnvelope(change);
-      if (isRouted(ALERTER_RUN_ROUTES, change)) invoker.deliverLater("alerter", envelope);
-      // As the stack's rules: upstream successes, and backfill runs' endings (their backfill moves on).
-      const startsDownstream =
-        change.to === RunState.SUCCEEDED && options.registry.downstreamOf(change.flow).length > 0;
-      const endsBackfillRun = change.trigger === Trigger.backfill && isTerminal(change.to);
-      if (startsDownstream || endsBackfillRun) invoker.deliverLater("launcher", envelope);
+      for (const route of routesOf(routes, envelope)) invoker.deliverLater(route.target, envelope);
     },
   };
   // Retries: a timer stands in for the one-time EventBridge Scheduler schedule that invokes the launcher.
@@ -126,7 +120,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
     logsDir,
     // The stack's rules deliver only the task events the recorder acts on; so does the local bus.
     deliver: async (event) => {
-      if (isRouted(RECORDER_TASK_ROUTES, event.detail)) await invoker.deliver("recorder", event);
+      for (const route of routesOf(routes, event)) await invoker.deliver(route.target, event);
     },
     onOutput: ({ runId, text }) => options.write(formatFlowOutput(runId, text)),
     hostEnv: options.hostEnv,

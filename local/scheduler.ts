@@ -1,5 +1,5 @@
 import type { FlowDefinition } from "../flows/registry/flow-definition";
-import type { LaunchCommand } from "../lambdas/core/launch-command";
+import type { LaunchCommand } from "../contracts/launch-commands";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import { nextFireTimes, scheduleSpecOf } from "../flows/registry/schedule";
 

@@ -7,7 +7,7 @@ import { FunctionEnv } from "../../contracts/control-plane";
 import type { EnvironmentNames } from "../../contracts/resource-names";
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
 import { scheduleSpecOf, toSchedulerExpression } from "../../flows/registry/schedule";
-import type { LaunchCommand } from "../../lambdas/core/launch-command";
+import type { LaunchCommand } from "../../contracts/launch-commands";
 import { allow, assumeRolePolicy, policyDocument } from "../iam";
 import type { ControlPlaneFunction } from "./control-plane-function";
 import { DeadLetterQueue } from "./dead-letter-queue";

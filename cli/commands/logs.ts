@@ -1,5 +1,5 @@
 import type { Run } from "../../lambdas/core/run";
-import { isTerminal, RunState } from "../../lambdas/core/run-state";
+import { isTerminal, RunState } from "../../contracts/run-states";
 import { parsePositiveInteger, parseSince } from "../arguments";
 import { EXIT } from "../context";
 import { CliError } from "../errors";

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option } from "commander";
-import { Trigger } from "../../lambdas/core/run";
-import { isRunState, RUN_STATES } from "../../lambdas/core/run-state";
+import { Trigger } from "../../contracts/run-states";
+import { isRunState, RUN_STATES } from "../../contracts/run-states";
 import { parsePositiveInteger, parseSince } from "../arguments";
 import { runRows } from "../format";
 import { listRuns } from "../run-listing";

@@ -66,6 +66,11 @@ export class FlowRegistry {
   downstreamOf(flow: string): FlowDefinition[] {
     return this.flows.filter((candidate) => candidate.upstream.includes(flow));
   }
+
+  /** The flows some other flow follows, sorted: whose successes the launcher must hear about. */
+  get upstreamFlows(): string[] {
+    return [...new Set(this.flows.flatMap((flow) => flow.upstream))].sort();
+  }
 }
 
 /** A request named a flow the registry does not have. */

@@ -11,7 +11,8 @@ import type {
   TransitionResult,
 } from "../core/ports";
 import type { NewRun, Run, RunTransition } from "../core/run";
-import { isTerminal, predecessorsOf } from "../core/run-state";
+import { isTerminal } from "../../contracts/run-states";
+import { predecessorsOf } from "../core/run-state";
 import { RUNS_TABLE, WATERMARK_PROPOSAL_ATTRIBUTE } from "../../contracts/runs-table";
 import { taskIdOf } from "../../contracts/resource-names";
 import { activePartition, byFlowPartition, byFlowSort, expiresAt, lockKey, runKey } from "./runs-table-keys";

@@ -1,6 +1,7 @@
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import type { RunEventPublisher, RunStateChanged } from "../core/ports";
+import type { RunEventPublisher } from "../core/ports";
+import type { RunStateChanged } from "../../contracts/run-events";
 import { RUN_EVENT_DETAIL_TYPE, RUN_EVENT_SOURCE } from "../../contracts/run-events";
 
 /** Publishes run changes to the environment's custom bus, where rules route failures to the alerter. */

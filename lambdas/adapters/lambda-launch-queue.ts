@@ -1,6 +1,6 @@
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
-import type { LaunchCommand } from "../core/launch-command";
+import type { LaunchCommand } from "../../contracts/launch-commands";
 import type { LaunchQueue } from "../core/ports";
 
 /** Hands the launcher a command as Lambda's asynchronous invocation: retried by Lambda, dead-lettered after. */

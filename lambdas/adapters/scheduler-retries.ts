@@ -5,7 +5,7 @@ import {
   DeleteScheduleCommand,
   ResourceNotFoundException,
 } from "@aws-sdk/client-scheduler";
-import type { RetryCommand } from "../core/launch-command";
+import type { RetryCommand } from "../../contracts/launch-commands";
 import type { RetryScheduler } from "../core/ports";
 
 export interface SchedulerRetriesOptions {

@@ -1,9 +1,10 @@
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import { classifyFailure, FailureClass } from "./classify-failure";
-import type { AlertMarkers, Clock, Invocation, Notifier, RunStateChanged, RunStore, TaskLogs } from "./ports";
+import type { AlertMarkers, Clock, Invocation, Notifier, RunStore, TaskLogs } from "./ports";
+import type { RunStateChanged } from "../../contracts/run-events";
 import { formatDuration } from "./duration";
-import { PAGED_STATES } from "./event-routes";
-import { RunState } from "./run-state";
+import { PAGED_STATES } from "../../contracts/event-routes";
+import { RunState } from "../../contracts/run-states";
 import { recoveredMessage, runAlertMessage } from "./slack-message";
 
 export interface AlertRunDeps {

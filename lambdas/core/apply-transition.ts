@@ -9,7 +9,7 @@ import type {
 import type { Run } from "./run";
 import { failedRunBefore } from "./recovery";
 import { announce } from "./run-events";
-import { isTerminal, RunState } from "./run-state";
+import { isTerminal, RunState } from "../../contracts/run-states";
 
 export interface ChangeDeps {
   runs: RunStore;

@@ -3,7 +3,7 @@ import type { ChangeDeps } from "./apply-transition";
 import { InvalidLaunchRequestError } from "./launch-command";
 import type { Clock, RetryScheduler } from "./ports";
 import type { Run } from "./run";
-import { isTerminal, RunState } from "./run-state";
+import { isTerminal, RunState } from "../../contracts/run-states";
 
 export interface CancelRequest {
   runId: string;

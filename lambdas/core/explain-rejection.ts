@@ -1,6 +1,6 @@
 import type { RejectionReason, TransitionRequest } from "./ports";
 import type { Run } from "./run";
-import { isTerminal, RunState } from "./run-state";
+import { isTerminal, RunState } from "../../contracts/run-states";
 
 /**
  * Why the store refused a transition, read off the run as it is now. The conditional write decides; this only

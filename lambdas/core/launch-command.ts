@@ -1,43 +1,4 @@
-import type { RunStateChanged } from "./ports";
-
-/**
- * What the launcher is asked to do, told apart by `kind`. Each sender has its own kind: EventBridge Scheduler's flow
- * schedules (`schedule`), the CLI (`manual`, `rerun`, `backfill`, `backfill-cancel`, `cancel`, `pause`, `resume`), the
- * one-time retry schedules (`retry`), the reaper (`redrive`, `retry`, `backfill-advance`), and the bus rules for
- * upstream successes and backfill endings (`run-changed`, from the event envelope).
- */
-export type LaunchCommand =
-  | { kind: "schedule"; flow: string; scheduledTime: string }
-  | { kind: "manual"; flow: string; params: Record<string, string>; requestId?: string; at?: string }
-  | {
-      kind: "backfill";
-      flow: string;
-      from: string;
-      to: string;
-      maxConcurrent: number;
-      params: Record<string, string>;
-      requestedBy: string;
-    }
-  | { kind: "backfill-advance"; backfillId: string }
-  | { kind: "backfill-cancel"; backfillId: string; requestedBy: string; reason?: string }
-  | { kind: "rerun"; flow: string; runId: string; requestedBy: string; requestId?: string }
-  | RetryCommand
-  | { kind: "redrive"; flow: string; runId: string }
-  | { kind: "cancel"; flow: string; runId: string; requestedBy: string; reason?: string }
-  | { kind: "pause"; flow: string; requestedBy: string; reason?: string }
-  | { kind: "resume"; flow: string; requestedBy: string }
-  | { kind: "run-changed"; change: RunStateChanged };
-
-/** The longest reason an operator may give (a cancel, a pause): it is kept in the run's history and shown in alerts. */
-export const MAX_REASON_CHARACTERS = 500;
-
-/** Start this attempt of a RETRYING run. */
-export interface RetryCommand {
-  kind: "retry";
-  flow: string;
-  runId: string;
-  attempt: number;
-}
+import type { LaunchCommand } from "../../contracts/launch-commands";
 
 /** The commands that create one run, as opposed to moving an existing one on. */
 export type NewRunCommand = Extract<LaunchCommand, { kind: "schedule" | "manual" }>;

@@ -10,7 +10,8 @@ import { once } from "../lazy";
 import { classifyFailure } from "./classify-failure";
 import type { DataInterval } from "./data-interval";
 import { intervalAsOf, intervalEndingAt } from "./data-interval";
-import type { LaunchCommand, NewRunCommand, RetryCommand } from "./launch-command";
+import type { LaunchCommand, RetryCommand } from "../../contracts/launch-commands";
+import type { NewRunCommand } from "./launch-command";
 import { InvalidLaunchRequestError } from "./launch-command";
 import type {
   BackfillStore,
@@ -20,13 +21,13 @@ import type {
   NonceSource,
   RetryScheduler,
   RunEventPublisher,
-  RunStateChanged,
   RunStore,
   TaskControl,
   TaskLauncher,
 } from "./ports";
+import type { RunStateChanged } from "../../contracts/run-events";
 import type { NewRun, Run } from "./run";
-import { Trigger } from "./run";
+import { Trigger } from "../../contracts/run-states";
 import {
   backfillRunId,
   clientToken,
@@ -36,7 +37,7 @@ import {
   startedBy,
   upstreamRunId,
 } from "./run-id";
-import { isTerminal, RunState } from "./run-state";
+import { isTerminal, RunState } from "../../contracts/run-states";
 import type { RetryOptions } from "./retry-policy";
 import { attemptRecord, retryDecision } from "./retry-policy";
 import { isStrayTask } from "./stray-task";

@@ -1,8 +1,9 @@
 import type { BackfillSchedule } from "./backfill-plan";
 import type { DataInterval } from "./data-interval";
-import type { LaunchCommand, RetryCommand } from "./launch-command";
+import type { LaunchCommand, RetryCommand } from "../../contracts/launch-commands";
 import type { ChangeSource, NewRun, Run, RunOutcomeFields, Settlement } from "./run";
-import type { RunState } from "./run-state";
+import type { RunStateChanged } from "../../contracts/run-events";
+import type { RunState } from "../../contracts/run-states";
 import type { TaskObservation } from "./task-observation";
 
 export interface RunListOptions {
@@ -190,24 +191,6 @@ export type TaskLaunchResult = { ok: true; taskArn: string } | TaskLaunchFailure
  */
 export interface TaskLauncher {
   runTask(request: TaskRequest): Promise<TaskLaunchResult>;
-}
-
-/** A run moved; published for alerting and for downstream flows. */
-export interface RunStateChanged {
-  runId: string;
-  flow: string;
-  trigger: Run["trigger"];
-  from: RunState | null;
-  to: RunState;
-  attempt: number;
-  maxAttempts: number;
-  at: string;
-  taskArn?: string;
-  exitCode?: number;
-  stopCode?: string;
-  reason?: string;
-  /** On a success: the flow's previous run, when it ended FAILED, TIMED_OUT or LOST (the alerter posts "recovered"). */
-  recoversFrom?: string;
 }
 
 export interface RunEventPublisher {

@@ -13,7 +13,7 @@ import type {
   TaskLookup,
 } from "./ports";
 import type { Run, Settlement } from "./run";
-import { isTerminal, RunState } from "./run-state";
+import { isTerminal, RunState } from "../../contracts/run-states";
 import type { createRecordTaskState } from "./record-task-state";
 
 export interface ReapLimits {

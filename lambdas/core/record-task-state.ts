@@ -11,7 +11,7 @@ import type {
 } from "./ports";
 import type { RetryOptions } from "./retry-policy";
 import { attemptRecord, retryDecision } from "./retry-policy";
-import { RunState } from "./run-state";
+import { RunState } from "../../contracts/run-states";
 import { isStrayTask } from "./stray-task";
 import type { TaskObservation, TaskOutcome } from "./task-observation";
 import { outcomeOf } from "./task-observation";

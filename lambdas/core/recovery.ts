@@ -1,6 +1,6 @@
 import type { RunStore } from "./ports";
 import type { Run } from "./run";
-import { RunState } from "./run-state";
+import { RunState } from "../../contracts/run-states";
 
 /** Endings a later success of the same flow recovers from. */
 const FAILED_ENDINGS: ReadonlySet<RunState> = new Set<RunState>([RunState.FAILED, RunState.TIMED_OUT, RunState.LOST]);

@@ -1,6 +1,6 @@
 import { classifyFailure, FailureClass } from "./classify-failure";
 import type { Run } from "./run";
-import { RunState } from "./run-state";
+import { RunState } from "../../contracts/run-states";
 
 /** Whether and when a failed attempt gets another. */
 export type RetryDecision = { retry: false } | { retry: true; delaySeconds: number; maxAttempts: number };

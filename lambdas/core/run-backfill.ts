@@ -5,11 +5,11 @@ import type { BackfillSchedule } from "./backfill-plan";
 import type { SlotSequence } from "./backfill-plan";
 import { BACKFILL_LIMITS, backfillIdOf, backfillSlots, initialLanes, slotRunId, slotsOf } from "./backfill-plan";
 import type { CancelOutcome, CancelRequest } from "./cancel-run";
-import type { LaunchCommand } from "./launch-command";
+import type { LaunchCommand } from "../../contracts/launch-commands";
 import { InvalidLaunchRequestError } from "./launch-command";
 import type { Backfill, BackfillStore, Clock, RunStore } from "./ports";
 import type { Run } from "./run";
-import { isTerminal } from "./run-state";
+import { isTerminal } from "../../contracts/run-states";
 
 /** Start one slot's run (the launcher's own new-run path: idempotent on the slot's run id). */
 export type LaunchSlot = (slot: {

@@ -1,6 +1,6 @@
-import type { RunStateChanged } from "./ports";
+import type { RunStateChanged } from "../../contracts/run-events";
 import type { Run } from "./run";
-import type { RunState } from "./run-state";
+import type { RunState } from "../../contracts/run-states";
 
 /**
  * The event that announces a run's latest change, built from the run as stored after it; a success names the failed

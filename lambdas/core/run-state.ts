@@ -1,28 +1,4 @@
-/** Where a run is in its life. Terminal states absorb: nothing moves a run out of them. */
-export const RunState = {
-  PENDING: "PENDING",
-  STARTING: "STARTING",
-  RUNNING: "RUNNING",
-  RETRYING: "RETRYING",
-  SUCCEEDED: "SUCCEEDED",
-  FAILED: "FAILED",
-  TIMED_OUT: "TIMED_OUT",
-  CANCELLED: "CANCELLED",
-  LOST: "LOST",
-  SKIPPED: "SKIPPED",
-} as const;
-export type RunState = (typeof RunState)[keyof typeof RunState];
-
-export const RUN_STATES: readonly RunState[] = Object.values(RunState);
-
-const TERMINAL: ReadonlySet<RunState> = new Set<RunState>([
-  RunState.SUCCEEDED,
-  RunState.FAILED,
-  RunState.TIMED_OUT,
-  RunState.CANCELLED,
-  RunState.LOST,
-  RunState.SKIPPED,
-]);
+import { RUN_STATES, RunState } from "../../contracts/run-states";
 
 const ENDINGS = [RunState.SUCCEEDED, RunState.FAILED, RunState.TIMED_OUT, RunState.CANCELLED, RunState.LOST] as const;
 
@@ -45,10 +21,6 @@ const NEXT: Readonly<Record<RunState, readonly RunState[]>> = {
   SKIPPED: [],
 };
 
-export function isTerminal(state: RunState): boolean {
-  return TERMINAL.has(state);
-}
-
 export function canTransition(from: RunState, to: RunState): boolean {
   return NEXT[from].includes(to);
 }
@@ -60,8 +32,4 @@ export function canTransition(from: RunState, to: RunState): boolean {
  */
 export function predecessorsOf(to: RunState, options: { byTask?: boolean } = {}): RunState[] {
   return RUN_STATES.filter((from) => canTransition(from, to) && !(options.byTask && from === RunState.RETRYING));
-}
-
-export function isRunState(value: unknown): value is RunState {
-  return typeof value === "string" && (RUN_STATES as readonly string[]).includes(value);
 }

@@ -1,9 +1,5 @@
 import type { DataInterval } from "./data-interval";
-import type { RunState } from "./run-state";
-
-/** What started a run. */
-export const Trigger = { schedule: "schedule", manual: "manual", backfill: "backfill", upstream: "upstream" } as const;
-export type Trigger = (typeof Trigger)[keyof typeof Trigger];
+import type { RunState, Trigger } from "../../contracts/run-states";
 
 /** Who recorded a change: the component whose view of the world it reflects. */
 export type ChangeSource = "launcher" | "recorder" | "reaper" | "cli";

@@ -1,6 +1,6 @@
 import type { FailureClass } from "./classify-failure";
-import type { RunStateChanged } from "./ports";
-import { RunState } from "./run-state";
+import type { RunStateChanged } from "../../contracts/run-events";
+import { RunState } from "../../contracts/run-states";
 
 /** An incoming-webhook payload: Block Kit blocks with a plain `text` fallback for notifications. */
 export interface SlackMessage {

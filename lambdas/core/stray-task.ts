@@ -1,5 +1,5 @@
 import type { Run } from "./run";
-import { isTerminal, RunState } from "./run-state";
+import { isTerminal, RunState } from "../../contracts/run-states";
 
 /**
  * Whether a live task of `attempt` has no place in its run as stored: a later attempt took over, another task holds

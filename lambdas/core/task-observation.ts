@@ -1,6 +1,6 @@
 import type { RunReference } from "../../contracts/task-environment";
 import { FLOW_CONTAINER_NAME } from "../../contracts/task-environment";
-import { RunState } from "./run-state";
+import { RunState } from "../../contracts/run-states";
 
 /** One container of an observed task. */
 export interface ContainerObservation {

@@ -3,7 +3,7 @@ import * as z from "zod";
 import type { AlertOutcome, createAlertRun } from "../core/alert-run";
 import type { Invocation, Notifier } from "../core/ports";
 import { alarmMessage } from "../core/slack-message";
-import { runStateChangedEventSchema } from "./run-change-event";
+import { runStateChangedEventSchema } from "../../contracts/run-events";
 
 const alarmNotification = z.looseObject({
   Records: z

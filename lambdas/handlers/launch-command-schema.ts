@@ -1,9 +1,10 @@
 import * as z from "zod";
-import type { LaunchCommand } from "../core/launch-command";
+import type { LaunchCommand } from "../../contracts/launch-commands";
 import { BACKFILL_LIMITS } from "../core/backfill-plan";
-import { InvalidLaunchRequestError, MAX_REASON_CHARACTERS } from "../core/launch-command";
+import { InvalidLaunchRequestError } from "../core/launch-command";
+import { MAX_REASON_CHARACTERS } from "../../contracts/launch-commands";
 import { parseInput } from "./parse-input";
-import { runStateChangedEventSchema } from "./run-change-event";
+import { runStateChangedEventSchema } from "../../contracts/run-events";
 
 const flow = z.string().min(1);
 const slot = z.iso.datetime({ offset: true });

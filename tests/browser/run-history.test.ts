@@ -2,7 +2,7 @@
 import type { Browser, Page } from "playwright-core";
 import { loadRegistry } from "../../flows/index";
 import type { Run } from "../../lambdas/core/run";
-import { RunState } from "../../lambdas/core/run-state";
+import { RunState } from "../../contracts/run-states";
 import { HAVE_CHROMIUM, launchChromium, startPlaneWithUi } from "../support/browser";
 import { waitFor } from "../support/npm-start";
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadRegistry } from "../../flows/index";
-import { RunState } from "../../lambdas/core/run-state";
+import { RunState } from "../../contracts/run-states";
 import type { LocalControlPlane } from "../../local/control-plane";
 import { runCliCapturing } from "../support/cli";
 import { startQuietControlPlane } from "../support/local-plane";

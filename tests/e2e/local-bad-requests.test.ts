@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import type { Run } from "../../lambdas/core/run";
-import { RunState } from "../../lambdas/core/run-state";
+import { RunState } from "../../contracts/run-states";
 import type { LocalControlPlane } from "../../local/control-plane";
 import { runCliCapturing } from "../support/cli";
 import { startQuietControlPlane } from "../support/local-plane";

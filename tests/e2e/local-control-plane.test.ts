@@ -5,7 +5,7 @@ import { loadRegistry } from "../../flows/index";
 
 const registry = loadRegistry();
 import type { Run } from "../../lambdas/core/run";
-import { RunState } from "../../lambdas/core/run-state";
+import { RunState } from "../../contracts/run-states";
 import type { LocalControlPlane } from "../../local/control-plane";
 import { startLocalControlPlane } from "../../local/control-plane";
 import { runCliCapturing } from "../support/cli";

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadRegistry } from "../../flows/index";
 import type { Run } from "../../lambdas/core/run";
-import { RunState } from "../../lambdas/core/run-state";
+import { RunState } from "../../contracts/run-states";
 import { runCliCapturing } from "../support/cli";
 import { freePortPair, killGroup, ps, startNpmStart, waitFor } from "../support/npm-start";
 import { openPageSession } from "../support/page-session";

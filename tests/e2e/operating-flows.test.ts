@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadRegistry } from "../../flows/index";
-import { isTerminal, RunState } from "../../lambdas/core/run-state";
+import { isTerminal, RunState } from "../../contracts/run-states";
 import { TOKEN_HEADER } from "../../local/invoke-api";
 import type { LocalControlPlane } from "../../local/control-plane";
 import { readLocalEndpoints } from "../../local/local-environment";

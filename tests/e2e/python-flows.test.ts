@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { FLOW_DEFINITIONS } from "../../flows/index";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import type { Run } from "../../lambdas/core/run";
-import { RunState } from "../../lambdas/core/run-state";
+import { RunState } from "../../contracts/run-states";
 import type { LocalControlPlane } from "../../local/control-plane";
 import { LocalTaskLogs } from "../../local/local-alerts";
 import { localLogsDir } from "../../local/local-environment";

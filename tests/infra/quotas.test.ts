@@ -1,5 +1,5 @@
 import { environments } from "../../.aws/config";
-import { EVENT_PATTERN_MAX_CHARACTERS } from "../../.aws/constructs/event-routing";
+import { EVENT_PATTERN_MAX_CHARACTERS } from "../../contracts/event-routes";
 import { FLOW_SECRET_NAMES } from "../../contracts/flow-secrets";
 import type { FlowInput } from "../../flows/registry/flow-definition";
 import { defineRegistry } from "../../flows/registry/flow-registry";

@@ -1,4 +1,4 @@
-import { matchesPattern } from "../../lambdas/core/event-pattern";
+import { matchesPattern } from "../../contracts/event-pattern";
 import "cdktf/lib/testing/adapters/jest";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";

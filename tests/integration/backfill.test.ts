@@ -3,7 +3,7 @@ import fc from "fast-check";
 import * as z from "zod";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import type { Run } from "../../lambdas/core/run";
-import { isTerminal, RunState } from "../../lambdas/core/run-state";
+import { isTerminal, RunState } from "../../contracts/run-states";
 import { FIXTURE_TASK_ARN } from "../support/runs";
 import { composeForTest, fixtureEcsPorts } from "../support/control-plane";
 import { controlPlaneTestbed } from "../support/testbed";

@@ -1,6 +1,6 @@
 import { RunTaskCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
 import { defineRegistry } from "../../flows/registry/flow-registry";
-import { RunState } from "../../lambdas/core/run-state";
+import { RunState } from "../../contracts/run-states";
 import { ecsEvent, FIXTURE_CLUSTER_ARN } from "../support/fixtures";
 import { FIXTURE_TASK_ARN } from "../support/runs";
 import { controlPlaneTestbed } from "../support/testbed";

@@ -1,5 +1,5 @@
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
-import { RunState } from "../../lambdas/core/run-state";
+import { RunState } from "../../contracts/run-states";
 import type { TransitionRequest } from "../../lambdas/core/ports";
 import { startDynalite } from "../support/dynalite";
 import { FIXTURE_TASK_ARN, newRun } from "../support/runs";

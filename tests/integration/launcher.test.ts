@@ -3,7 +3,7 @@ import { ConflictException, ECSClient, RunTaskCommand, StopTaskCommand } from "@
 import { mockClient } from "aws-sdk-client-mock";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
-import { RunState } from "../../lambdas/core/run-state";
+import { RunState } from "../../contracts/run-states";
 import { InvalidLaunchRequestError } from "../../lambdas/handlers/launch-command-schema";
 import { composeForTest, fixtureEcsPorts } from "../support/control-plane";
 import { startDynalite } from "../support/dynalite";

@@ -1,7 +1,7 @@
 import { RunTaskCommand } from "@aws-sdk/client-ecs";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import { DynamoFlowState } from "../../lambdas/adapters/dynamo-flow-state";
-import { RunState } from "../../lambdas/core/run-state";
+import { RunState } from "../../contracts/run-states";
 import { startDynalite } from "../support/dynalite";
 import { controlPlaneTestbed } from "../support/testbed";
 

@@ -2,7 +2,7 @@ import { ECSClient, StopTaskCommand } from "@aws-sdk/client-ecs";
 import { mockClient } from "aws-sdk-client-mock";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
 import { EcsTaskControl } from "../../lambdas/adapters/ecs-task-control";
-import { RunState } from "../../lambdas/core/run-state";
+import { RunState } from "../../contracts/run-states";
 import { MalformedEventError } from "../../lambdas/handlers/ecs-task-event";
 import { composeForTest } from "../support/control-plane";
 import { startDynalite } from "../support/dynalite";

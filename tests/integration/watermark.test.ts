@@ -1,7 +1,7 @@
 import { RunTaskCommand } from "@aws-sdk/client-ecs";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import { DynamoWatermarkSink } from "../../flows/runtime/dynamo-watermark-sink";
-import { RunState } from "../../lambdas/core/run-state";
+import { RunState } from "../../contracts/run-states";
 import { ecsEvent } from "../support/fixtures";
 import { controlPlaneTestbed } from "../support/testbed";
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { connectLocal } from "../../cli/local-target";
 import { loadRegistry } from "../../flows/index";
 import type { Run } from "../../lambdas/core/run";
-import { isTerminal } from "../../lambdas/core/run-state";
+import { isTerminal } from "../../contracts/run-states";
 import { SeededRandom } from "../support/seeded-random";
 import {
   CAN_SEE_PROCESSES,

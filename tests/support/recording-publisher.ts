@@ -1,5 +1,6 @@
-import type { RetryCommand } from "../../lambdas/core/launch-command";
-import type { RunEventPublisher, RunStateChanged } from "../../lambdas/core/ports";
+import type { RetryCommand } from "../../contracts/launch-commands";
+import type { RunEventPublisher } from "../../lambdas/core/ports";
+import type { RunStateChanged } from "../../contracts/run-events";
 
 /** Collects published run changes so tests can assert what downstream consumers would see. */
 export class RecordingPublisher implements RunEventPublisher {

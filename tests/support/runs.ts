@@ -1,5 +1,5 @@
 import type { NewRun } from "../../lambdas/core/run";
-import { RunState } from "../../lambdas/core/run-state";
+import { RunState } from "../../contracts/run-states";
 
 /** A freshly recorded scheduled run of the fixtures' flow, as the launcher would create it. */
 export function newRun(overrides: Partial<NewRun> = {}): NewRun {

@@ -13,12 +13,12 @@ import { DynamoFlowState } from "../../lambdas/adapters/dynamo-flow-state";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
 import type { ControlPlane } from "../../lambdas/composition-root";
 import { composeControlPlane, onlyPorts } from "../../lambdas/composition-root";
-import { ALERTER_RUN_ROUTES, isRouted, RECORDER_TASK_ROUTES } from "../../lambdas/core/event-routes";
+import type { EventRoute } from "../../contracts/event-routes";
+import { eventRoutes, REAPER_HEARTBEAT, routesOf } from "../../contracts/event-routes";
 import { FailureClass, RUN_TASK_REFUSED } from "../../lambdas/core/classify-failure";
-import type { LaunchCommand } from "../../lambdas/core/launch-command";
+import type { LaunchCommand } from "../../contracts/launch-commands";
 import type {
   Notifier,
-  RunStateChanged,
   RunStore,
   TaskControl,
   TaskLauncher,
@@ -26,10 +26,12 @@ import type {
   TaskLookup,
   TaskRequest,
 } from "../../lambdas/core/ports";
+import type { RunStateChanged } from "../../contracts/run-events";
 import type { Run } from "../../lambdas/core/run";
 import { earlierFailures, INFRASTRUCTURE_RETRIES } from "../../lambdas/core/retry-policy";
-import { canTransition, isTerminal, RunState } from "../../lambdas/core/run-state";
-import { runStateChangedEnvelope } from "../../lambdas/handlers/run-change-event";
+import { canTransition } from "../../lambdas/core/run-state";
+import { isTerminal, RunState } from "../../contracts/run-states";
+import { runStateChangedEnvelope } from "../../contracts/run-events";
 import type { LocalCluster } from "../../local/ecs-events";
 import { clusterArnOf, taskArnOf, taskStateChangeEvent } from "../../local/ecs-events";
 import { SeededRandom as Random } from "./seeded-random";
@@ -44,7 +46,7 @@ import { SeededRandom as Random } from "./seeded-random";
  */
 
 const MINUTE = 60_000;
-const REAPER_PERIOD_MS = 5 * MINUTE;
+const REAPER_PERIOD_MS = REAPER_HEARTBEAT.periodMinutes * MINUTE;
 /** How long faults last, from the first fire. */
 const FAULT_PHASE_MS = 45 * MINUTE;
 /** Lambda's asynchronous invocation: the first try and two retries (then the dead-letter queue). */
@@ -184,7 +186,7 @@ interface SimTask {
   forgotten: boolean;
 }
 
-type DeliveryKind = "launcher" | "recorder" | "alerter" | "reaper";
+type DeliveryKind = ControlPlaneFunctionName;
 interface Delivery {
   id: number;
   /** Seeds the delivery's own choices, so they never depend on how concurrent deliveries interleave. */
@@ -242,6 +244,7 @@ class World {
   private readonly store: DynamoRunStore;
   private readonly client: DynamoDBDocumentClient;
   private readonly registry: FlowRegistry;
+  private readonly routes: readonly EventRoute[];
 
   constructor(
     private readonly scenario: Scenario,
@@ -257,6 +260,7 @@ class World {
     this.faultsEnd = this.start + FAULT_PHASE_MS;
     this.prefix = `h${index.toString(36)}`;
     this.registry = simulationRegistry(this.prefix);
+    this.routes = eventRoutes({ clusterArn: SIMULATED_CLUSTER, upstreamFlows: this.registry.upstreamFlows });
   }
 
   /**
@@ -410,7 +414,7 @@ class World {
   private async deliver(delivery: Delivery): Promise<void> {
     this.deliveries += 1;
     delivery.tries += 1;
-    const deadline = new Date(this.now + FUNCTION_TIMEOUT_SECONDS[delivery.fn as ControlPlaneFunctionName] * 1000);
+    const deadline = new Date(this.now + FUNCTION_TIMEOUT_SECONDS[delivery.fn] * 1000);
     const random = new Random(delivery.seed + delivery.tries * 0x9e3779b1);
     const plane = this.compose(random, delivery.fn === "alerter" && this.fault("alerterKilled", random));
     try {
@@ -461,15 +465,13 @@ class World {
     };
   }
 
-  /** EventBridge's PutEvents and the stack's rules: alerting states to the alerter, upstream successes to the launcher. */
+  /** EventBridge's PutEvents and the stack's rules: one delivery per rule that matches. */
   private async publish(change: RunStateChanged, random: Random): Promise<void> {
     if (this.fault("putEventsError", random)) throw new Error("PutEvents: InternalFailure");
     this.published.push(change);
     const envelope = runStateChangedEnvelope(change);
-    if (isRouted(ALERTER_RUN_ROUTES, change))
-      this.enqueue("alerter", envelope, this.now + 500, EVENTBRIDGE_TRIES, random);
-    if (change.to === RunState.SUCCEEDED && this.registry.downstreamOf(change.flow).length > 0) {
-      this.enqueue("launcher", envelope, this.now + 500, EVENTBRIDGE_TRIES, random);
+    for (const route of routesOf(this.routes, envelope)) {
+      this.enqueue(route.target, envelope, this.now + 500, EVENTBRIDGE_TRIES, random);
     }
   }
 
@@ -611,16 +613,17 @@ class World {
         }),
       },
     );
-    if (!isRouted(RECORDER_TASK_ROUTES, event.detail)) return;
-    if (this.fault("eventLoss", random)) return;
-    const delay = this.fault("eventDelay", random) ? random.below(30) * MINUTE : 0;
-    this.enqueue("recorder", event, at + delay, EVENTBRIDGE_TRIES, random);
-    if (this.fault("eventDuplicate", random)) {
-      this.enqueue("recorder", event, at + delay + random.below(10) * MINUTE, EVENTBRIDGE_TRIES, random);
-    }
-    // An echo: the same event again long after, when a later attempt may be running.
-    if (this.fault("echo", random)) {
-      this.enqueue("recorder", event, at + (60 + random.below(120)) * MINUTE, EVENTBRIDGE_TRIES, random);
+    for (const { target } of routesOf(this.routes, event)) {
+      if (this.fault("eventLoss", random)) continue;
+      const delay = this.fault("eventDelay", random) ? random.below(30) * MINUTE : 0;
+      this.enqueue(target, event, at + delay, EVENTBRIDGE_TRIES, random);
+      if (this.fault("eventDuplicate", random)) {
+        this.enqueue(target, event, at + delay + random.below(10) * MINUTE, EVENTBRIDGE_TRIES, random);
+      }
+      // An echo: the same event again long after, when a later attempt may be running.
+      if (this.fault("echo", random)) {
+        this.enqueue(target, event, at + (60 + random.below(120)) * MINUTE, EVENTBRIDGE_TRIES, random);
+      }
     }
   }
 

@@ -2,7 +2,7 @@ import { connectLocal } from "../../cli/local-target";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import type { RunStore } from "../../lambdas/core/ports";
 import type { Run, RunTransition } from "../../lambdas/core/run";
-import type { RunState } from "../../lambdas/core/run-state";
+import type { RunState } from "../../contracts/run-states";
 import { runCliCapturing } from "../support/cli";
 import { memoryFlowState } from "../support/memory-flow-state";
 

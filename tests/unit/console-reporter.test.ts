@@ -1,4 +1,4 @@
-import type { RunStateChanged } from "../../lambdas/core/ports";
+import type { RunStateChanged } from "../../contracts/run-events";
 import { ConsoleReporter, formatFlowOutput } from "../../local/console-reporter";
 
 const failed: RunStateChanged = {

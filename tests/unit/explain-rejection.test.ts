@@ -1,7 +1,7 @@
 import { explainRejection } from "../../lambdas/core/explain-rejection";
 import type { TransitionRequest } from "../../lambdas/core/ports";
 import type { Run } from "../../lambdas/core/run";
-import { RunState } from "../../lambdas/core/run-state";
+import { RunState } from "../../contracts/run-states";
 
 const TASK = "arn:aws:ecs:eu-west-1:111122223333:task/c/1";
 const run = (overrides: Partial<Run> = {}): Run => ({

@@ -1,7 +1,7 @@
 import { FailureClass } from "../../lambdas/core/classify-failure";
 import type { AttemptRecord } from "../../lambdas/core/retry-policy";
 import { attemptRecord, retryDecision } from "../../lambdas/core/retry-policy";
-import { RunState } from "../../lambdas/core/run-state";
+import { RunState } from "../../contracts/run-states";
 
 const options = { baseDelaySeconds: 60 };
 const first = (flowRetries: number): AttemptRecord => ({

@@ -1,11 +1,5 @@
-import {
-  canTransition,
-  isRunState,
-  isTerminal,
-  predecessorsOf,
-  RUN_STATES,
-  RunState,
-} from "../../lambdas/core/run-state";
+import { canTransition, predecessorsOf } from "../../lambdas/core/run-state";
+import { isRunState, isTerminal, RUN_STATES, RunState } from "../../contracts/run-states";
 
 const TERMINAL = [
   RunState.SUCCEEDED,

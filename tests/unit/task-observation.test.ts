@@ -1,4 +1,4 @@
-import { RunState } from "../../lambdas/core/run-state";
+import { RunState } from "../../contracts/run-states";
 import { outcomeOf } from "../../lambdas/core/task-observation";
 import { MalformedEventError, parseTaskStateChange } from "../../lambdas/handlers/ecs-task-event";
 import { ECS_FIXTURES, ecsEvent, FIXTURE_CLUSTER_ARN } from "../support/fixtures";
