@@ -37,11 +37,16 @@ export function parseSince(value: string): (now: Date) => Date {
 
 /**
  * Refuses params the flow does not take, before anything is sent: the launcher checks them the same way (it is the
- * authority), this only saves the round trip and says it in the operator's terms.
+ * authority), this only saves the round trip and says it in the operator's terms. Returns the params the run would
+ * get, defaults included.
  */
-export function requireValidParams(flow: FlowDefinition, params: Readonly<Record<string, string>>): void {
+export function requireValidParams(
+  flow: FlowDefinition,
+  params: Readonly<Record<string, string>>,
+): Record<string, string> {
   const checked = checkParams(flow.params, params);
   if (!checked.ok) throw new CliError(`flow "${flow.name}": ${describeParamProblems(checked.problems)}`);
+  return checked.params;
 }
 
 /** `--reason`: free text within what the launcher keeps. */

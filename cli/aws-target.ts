@@ -7,7 +7,7 @@ import { DynamoBackfillStore } from "../lambdas/adapters/dynamo-backfill-store";
 import { DynamoFlowState } from "../lambdas/adapters/dynamo-flow-state";
 import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
 import { CloudWatchTaskLogReader } from "./cloudwatch-task-log-reader";
-import { CliError, oneLine } from "./errors";
+import { launcherClient } from "./launcher-client";
 import type { Target } from "./local-target";
 
 /**
@@ -28,20 +28,20 @@ export function connectAws(
     flowState: new DynamoFlowState({ client, tableName: names.runsTable }),
     backfills: new DynamoBackfillStore({ client, tableName: names.runsTable, retentionDays: config.runRetentionDays }),
     logs: new CloudWatchTaskLogReader({ client: cloudWatchLogs, names }),
-    async invokeLauncher(payload) {
+    launcher: launcherClient(async (command) => {
       const { Payload, FunctionError } = await lambda.send(
         new InvokeCommand({
           FunctionName: names.functionName("launcher"),
           InvocationType: "RequestResponse",
-          Payload: Buffer.from(JSON.stringify(payload)),
+          Payload: Buffer.from(JSON.stringify(command)),
         }),
       );
-      const body = JSON.parse(Buffer.from(Payload ?? []).toString("utf8") || "null") as {
-        errorMessage?: string;
-      } | null;
-      if (FunctionError) throw new CliError(`launcher: ${oneLine(body?.errorMessage ?? FunctionError)}`);
-      return body;
-    },
+      return {
+        ...(FunctionError !== undefined && { failure: FunctionError }),
+        body: Buffer.from(Payload ?? []).toString("utf8"),
+        unreadable: `launcher ${names.functionName("launcher")} answered with something other than JSON`,
+      };
+    }),
     close: () => {
       client.destroy();
       lambda.destroy();

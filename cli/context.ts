@@ -1,5 +1,6 @@
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import type { Target } from "./local-target";
+import type { Operator } from "./operations";
 
 /** The outside world of one CLI invocation: where it prints, its environment and its clock. */
 export interface CliIo {
@@ -25,8 +26,10 @@ export interface CliContext {
   io: CliIo;
   /** `local`, or the deployed environment named by `--env`. */
   env(): string;
-  /** Connects to the chosen environment; closed when the command ends. */
+  /** Connects to the chosen environment (once per command; closed when it ends). */
   connect(): Target;
+  /** The operator at this keyboard, acting on the chosen environment, connected to it on their first command. */
+  operator(): Operator;
   /** Prints `value` as JSON with `--json`, else the lines. */
   print(json: boolean | undefined, value: unknown, lines: () => string[]): void;
   /** Sets the exit code the command ends with. */

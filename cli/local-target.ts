@@ -5,11 +5,11 @@ import type { BackfillStore, FlowStateStore, RunStore } from "../lambdas/core/po
 import { localDocumentClient } from "../local/dynalite-server";
 import { TOKEN_HEADER } from "../local/invoke-api";
 import { LOCAL_ENVIRONMENT, localLogsDir, readLocalEndpoints } from "../local/local-environment";
-import { CliError, isUnreachable, LOCAL_NOT_RUNNING, oneLine } from "./errors";
+import { CliError, isUnreachable, LOCAL_NOT_RUNNING } from "./errors";
+import type { LauncherClient } from "./launcher-client";
+import { launcherClient } from "./launcher-client";
 import { LocalTaskLogReader } from "./local-task-log-reader";
 import type { TaskLogReader } from "./task-log-reader";
-
-export { CliError } from "./errors";
 
 /** What the CLI needs of an environment: its runs, its tasks' logs and a way to invoke its launcher. */
 export interface Target {
@@ -19,7 +19,7 @@ export interface Target {
   backfills: BackfillStore;
   logs: TaskLogReader;
   dynamoEndpoint: string;
-  invokeLauncher(payload: unknown): Promise<unknown>;
+  launcher: LauncherClient;
   close(): void;
 }
 
@@ -42,31 +42,25 @@ export function connectLocal(dataDir: string): Target {
       retentionDays: LOCAL_ENVIRONMENT.retentionDays,
     }),
     logs: new LocalTaskLogReader(localLogsDir(dataDir)),
-    async invokeLauncher(payload) {
+    launcher: launcherClient(async (command) => {
       let response: Response;
       try {
         response = await fetch(`${endpoints.apiUrl}/functions/launcher/invocations`, {
           method: "POST",
           // The token from the data folder: what tells the control plane this is not a web page in a browser.
           headers: { "content-type": "application/json", [TOKEN_HEADER]: endpoints.token },
-          body: JSON.stringify(payload),
+          body: JSON.stringify(command),
         });
       } catch (error) {
         if (isUnreachable(error)) throw new CliError(LOCAL_NOT_RUNNING);
         throw error;
       }
-      const text = await response.text();
-      let body: { errorType?: string; errorMessage?: string } | null;
-      try {
-        body = JSON.parse(text) as typeof body;
-      } catch {
-        throw new CliError(
-          `unexpected answer from ${endpoints.apiUrl} (HTTP ${response.status}): is something else on that port?`,
-        );
-      }
-      if (!response.ok) throw new CliError(`launcher: ${oneLine(body?.errorMessage ?? response.statusText)}`);
-      return body;
-    },
+      return {
+        ...(!response.ok && { failure: `HTTP ${response.status} ${response.statusText}` }),
+        body: await response.text(),
+        unreadable: `unexpected answer from ${endpoints.apiUrl} (HTTP ${response.status}): is something else on that port?`,
+      };
+    }),
     close: () => client.destroy(),
   };
 }

@@ -21,6 +21,7 @@ import { EXIT } from "./context";
 import { explainError } from "./errors";
 import type { Target } from "./local-target";
 import { connectLocal } from "./local-target";
+import { operatorName } from "./operator";
 
 export type { CliIo } from "./context";
 
@@ -45,7 +46,7 @@ export async function runCli(argv: readonly string[], io: CliIo, load: () => Flo
   const registry = loadRegistryOrReport(load, io.err);
   if (!registry) return EXIT.runNotSucceeded;
   let exitCode: number = EXIT.ok;
-  const targets: Target[] = [];
+  let target: Target | undefined;
   const program = new Command("data-flows")
     .description("Run and inspect data flows, locally (`npm start`) or in a deployed environment (--env).")
     .addOption(
@@ -62,9 +63,8 @@ export async function runCli(argv: readonly string[], io: CliIo, load: () => Flo
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
   const connect = (): Target => {
     const { env, dataDir } = program.opts<{ env: string; dataDir: string }>();
-    const target =
+    target ??=
       env === "local" ? connectLocal(resolve(dataDir)) : connectAws(environments[env as keyof typeof environments]);
-    targets.push(target);
     return target;
   };
 
@@ -73,6 +73,11 @@ export async function runCli(argv: readonly string[], io: CliIo, load: () => Flo
     io,
     env: () => program.opts<{ env: string }>().env,
     connect,
+    operator: () => ({
+      launcher: { invoke: (command) => connect().launcher.invoke(command) },
+      registry,
+      name: operatorName(io.env),
+    }),
     print: (json, value, lines) => {
       if (json) io.out(JSON.stringify(value, null, 2));
       else lines().forEach((line) => io.out(line));
@@ -94,7 +99,7 @@ export async function runCli(argv: readonly string[], io: CliIo, load: () => Flo
     }
     throw error;
   } finally {
-    targets.forEach((target) => target.close());
+    target?.close();
   }
 }
 

@@ -13,7 +13,7 @@ import { EXIT } from "../context";
 import { CliError } from "../errors";
 import { table } from "../format";
 import type { Target } from "../local-target";
-import { operatorName } from "../operator";
+import { cancelBackfill, startBackfill } from "../operations";
 import type { Command } from "commander";
 
 interface BackfillOptions {
@@ -59,12 +59,7 @@ export function registerBackfill(program: Command, cli: CliContext): void {
           throw new CliError("--status and --cancel take a backfill id, not a flow and range");
         const target = cli.connect();
         if (options.cancel !== undefined) {
-          await target.invokeLauncher({
-            kind: "backfill-cancel",
-            backfillId: options.cancel,
-            requestedBy: operatorName(cli.io.env),
-            ...(options.reason !== undefined && { reason: options.reason }),
-          });
+          await cancelBackfill(cli.operator(), options.cancel, options.reason);
         }
         const backfill = await requireBackfill(target, options.cancel ?? options.status!);
         const status = await new BackfillStatusReader(target.runs, cli.io.now).read(backfill);
@@ -114,15 +109,13 @@ export function registerBackfill(program: Command, cli: CliContext): void {
         ]);
         return;
       }
-      const answer = (await target.invokeLauncher({
-        kind: "backfill",
-        flow: flow.name,
-        from: from.toISOString(),
-        to: to.toISOString(),
+      const answer = await startBackfill(cli.operator(), {
+        flow,
+        from,
+        to,
         maxConcurrent: options.maxConcurrent,
         params: options.param,
-        requestedBy: operatorName(cli.io.env),
-      })) as { status: string; backfill: Backfill; runs: string[] };
+      });
       const { backfill } = answer;
       if (!options.json) {
         cli.io.out(

@@ -1,13 +1,7 @@
-import { parseReason, requireFlowOfRun } from "../arguments";
-import { operatorName } from "../operator";
+import { parseReason } from "../arguments";
+import { cancelRun } from "../operations";
 import type { Command } from "commander";
 import type { CliContext } from "../context";
-
-interface LauncherAnswer {
-  status: string;
-  runId: string;
-  state: string;
-}
 
 /** `cancel <runId>`: ends a run CANCELLED (its task stopped, never retried, its lock freed), with who and why. */
 export function registerCancel(program: Command, cli: CliContext): void {
@@ -18,14 +12,7 @@ export function registerCancel(program: Command, cli: CliContext): void {
     .option("--reason <text>", "why, recorded in the run's history", parseReason)
     .option("--json", "print JSON")
     .action(async (runId: string, options: { reason?: string; json?: boolean }) => {
-      const flow = requireFlowOfRun(cli.registry, runId).name;
-      const answer = (await cli.connect().invokeLauncher({
-        kind: "cancel",
-        flow,
-        runId,
-        requestedBy: operatorName(cli.io.env),
-        ...(options.reason !== undefined && { reason: options.reason }),
-      })) as LauncherAnswer;
+      const answer = await cancelRun(cli.operator(), runId, options.reason);
       cli.print(options.json, answer, () => [
         answer.status === "cancelled"
           ? `cancelled ${answer.runId}`

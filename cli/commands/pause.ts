@@ -1,14 +1,7 @@
-import type { FlowPause } from "../../lambdas/core/ports";
 import { parseReason } from "../arguments";
-import { operatorName } from "../operator";
+import { pauseFlow, resumeFlow } from "../operations";
 import type { Command } from "commander";
 import type { CliContext } from "../context";
-
-interface FlowAnswer {
-  status: "paused" | "resumed" | "not-paused";
-  flow: string;
-  pause?: FlowPause;
-}
 
 /**
  * `pause <flow>` / `resume <flow>`: holds a flow's own fires (schedule, upstream) as SKIPPED with reason "paused", and
@@ -22,13 +15,8 @@ export function registerPause(program: Command, cli: CliContext): void {
     .option("--reason <text>", "why, shown with the pause and in each skipped run", parseReason)
     .option("--json", "print JSON")
     .action(async (flowName: string, options: { reason?: string; json?: boolean }) => {
-      const flow = cli.registry.require(flowName).name;
-      const answer = (await cli.connect().invokeLauncher({
-        kind: "pause",
-        flow,
-        requestedBy: operatorName(cli.io.env),
-        ...(options.reason !== undefined && { reason: options.reason }),
-      })) as FlowAnswer;
+      const answer = await pauseFlow(cli.operator(), flowName, options.reason);
+      const { flow } = answer;
       cli.print(options.json, answer, () => [
         `paused ${flow} (by ${answer.pause!.pausedBy} at ${answer.pause!.pausedAt}${answer.pause!.reason ? `: ${answer.pause!.reason}` : ""})`,
         `its schedule and upstream fires are recorded SKIPPED until \`data-flows resume ${flow}\``,
@@ -41,12 +29,8 @@ export function registerPause(program: Command, cli: CliContext): void {
     .argument("<flow>", "flow name")
     .option("--json", "print JSON")
     .action(async (flowName: string, options: { json?: boolean }) => {
-      const flow = cli.registry.require(flowName).name;
-      const answer = (await cli.connect().invokeLauncher({
-        kind: "resume",
-        flow,
-        requestedBy: operatorName(cli.io.env),
-      })) as FlowAnswer;
+      const answer = await resumeFlow(cli.operator(), flowName);
+      const { flow } = answer;
       cli.print(options.json, answer, () => [
         answer.status === "resumed"
           ? `resumed ${flow} (paused by ${answer.pause!.pausedBy} since ${answer.pause!.pausedAt})`

@@ -1,7 +1,7 @@
 import { randomNonces } from "../../lambdas/adapters/random-nonces";
 import { CliError } from "../errors";
 import { requireFlowOfRun } from "../arguments";
-import { operatorName } from "../operator";
+import { rerunRun } from "../operations";
 import { reportStarted } from "../report-started";
 import type { Command } from "commander";
 import type { CliContext } from "../context";
@@ -19,14 +19,8 @@ export function registerRerun(program: Command, cli: CliContext): void {
       const flow = requireFlowOfRun(cli.registry, runId);
       if (options.logs && !options.wait) throw new CliError("--logs goes with --wait");
       const target = cli.connect();
-      const started = (await target.invokeLauncher({
-        kind: "rerun",
-        flow: flow.name,
-        runId,
-        requestedBy: operatorName(cli.io.env),
-        // Sent once per command: a launcher retried by the platform starts the same rerun, not a second one.
-        requestId: randomNonces.nonce(),
-      })) as { runId: string; state: string };
+      // Sent once per command: a launcher retried by the platform starts the same rerun, not a second one.
+      const started = await rerunRun(cli.operator(), runId, randomNonces.nonce());
       if (!options.json && !options.wait) cli.io.out(`re-running ${runId}`);
       await reportStarted(cli, target, started, flow, options);
     });

@@ -1,5 +1,6 @@
-import { collectParam, requireValidParams } from "../arguments";
+import { collectParam } from "../arguments";
 import { CliError } from "../errors";
+import { startRun } from "../operations";
 import { reportStarted } from "../report-started";
 import type { Command } from "commander";
 import type { CliContext } from "../context";
@@ -25,12 +26,7 @@ export function registerRun(program: Command, cli: CliContext): void {
       const flow = cli.registry.require(flowName);
       if (options.logs && !options.wait)
         throw new CliError("--logs goes with --wait: `data-flows run <flow> --wait --logs`");
-      requireValidParams(flow, options.param);
-      const target = cli.connect();
-      const started = (await target.invokeLauncher({ kind: "manual", flow: flow.name, params: options.param })) as {
-        runId: string;
-        state: string;
-      };
-      await reportStarted(cli, target, started, flow, options);
+      const started = await startRun(cli.operator(), flow, options.param);
+      await reportStarted(cli, cli.connect(), started, flow, options);
     });
 }

@@ -39,7 +39,7 @@ describeInBrowser("the run-history page in Chromium, against the local control p
   afterEach(() => page.close());
 
   const start = async (flow: string, params: Record<string, string> = {}) =>
-    ((await world.target.invokeLauncher({ kind: "manual", flow, params })) as { runId: string }).runId;
+    (await world.target.launcher.invoke({ kind: "manual", flow, params })).runId;
   const until = (runId: string, states: RunState[]) =>
     waitFor(async () => {
       const run = await world.plane.runs.get(runId);
@@ -89,7 +89,7 @@ describeInBrowser("the run-history page in Chromium, against the local control p
     const runId = await start("timeout-demo", { seconds: "120" });
     await until(runId, [RunState.RUNNING]);
     const hostile = "<img src=x onerror=alert(1)><script>alert(2)</script>";
-    await world.target.invokeLauncher({
+    await world.target.launcher.invoke({
       kind: "cancel",
       flow: "timeout-demo",
       runId,

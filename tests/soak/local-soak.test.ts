@@ -53,15 +53,16 @@ const registry = loadRegistry();
   });
 
   /** One launch request of the mix: mostly short successes, and failures, retries, skips, timeouts among them. */
-  const request = () => {
+  /** A manual run of a random flow, with the params that make it succeed, fail, retry or time out. */
+  const request = (): { kind: "manual"; flow: string; params: Record<string, string> } => {
     const roll = random.next();
-    if (roll < 0.55)
-      return { kind: "manual", flow: "hello-world", params: { steps: String(1 + Math.floor(random.next() * 20)) } };
-    if (roll < 0.65) return { kind: "manual", flow: "hello-world", params: { steps: "2", fail: "true" } };
-    if (roll < 0.8) return { kind: "manual", flow: "flaky-demo", params: {} };
-    if (roll < 0.9) return { kind: "manual", flow: "orders-daily", params: {} }; // `skip`; fails without Snowflake
-    if (roll < 0.95) return { kind: "manual", flow: "dbt-nightly", params: {} }; // fails without dbt Cloud
-    return { kind: "manual", flow: "timeout-demo", params: { seconds: random.pick(["2", "4", "90"]) } }; // 90 s times out
+    const manual = (flow: string, params: Record<string, string> = {}) => ({ kind: "manual" as const, flow, params });
+    if (roll < 0.55) return manual("hello-world", { steps: String(1 + Math.floor(random.next() * 20)) });
+    if (roll < 0.65) return manual("hello-world", { steps: "2", fail: "true" });
+    if (roll < 0.8) return manual("flaky-demo");
+    if (roll < 0.9) return manual("orders-daily"); // `skip`; fails without Snowflake
+    if (roll < 0.95) return manual("dbt-nightly"); // fails without dbt Cloud
+    return manual("timeout-demo", { seconds: random.pick(["2", "4", "90"]) }); // 90 s times out
   };
 
   beforeAll(async () => {
@@ -74,8 +75,8 @@ const registry = loadRegistry();
       const inFlight: Promise<void>[] = [];
       for (let sent = 0; sent < batch; sent += 1) {
         inFlight.push(
-          target.invokeLauncher(request()).then(
-            (answer) => void submitted.add((answer as { runId: string }).runId),
+          target.launcher.invoke(request()).then(
+            (answer) => void submitted.add(answer.runId),
             () => undefined, // cut off by an interruption: the run may exist, and is checked like any other
           ),
         );

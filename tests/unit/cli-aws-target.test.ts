@@ -21,7 +21,7 @@ describe("the CLI against a deployed environment", () => {
       Payload: Buffer.from(JSON.stringify({ status: "launched", runId: "hello-world/m1", state: "STARTING" })) as never,
     });
     const target = connectAws(environments.prod, new LambdaClient({ region: "eu-west-1" }));
-    expect(await target.invokeLauncher({ kind: "manual", flow: "hello-world", params: {} })).toEqual({
+    expect(await target.launcher.invoke({ kind: "manual", flow: "hello-world", params: {} })).toEqual({
       status: "launched",
       runId: "hello-world/m1",
       state: "STARTING",
@@ -45,7 +45,37 @@ describe("the CLI against a deployed environment", () => {
       ) as never,
     });
     const target = connectAws(environments.dev, new LambdaClient({ region: "eu-west-1" }));
-    await expect(target.invokeLauncher({ flow: "x" })).rejects.toThrow('launcher: unknown flow "x"');
+    await expect(target.launcher.invoke({ kind: "manual", flow: "x", params: {} })).rejects.toThrow(
+      'launcher: unknown flow "x"',
+    );
+    target.close();
+  });
+
+  it.each([
+    [
+      "a runtime crash in plain text",
+      "Runtime exited with error: signal: killed",
+      "Runtime exited with error: signal: killed",
+    ],
+    ["an empty answer", "", "Unhandled"],
+    ["an error split over lines", JSON.stringify({ errorMessage: "first\nsecond" }), "first second"],
+  ])("reads a failed invocation before its answer: %s is one line, never a JSON error", async (_, payload, said) => {
+    lambda
+      .on(InvokeCommand)
+      .resolves({ StatusCode: 200, FunctionError: "Unhandled", Payload: Buffer.from(payload) as never });
+    const target = connectAws(environments.dev, new LambdaClient({ region: "eu-west-1" }));
+    await expect(target.launcher.invoke({ kind: "manual", flow: "hello-world", params: {} })).rejects.toThrow(
+      expect.objectContaining({ name: "CliError", message: `launcher: ${said}` }),
+    );
+    target.close();
+  });
+
+  it("says so when a successful invocation answers with something other than JSON", async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: Buffer.from("<html>") as never });
+    const target = connectAws(environments.dev, new LambdaClient({ region: "eu-west-1" }));
+    await expect(target.launcher.invoke({ kind: "manual", flow: "hello-world", params: {} })).rejects.toThrow(
+      "launcher data-flows-dev-launcher answered with something other than JSON",
+    );
     target.close();
   });
 

@@ -74,7 +74,7 @@ async function follow(steps: Step[]) {
     backfills: {} as never,
     dynamoEndpoint: "http://127.0.0.1:1",
     logs: { pollMs: 250, settleMs: 0, read: async () => ({ lines: [], cursor: "", end: true }) },
-    invokeLauncher: async () => ({ status: "launched", runId: RUN_ID, state: "STARTING" }),
+    launcher: { invoke: async () => ({ status: "launched", runId: RUN_ID, attempt: 1, state: "STARTING" }) as never },
     close: () => undefined,
   });
   const result = await runCliCapturing(["run", "slow-retries", "--wait"], {
