@@ -53,7 +53,7 @@ export function composeBench(ports: Partial<ControlPlanePorts>, settings: Partia
         create: async () => {
           throw new Error("the bench makes no backfills");
         },
-        advanceLane: async () => false,
+        advanceLane: async () => undefined,
         finish: async () => undefined,
       },
       // The bench's tasks end by themselves: a run never asks to stop one, nor to look one up.

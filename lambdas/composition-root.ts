@@ -19,7 +19,7 @@ import type {
   TaskLauncher,
   TaskLogs,
 } from "./core/ports";
-import type { ReapLimits } from "./core/reap-runs";
+import type { ReapLimits } from "./core/reap-policy";
 import { createReapRuns } from "./core/reap-runs";
 import { createRecordTaskState } from "./core/record-task-state";
 import { createAlerterHandler } from "./handlers/alerter";

@@ -52,9 +52,9 @@ export class DynamoBackfillStore implements BackfillStore {
     return Item ? toBackfill(Item) : undefined;
   }
 
-  async advanceLane(backfillId: string, lane: number, from: number, to: number): Promise<boolean> {
+  async advanceLane(backfillId: string, lane: number, from: number, to: number): Promise<Backfill | undefined> {
     try {
-      await this.options.client.send(
+      const { Attributes } = await this.options.client.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: backfillKey(backfillId),
@@ -62,11 +62,12 @@ export class DynamoBackfillStore implements BackfillStore {
           ConditionExpression: `lanes[${lane}] = :from AND #state = :active`,
           ExpressionAttributeNames: { "#state": "state" },
           ExpressionAttributeValues: { ":from": from, ":to": to, ":active": "ACTIVE" },
+          ReturnValues: "ALL_NEW",
         }),
       );
-      return true;
+      return toBackfill(Attributes!);
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
   }

@@ -147,8 +147,11 @@ export interface BackfillStore {
   /** Records a backfill unless one with its id exists, which is returned instead. */
   create(backfill: Backfill): Promise<{ created: boolean; backfill: Backfill }>;
   get(backfillId: string): Promise<Backfill | undefined>;
-  /** Moves a lane's head from `from` to `to`; false when someone else moved it first (read it again). */
-  advanceLane(backfillId: string, lane: number, from: number, to: number): Promise<boolean>;
+  /**
+   * Moves a lane's head from `from` to `to` while the backfill is ACTIVE, answering with the backfill as written;
+   * undefined when someone else moved it first or the backfill ended.
+   */
+  advanceLane(backfillId: string, lane: number, from: number, to: number): Promise<Backfill | undefined>;
   /** Ends an ACTIVE backfill (DONE, or CANCELLED or FAILED with a reason); the backfill as it now is. */
   finish(
     backfillId: string,

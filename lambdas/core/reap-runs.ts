@@ -15,23 +15,8 @@ import type {
 import type { Run, Settlement } from "./run";
 import { isTerminal, RunState } from "../../contracts/run-states";
 import type { createRecordTaskState } from "./record-task-state";
-
-export interface ReapLimits {
-  /** Runs read per query; a pass pages through every active run. */
-  pageSize: number;
-  /** A PENDING run without a task this old had its launcher die between recording and RunTask: re-drive it. */
-  pendingGraceSeconds: number;
-  /**
-   * The deadline of a launch: a PENDING run that has had no task this long, or a RETRYING run whose next attempt is
-   * this overdue, ends FAILED with the reason (RunTask's last error) and releases its lock, once the reaper has
-   * re-driven it at least once (a reaper that was itself down never ends a launch it did not try to save).
-   */
-  launchDeadlineSeconds: number;
-  /** A running run with no event for this long is checked against ECS (DescribeTasks). */
-  silenceMinutes: number;
-  /** A pass starts no new work this close to its invocation's deadline. */
-  safetyMarginMs: number;
-}
+import type { ReapLimits } from "./reap-policy";
+import { ageSeconds, dueAction, mayBeDue } from "./reap-policy";
 
 export interface ReapRunsDeps {
   registry: FlowRegistry;
@@ -200,7 +185,7 @@ export function createReapRuns(deps: ReapRunsDeps) {
    * consistent read of the run, and the write it makes puts the index right.
    */
   async function reapOne(flow: FlowDefinition, listed: Run, report: ReapReport, toCheck: Check[]): Promise<void> {
-    if (!isDue(listed, deps.clock.now(), deps.limits)) return;
+    if (!mayBeDue(listed, deps.clock.now(), deps.limits)) return;
     const run = await deps.runs.get(listed.runId);
     if (!run) {
       report.phantoms.push(listed.runId);
@@ -210,41 +195,31 @@ export function createReapRuns(deps: ReapRunsDeps) {
   }
 
   async function actOn(flow: FlowDefinition, run: Run, report: ReapReport, toCheck: Check[]): Promise<void> {
-    const now = deps.clock.now();
-    const { limits } = deps;
     if (run.settlement) {
       // A change whose follow-up work (announcement, StopTask, lock release) failed after it was written.
       await completeChange(change, run, previousState(run));
       report.settled.push(run.runId);
     }
-    if (isTerminal(run.state)) return;
-    if (run.state === RunState.RETRYING) {
-      const overdue = run.retryAt ? ageSeconds(run.retryAt, now) : 0;
-      if (overdue >= limits.launchDeadlineSeconds && (run.redrives ?? 0) > 0) {
-        const reason = `attempt ${run.attempt + 1} never started: its retry was due at ${run.retryAt} (${run.reason ?? "no reason recorded"})`;
-        if (await end(run, RunState.FAILED, reason, {})) report.expired.push(run.runId);
-      } else if (overdue >= limits.pendingGraceSeconds) {
-        // The one-time schedule that starts the next attempt never fired, or its launch failed: send it again.
+    const due = dueAction(run, deps.clock.now(), deps.limits);
+    switch (due.kind) {
+      case "none":
+        return;
+      case "expire":
+        if (await end(run, RunState.FAILED, due.reason, {})) report.expired.push(run.runId);
+        return;
+      case "resend-retry":
         await deps.launches.send({ kind: "retry", flow: run.flow, runId: run.runId, attempt: run.attempt + 1 });
         await deps.runs.noteRedrive(run.runId, run.attempt);
         report.retried.push(run.runId);
-      }
-    } else if (run.state === RunState.PENDING && run.taskArn === undefined) {
-      const waiting = ageSeconds(run.updatedAt, now);
-      if (waiting >= limits.launchDeadlineSeconds && (run.redrives ?? 0) > 0) {
-        const why = run.lastLaunchError ?? "RunTask never answered";
-        const reason = `launch failed: no task after ${Math.round(waiting / 60)} minutes; last RunTask error: ${why}`;
-        if (await end(run, RunState.FAILED, reason, {})) report.expired.push(run.runId);
-      } else if (waiting >= limits.pendingGraceSeconds) {
+        return;
+      case "redrive":
         await deps.launches.send({ kind: "redrive", flow: run.flow, runId: run.runId });
         await deps.runs.noteRedrive(run.runId, run.attempt);
         report.redriven.push(run.runId);
-      }
-    } else if (run.taskArn !== undefined && Date.parse(run.deadline) <= now.getTime()) {
-      // Past its timeout: asked of ECS first, since its STOPPED event may only be late.
-      toCheck.push({ run, flow, overdue: true });
-    } else if (run.taskArn !== undefined && ageSeconds(run.updatedAt, now) >= limits.silenceMinutes * 60) {
-      toCheck.push({ run, flow, overdue: false });
+        return;
+      case "check":
+        toCheck.push({ run, flow, overdue: due.overdue });
+        return;
     }
   }
 
@@ -270,18 +245,6 @@ export function createReapRuns(deps: ReapRunsDeps) {
   }
 }
 
-/** Whether a listed run may need the reaper: the same conditions {@link actOn} acts on, read from the listing. */
-function isDue(run: Run, now: Date, limits: ReapLimits): boolean {
-  if (run.settlement || isTerminal(run.state)) return true;
-  if (run.state === RunState.RETRYING)
-    return !run.retryAt || ageSeconds(run.retryAt, now) >= limits.pendingGraceSeconds;
-  if (run.state === RunState.PENDING && run.taskArn === undefined) {
-    return ageSeconds(run.updatedAt, now) >= limits.pendingGraceSeconds;
-  }
-  if (run.taskArn === undefined) return false;
-  return Date.parse(run.deadline) <= now.getTime() || ageSeconds(run.updatedAt, now) >= limits.silenceMinutes * 60;
-}
-
 /** Releases a lock whose holder has ended or never got recorded (a launcher that died before creating it). */
 async function releaseStaleLock(deps: ReapRunsDeps, flow: string): Promise<string | undefined> {
   const holder = await deps.runs.lockHolder(flow);
@@ -303,8 +266,4 @@ interface Check {
 
 function* batches<T>(items: readonly T[], size: number): Generator<T[]> {
   for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
-}
-
-function ageSeconds(iso: string, now: Date): number {
-  return (now.getTime() - Date.parse(iso)) / 1000;
 }

@@ -56,70 +56,101 @@ export function createBackfills(deps: BackfillDeps) {
     return slots;
   };
 
+  /**
+   * Moves every lane on as far as its runs have ended, one lane at a time, from one read of the backfill: each lane
+   * move is a conditional write that answers with the backfill as it wrote it, which is what the next step (and the
+   * DONE check) reads. A lane another delivery is moving is left to it; the reaper's pass moves on any it dropped.
+   */
   async function advance(backfillId: string): Promise<BackfillOutcome> {
-    let backfill = await deps.backfills.get(backfillId);
+    const backfill = await deps.backfills.get(backfillId);
     if (!backfill) throw new InvalidLaunchRequestError(`no backfill ${backfillId}`);
     const launched: string[] = [];
     if (backfill.state !== "ACTIVE") return { status: "backfill-advanced", backfill, launched };
-    const slots = slotsOfBackfill(backfill);
-    const step = backfill.lanes.length;
-    for (let lane = 0; lane < step; lane += 1) {
-      for (;;) {
-        const head: number = backfill.lanes[lane]!;
-        if (head >= backfill.slotCount) break;
-        const run = await deps.runs.get(slotRunId(backfill.flow, slots, head));
-        if (!run) {
-          const slot = slots.at(head)!.toISOString();
-          let started;
-          try {
-            started = await deps.launchSlot({
-              flow: backfill.flow,
-              scheduledTime: slot,
-              params: backfill.params,
-              backfillId,
-            });
-          } catch (error) {
-            // The flow no longer takes this request (its params changed, it was removed): no retry will change that.
-            if (!(error instanceof InvalidLaunchRequestError) && !(error instanceof UnknownFlowError)) throw error;
-            return end(backfill, launched, `slot ${slot} cannot be launched: ${error.message}`);
-          }
-          launched.push(started.run.runId);
-          if (started.status === "launch-failed") {
-            // ECS refused it (an inactive task definition, denied access): every later slot would meet the same.
-            return end(backfill, launched, `slot ${slot}: ${started.reason ?? "RunTask refused it"}`);
-          }
-          // A cancel may have come between this lane's move and this launch: it could not see this run, so cancel it.
-          const now = await deps.backfills.get(backfillId);
-          if (now && now.state !== "ACTIVE" && !isTerminal(started.run.state)) {
-            await deps.cancelRun({
-              runId: started.run.runId,
-              requestedBy: "data-flows",
-              reason: `backfill ${backfillId} ended ${now.state}`,
-            });
-            return { status: "backfill-advanced", backfill: now, launched };
-          }
-          if (!isTerminal(started.run.state)) break; // the lane's head is running: it moves on when that run ends
-          continue;
-        }
-        if (!isTerminal(run.state)) break;
-        const moved = await deps.backfills.advanceLane(backfillId, lane, head, head + step);
-        if (!moved) {
-          // Another delivery moved it (or the backfill ended): carry on from what is stored now.
-          const current = await deps.backfills.get(backfillId);
-          if (!current || current.state !== "ACTIVE")
-            return { status: "backfill-advanced", backfill: current ?? backfill, launched };
-          backfill = current;
-          continue;
-        }
-        backfill = { ...backfill, lanes: backfill.lanes.map((value, index) => (index === lane ? head + step : value)) };
+    let stored = backfill;
+    for (let lane = 0; lane < backfill.lanes.length; lane += 1) {
+      const step = await advanceLane(stored, lane, launched);
+      if ("failed" in step) return end(stored, launched, step.failed);
+      stored = step.stored;
+    }
+    if (launched.length > 0) {
+      // A cancel may have come between a lane's move and its launch: it could not see those runs, so cancel them.
+      const now = await deps.backfills.get(backfillId);
+      if (now && now.state !== "ACTIVE") {
+        await cancelLaunched(now, launched);
+        return { status: "backfill-advanced", backfill: now, launched };
       }
     }
-    const { slotCount } = backfill;
-    if (backfill.lanes.every((head) => head >= slotCount)) {
-      backfill =
-        (await deps.backfills.finish(backfillId, { state: "DONE", at: deps.clock.now().toISOString() })) ?? backfill;
+    if (stored.lanes.every((head) => head >= stored.slotCount)) {
+      stored =
+        (await deps.backfills.finish(backfillId, { state: "DONE", at: deps.clock.now().toISOString() })) ?? stored;
     }
-    return { status: "backfill-advanced", backfill, launched };
+    return { status: "backfill-advanced", backfill: stored, launched };
+  }
+
+  /**
+   * Moves one lane's head past every slot whose run has ended, launching the slot's run when it has none, until it
+   * reaches a run still going, the end of the range, or a move someone else made first. The backfill as last written
+   * comes back, or why it cannot go on (a slot that cannot be launched).
+   */
+  async function advanceLane(
+    backfill: Backfill,
+    lane: number,
+    launched: string[],
+  ): Promise<{ stored: Backfill } | { failed: string }> {
+    const slots = slotsOfBackfill(backfill);
+    const step = backfill.lanes.length;
+    let stored = backfill;
+    for (let head = backfill.lanes[lane]!; head < backfill.slotCount; head += step) {
+      let run = await deps.runs.get(slotRunId(backfill.flow, slots, head));
+      if (!run) {
+        const started = await launchSlot(backfill, slots.at(head)!);
+        if ("failed" in started) return started;
+        launched.push(started.run.runId);
+        run = started.run;
+      }
+      if (!isTerminal(run.state)) break; // the lane moves on when this run ends
+      const moved = await deps.backfills.advanceLane(backfill.backfillId, lane, head, head + step);
+      if (!moved) break; // another delivery moved it first (or the backfill ended): it carries on from there
+      stored = moved;
+    }
+    return { stored };
+  }
+
+  /** Starts one slot's run, or says why the backfill cannot go on. */
+  async function launchSlot(backfill: Backfill, slot: Date): Promise<{ run: Run } | { failed: string }> {
+    const scheduledTime = slot.toISOString();
+    let started;
+    try {
+      started = await deps.launchSlot({
+        flow: backfill.flow,
+        scheduledTime,
+        params: backfill.params,
+        backfillId: backfill.backfillId,
+      });
+    } catch (error) {
+      // The flow no longer takes this request (its params changed, it was removed): no retry will change that.
+      if (!(error instanceof InvalidLaunchRequestError) && !(error instanceof UnknownFlowError)) throw error;
+      return { failed: `slot ${scheduledTime} cannot be launched: ${error.message}` };
+    }
+    if (started.status === "launch-failed") {
+      // ECS refused it (an inactive task definition, denied access): every later slot would meet the same.
+      return { failed: `slot ${scheduledTime}: ${started.reason ?? "RunTask refused it"}` };
+    }
+    return { run: started.run };
+  }
+
+  /** Cancels the runs this call launched that are still going, for a backfill that ended meanwhile. */
+  async function cancelLaunched(backfill: Backfill, launched: readonly string[]): Promise<void> {
+    for (const runId of launched) {
+      const run = await deps.runs.get(runId);
+      if (run && !isTerminal(run.state)) {
+        await deps.cancelRun({
+          runId,
+          requestedBy: "data-flows",
+          reason: `backfill ${backfill.backfillId} ended ${backfill.state}`,
+        });
+      }
+    }
   }
 
   /** Ends the backfill FAILED with the reason; its runs already going carry on and end as they will. */

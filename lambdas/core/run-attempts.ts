@@ -1,0 +1,150 @@
+import type { FlowDefinition } from "../../flows/registry/flow-definition";
+import type { FlowRegistry } from "../../flows/registry/flow-registry";
+import type { RetryCommand } from "../../contracts/launch-commands";
+import { RunState } from "../../contracts/run-states";
+import type { ChangeDeps } from "./apply-transition";
+import { applyTransition, completeChange, previousState } from "./apply-transition";
+import { classifyFailure } from "./classify-failure";
+import type { Clock, FlowStateStore, RetryScheduler, TaskControl, TaskLauncher } from "./ports";
+import type { RetryOptions } from "./retry-policy";
+import { attemptRecord, retryDecision } from "./retry-policy";
+import type { Run } from "./run";
+import { clientToken, startedBy } from "./run-id";
+import { attemptDeadline } from "./run-request";
+import { isStrayTask } from "./stray-task";
+
+/** What one attempt's launch became. */
+export type AttemptOutcome =
+  | { status: "launched"; run: Run; taskArn: string }
+  | { status: "duplicate"; run: Run }
+  | { status: "retry-scheduled"; run: Run; reason: string }
+  | { status: "launch-failed"; run: Run; reason: string };
+
+export interface AttemptDeps extends ChangeDeps {
+  registry: FlowRegistry;
+  tasks: TaskLauncher;
+  /** Stops a task this launch started that a concurrent launch made a stray (see {@link isStrayTask}). */
+  taskControl: Pick<TaskControl, "stopTask">;
+  retries: RetryScheduler;
+  /** Watermarks: each attempt starts with its flow's. */
+  flowState: FlowStateStore;
+  retryOptions: RetryOptions;
+  clock: Clock;
+}
+
+/** A run whose launcher died between recording it and RunTask: PENDING on this attempt, with no task. */
+export function isStranded(run: Run, attempt: number): boolean {
+  return run.attempt === attempt && run.state === RunState.PENDING && run.taskArn === undefined;
+}
+
+/** Starts the launch of a stranded run again, with the same client token; anything else is left as it is. */
+export async function redrive(deps: AttemptDeps, flowName: string, runId: string): Promise<AttemptOutcome> {
+  const flow = deps.registry.require(flowName);
+  const run = await deps.runs.get(runId);
+  if (!run) throw new Error(`re-drive of unknown run ${runId}`);
+  if (!isStranded(run, run.attempt)) return { status: "duplicate", run };
+  return startAttempt(deps, flow, run);
+}
+
+/** Moves a RETRYING run to its next attempt and starts it; a repeated retry request starts nothing more. */
+export async function startRetry(deps: AttemptDeps, command: RetryCommand): Promise<AttemptOutcome> {
+  const flow = deps.registry.require(command.flow);
+  const { runId, attempt } = command;
+  // The failed attempt's announcement, if still owed, is made before the next attempt takes its place.
+  const failed = await deps.runs.get(runId);
+  if (failed?.state === RunState.RETRYING && failed.attempt === attempt - 1 && failed.settlement) {
+    await completeChange(deps, failed, previousState(failed));
+  }
+  const now = deps.clock.now();
+  const moved = await applyTransition(deps, {
+    runId,
+    attempt: attempt - 1,
+    to: RunState.PENDING,
+    at: now.toISOString(),
+    source: "launcher",
+    nextAttempt: { deadline: attemptDeadline(now, flow) },
+  });
+  const run = moved.applied ? moved.run : await deps.runs.get(runId);
+  if (!run) throw new Error(`retry of unknown run ${runId}`);
+  if (!moved.applied && !isStranded(run, attempt)) return { status: "duplicate", run };
+  return startAttempt(deps, flow, run);
+}
+
+/**
+ * Asks ECS for the current attempt's task and records what it answered: STARTING with the task, RETRYING when it
+ * found no capacity and the run has attempts left, FAILED when it refused the request.
+ */
+export async function startAttempt(deps: AttemptDeps, flow: FlowDefinition, run: Run): Promise<AttemptOutcome> {
+  // Read at every attempt of a flow that keeps one: a retry starts from what the last success committed. Other
+  // flows' launches read nothing more.
+  const watermark = flow.watermark ? (await deps.flowState.watermarkOf(run.flow))?.value : undefined;
+  let launched;
+  try {
+    launched = await deps.tasks.runTask({
+      flow: run.flow,
+      runId: run.runId,
+      attempt: run.attempt,
+      params: run.params,
+      dataInterval: run.dataInterval,
+      ...(watermark !== undefined && { watermark }),
+      clientToken: clientToken(run.runId, run.attempt),
+      startedBy: startedBy(run.flow),
+    });
+  } catch (error) {
+    // A fault that another try may not meet (throttling, a network error): the platform retries this invocation,
+    // and the reaper ends the run at its launch deadline if it never gets a task; remember why until then.
+    await deps.runs.noteLaunchError(run.runId, run.attempt, describe(error));
+    throw error;
+  }
+  const now = deps.clock.now();
+  const base = { runId: run.runId, attempt: run.attempt, at: now.toISOString(), source: "launcher" as const };
+  if (launched.ok) {
+    // Version 0 precedes every ECS event, so an event that got here first wins and this changes nothing.
+    const result = await applyTransition(deps, {
+      ...base,
+      to: RunState.STARTING,
+      task: { taskArn: launched.taskArn, version: 0 },
+      ...(watermark !== undefined && { fields: { watermarkAtStart: watermark } }),
+    });
+    if (!result.applied && result.run && isStrayTask(result.run, { taskArn: launched.taskArn, attempt: run.attempt })) {
+      // A concurrent launch of this attempt ended it (no capacity) or started another task: this one has no run.
+      await deps.taskControl.stopTask(
+        launched.taskArn,
+        `data-flows: stray task of ${run.runId} attempt ${run.attempt} (the run is at attempt ${result.run.attempt}, ${result.run.state})`,
+      );
+      return { status: "duplicate", run: result.run };
+    }
+    return { status: "launched", run: result.run ?? run, taskArn: launched.taskArn };
+  }
+  const reason = launched.detail ? `${launched.reason}: ${launched.detail}` : launched.reason;
+  const decision = launched.refused
+    ? { retry: false as const }
+    : retryDecision(classifyFailure({ reason }), attemptRecord(run), deps.retryOptions);
+  if (decision.retry) {
+    const retryAt = new Date(now.getTime() + decision.delaySeconds * 1000);
+    const result = await applyTransition(deps, {
+      ...base,
+      to: RunState.RETRYING,
+      fields: { reason, retryAt: retryAt.toISOString(), maxAttempts: decision.maxAttempts },
+      settle: {},
+    });
+    if (result.applied) {
+      await deps.retries.schedule(
+        { kind: "retry", flow: flow.name, runId: run.runId, attempt: run.attempt + 1 },
+        retryAt,
+      );
+    }
+    return { status: "retry-scheduled", run: result.run ?? run, reason };
+  }
+  const result = await applyTransition(deps, {
+    ...base,
+    to: RunState.FAILED,
+    fields: { reason, endedAt: base.at },
+    settle: {},
+  });
+  return { status: "launch-failed", run: result.run ?? run, reason };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
