@@ -212,10 +212,6 @@ export class DynamoRunStore implements RunStore {
     return Item ? { runId: Item.holder as string, acquiredAt: Item.acquiredAt as string } : undefined;
   }
 
-  async listActive(flow: string, options: { limit: number }): Promise<Run[]> {
-    return (await this.listActivePage(flow, options)).runs;
-  }
-
   async listActivePage(
     flow: string,
     options: { limit: number; cursor?: string },

@@ -450,7 +450,6 @@ class World {
         return result;
       },
       listByFlow: (flow, options) => store.listByFlow(flow, options),
-      listActive: (flow, options) => store.listActive(flow, options),
       listActivePage: (flow, options) => store.listActivePage(flow, options),
       noteLaunchError: (runId, attempt, error) => store.noteLaunchError(runId, attempt, error),
       noteRedrive: (runId, attempt) => store.noteRedrive(runId, attempt),
