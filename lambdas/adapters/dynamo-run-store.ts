@@ -10,8 +10,9 @@ import type {
   TransitionResult,
 } from "../core/ports";
 import type { NewRun, Run, RunTransition } from "../core/run";
+import { ATTEMPT_FIELDS } from "../core/run";
 import { isTerminal, predecessorsOf } from "../core/run-state";
-import { RUNS_TABLE, WATERMARK_PROPOSAL_ATTRIBUTE } from "../../contracts/runs-table";
+import { RUNS_TABLE } from "../../contracts/runs-table";
 import { taskIdOf } from "../../contracts/resource-names";
 import { conditionalWrite } from "./conditional-write";
 import { activePartition, byFlowPartition, byFlowSort, expiresAt, lockKey, runKey } from "./runs-table-keys";
@@ -24,21 +25,8 @@ export interface DynamoRunStoreOptions {
   retentionDays: number;
 }
 
-/** What moving to the next attempt clears: everything the last attempt left. */
-const LAST_ATTEMPT = [
-  "taskArn",
-  "taskVersion",
-  "exitCode",
-  "stopCode",
-  "reason",
-  "startedAt",
-  "endedAt",
-  "retryAt",
-  "watermarkAtStart",
-  WATERMARK_PROPOSAL_ATTRIBUTE,
-  "lastLaunchError",
-  "redrives",
-];
+/** What moving to the next attempt clears: everything the last attempt left, as the run's type declares it. */
+const LAST_ATTEMPT = Object.keys(ATTEMPT_FIELDS);
 
 const INTERNAL_ATTRIBUTES = [
   RUNS_TABLE.partitionKey,
