@@ -1,6 +1,5 @@
 import type { ControlPlanePorts } from "../lambdas/composition-root";
 import { explainRejection } from "../lambdas/core/explain-rejection";
-import { isTerminal } from "../contracts/run-states";
 import { predecessorsOf } from "../lambdas/core/run-state";
 import { taskIdOf } from "../contracts/resource-names";
 
@@ -88,13 +87,6 @@ export function memoryRunStore(): { store: RunStorePort; unmodelled: Set<string>
       return [...runs.values()]
         .filter((run) => run.flow === flow && (!options.state || run.state === options.state))
         .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-        .slice(0, options.limit)
-        .map(copy);
-    },
-    async listActive(flow: string, options: { limit: number }) {
-      return [...runs.values()]
-        .filter((run) => run.flow === flow && !isTerminal(run.state))
-        .sort((a, b) => a.deadline.localeCompare(b.deadline))
         .slice(0, options.limit)
         .map(copy);
     },

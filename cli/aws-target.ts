@@ -3,9 +3,7 @@ import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { EnvironmentConfig } from "../.aws/config";
 import { namesOf } from "../.aws/config";
 import { createDocumentClient } from "../lambdas/adapters/dynamo-client";
-import { DynamoBackfillStore } from "../lambdas/adapters/dynamo-backfill-store";
-import { DynamoFlowState } from "../lambdas/adapters/dynamo-flow-state";
-import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
+import { runsTableStores } from "../lambdas/adapters/runs-table-stores";
 import { CloudWatchTaskLogReader } from "./cloudwatch-task-log-reader";
 import { launcherClient } from "./launcher-client";
 import type { Target } from "./local-target";
@@ -22,11 +20,17 @@ export function connectAws(
 ): Target {
   const names = namesOf(config);
   const client = createDocumentClient({ region: config.region });
+  const { runs, flowState, backfills } = runsTableStores({
+    client,
+    tableName: names.runsTable,
+    retentionDays: config.runRetentionDays,
+    now: () => new Date(),
+  });
   return {
     dynamoEndpoint: `dynamodb.${config.region}.amazonaws.com/${names.runsTable}`,
-    runs: new DynamoRunStore({ client, tableName: names.runsTable, retentionDays: config.runRetentionDays }),
-    flowState: new DynamoFlowState({ client, tableName: names.runsTable }),
-    backfills: new DynamoBackfillStore({ client, tableName: names.runsTable, retentionDays: config.runRetentionDays }),
+    runs,
+    flowState,
+    backfills,
     logs: new CloudWatchTaskLogReader({ client: cloudWatchLogs, names }),
     launcher: launcherClient(async (command) => {
       const { Payload, FunctionError } = await lambda.send(

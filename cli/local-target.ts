@@ -1,6 +1,4 @@
-import { DynamoBackfillStore } from "../lambdas/adapters/dynamo-backfill-store";
-import { DynamoFlowState } from "../lambdas/adapters/dynamo-flow-state";
-import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
+import { runsTableStores } from "../lambdas/adapters/runs-table-stores";
 import type { BackfillStore, FlowStateStore, RunStore } from "../lambdas/core/ports";
 import { localDocumentClient } from "../local/dynalite-server";
 import { TOKEN_HEADER } from "../local/invoke-api";
@@ -28,19 +26,17 @@ export function connectLocal(dataDir: string): Target {
   const endpoints = readLocalEndpoints(dataDir);
   if (!endpoints) throw new CliError(LOCAL_NOT_RUNNING);
   const client = localDocumentClient(endpoints.dynamoEndpoint);
+  const { runs, flowState, backfills } = runsTableStores({
+    client,
+    tableName: LOCAL_ENVIRONMENT.names.runsTable,
+    retentionDays: LOCAL_ENVIRONMENT.retentionDays,
+    now: () => new Date(),
+  });
   return {
     dynamoEndpoint: endpoints.dynamoEndpoint,
-    runs: new DynamoRunStore({
-      client,
-      tableName: LOCAL_ENVIRONMENT.names.runsTable,
-      retentionDays: LOCAL_ENVIRONMENT.retentionDays,
-    }),
-    flowState: new DynamoFlowState({ client, tableName: LOCAL_ENVIRONMENT.names.runsTable }),
-    backfills: new DynamoBackfillStore({
-      client,
-      tableName: LOCAL_ENVIRONMENT.names.runsTable,
-      retentionDays: LOCAL_ENVIRONMENT.retentionDays,
-    }),
+    runs,
+    flowState,
+    backfills,
     logs: new LocalTaskLogReader(localLogsDir(dataDir)),
     launcher: launcherClient(async (command) => {
       let response: Response;

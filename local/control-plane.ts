@@ -3,11 +3,8 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { flowImageOf } from "../flows/registry/flow-definition";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
-import { DynamoAlertMarkers } from "../lambdas/adapters/dynamo-alert-markers";
-import { DynamoBackfillStore } from "../lambdas/adapters/dynamo-backfill-store";
-import { DynamoFlowState } from "../lambdas/adapters/dynamo-flow-state";
-import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";
 import { randomNonces } from "../lambdas/adapters/random-nonces";
+import { runsTableStores } from "../lambdas/adapters/runs-table-stores";
 import { SlackWebhookNotifier } from "../lambdas/adapters/slack-webhook-notifier";
 import type { ControlPlane } from "../lambdas/composition-root";
 import { composeControlPlane } from "../lambdas/composition-root";
@@ -69,6 +66,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
   const console = new ConsoleReporter(options.write, options.colour);
   const deadLetters = new DeadLetterFile(join(options.dataDir, "dead-letters.jsonl"));
   const clock = { now: options.now ?? (() => new Date()) };
+  const stores = runsTableStores({ client: dynamo.client, tableName: names.runsTable, retentionDays, now: clock.now });
   const logsDir = localLogsDir(options.dataDir);
   // Deliveries reach the plane composed below; nothing is delivered before it exists.
   const invoker = new LocalInvoker(() => plane, deadLetters, options.write, clock.now);
@@ -143,21 +141,16 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
   const plane: ControlPlane = composeControlPlane(
     {
       registry: options.registry,
-      runs: new DynamoRunStore({ client: dynamo.client, tableName: names.runsTable, retentionDays }),
+      runs: stores.runs,
       tasks: runner,
       taskControl: runner,
       events,
       retries,
-      flowState: new DynamoFlowState({ client: dynamo.client, tableName: names.runsTable }),
-      backfills: new DynamoBackfillStore({ client: dynamo.client, tableName: names.runsTable, retentionDays }),
+      flowState: stores.flowState,
+      backfills: stores.backfills,
       // The reaper's hand-offs are awaited locally, so a pass has finished its work when it returns.
       launches: { send: (command) => invoker.deliver("launcher", command) },
-      markers: new DynamoAlertMarkers({
-        client: dynamo.client,
-        tableName: names.runsTable,
-        retentionDays,
-        now: clock.now,
-      }),
+      markers: stores.markers,
       notifier,
       taskLogs: new LocalTaskLogs(logsDir),
       clock,
@@ -206,7 +199,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
   return {
     apiUrl: api.url,
     dynamoEndpoint: dynamo.endpoint,
-    runs: new DynamoRunStore({ client: dynamo.client, tableName: names.runsTable, retentionDays }),
+    runs: stores.runs,
     runner,
     scheduled,
     deadLetters: deadLetters.path,

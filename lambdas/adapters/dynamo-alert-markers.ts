@@ -1,8 +1,8 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DeleteCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { AlertMarkers, Delivery } from "../core/ports";
 import { RUNS_TABLE } from "../../contracts/runs-table";
+import { conditionalWrite } from "./conditional-write";
 import { alertMarkerKey, expiresAt } from "./runs-table-keys";
 
 /**
@@ -21,8 +21,8 @@ export class DynamoAlertMarkers implements AlertMarkers {
 
   async claim(runId: string, key: string, options: { until: Date }): Promise<boolean> {
     const now = this.options.now();
-    try {
-      await this.options.client.send(
+    const put = await conditionalWrite(
+      this.options.client.send(
         new PutCommand({
           TableName: this.options.tableName,
           Item: {
@@ -37,12 +37,9 @@ export class DynamoAlertMarkers implements AlertMarkers {
           ExpressionAttributeNames: { "#pk": RUNS_TABLE.partitionKey, "#status": "status" },
           ExpressionAttributeValues: { ":claimed": "CLAIMED", ":now": now.toISOString() },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
+    return put.written;
   }
 
   async complete(runId: string, key: string, delivery: Delivery): Promise<void> {
@@ -62,8 +59,8 @@ export class DynamoAlertMarkers implements AlertMarkers {
   }
 
   async release(runId: string, key: string): Promise<void> {
-    try {
-      await this.options.client.send(
+    await conditionalWrite(
+      this.options.client.send(
         new DeleteCommand({
           TableName: this.options.tableName,
           Key: alertMarkerKey(runId, key),
@@ -72,9 +69,7 @@ export class DynamoAlertMarkers implements AlertMarkers {
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: { ":claimed": "CLAIMED" },
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+      ),
+    );
   }
 }

@@ -1,9 +1,10 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Backfill, BackfillStore } from "../core/ports";
 import { RUNS_TABLE } from "../../contracts/runs-table";
+import { conditionalWrite } from "./conditional-write";
 import { ACTIVE_BACKFILLS_PARTITION, backfillKey, expiresAt } from "./runs-table-keys";
+import { attr, expr, WriteExpression } from "./write-expression";
 
 const INTERNAL = [
   RUNS_TABLE.partitionKey,
@@ -22,8 +23,8 @@ export class DynamoBackfillStore implements BackfillStore {
 
   async create(backfill: Backfill): Promise<{ created: boolean; backfill: Backfill }> {
     const active = RUNS_TABLE.indexes.active;
-    try {
-      await this.options.client.send(
+    const put = await conditionalWrite(
+      this.options.client.send(
         new PutCommand({
           TableName: this.options.tableName,
           Item: {
@@ -35,14 +36,12 @@ export class DynamoBackfillStore implements BackfillStore {
           },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
-      );
-      return { created: true, backfill };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing = await this.get(backfill.backfillId);
-      if (!existing) throw error;
-      return { created: false, backfill: existing };
-    }
+      ),
+    );
+    if (put.written) return { created: true, backfill };
+    const existing = await this.get(backfill.backfillId);
+    if (!existing) throw put.refusal;
+    return { created: false, backfill: existing };
   }
 
   async get(backfillId: string): Promise<Backfill | undefined> {
@@ -53,8 +52,8 @@ export class DynamoBackfillStore implements BackfillStore {
   }
 
   async advanceLane(backfillId: string, lane: number, from: number, to: number): Promise<Backfill | undefined> {
-    try {
-      const { Attributes } = await this.options.client.send(
+    const update = await conditionalWrite(
+      this.options.client.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: backfillKey(backfillId),
@@ -64,12 +63,9 @@ export class DynamoBackfillStore implements BackfillStore {
           ExpressionAttributeValues: { ":from": from, ":to": to, ":active": "ACTIVE" },
           ReturnValues: "ALL_NEW",
         }),
-      );
-      return toBackfill(Attributes!);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+      ),
+    );
+    return update.written ? toBackfill(update.output.Attributes!) : undefined;
   }
 
   async finish(
@@ -77,29 +73,24 @@ export class DynamoBackfillStore implements BackfillStore {
     ending: { state: "DONE" | "CANCELLED" | "FAILED"; at: string; reason?: string },
   ): Promise<Backfill | undefined> {
     const active = RUNS_TABLE.indexes.active;
-    try {
-      const { Attributes } = await this.options.client.send(
+    const ended = new WriteExpression()
+      .when(expr`${attr("state")} = ${"ACTIVE"}`)
+      .set("state", ending.state)
+      .set("endedAt", ending.at)
+      .set(RUNS_TABLE.ttlAttribute, expiresAt(ending.at, this.options.retentionDays))
+      .remove(active.partitionKey, active.sortKey);
+    if (ending.reason) ended.set("reason", ending.reason);
+    const update = await conditionalWrite(
+      this.options.client.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: backfillKey(backfillId),
-          UpdateExpression: `SET #state = :state, endedAt = :at, #ttl = :ttl${ending.reason ? ", reason = :reason" : ""} REMOVE ${active.partitionKey}, ${active.sortKey}`,
-          ConditionExpression: "#state = :active",
-          ExpressionAttributeNames: { "#state": "state", "#ttl": RUNS_TABLE.ttlAttribute },
-          ExpressionAttributeValues: {
-            ":state": ending.state,
-            ":at": ending.at,
-            ":ttl": expiresAt(ending.at, this.options.retentionDays),
-            ":active": "ACTIVE",
-            ...(ending.reason && { ":reason": ending.reason }),
-          },
+          ...ended.build(),
           ReturnValues: "ALL_NEW",
         }),
-      );
-      return toBackfill(Attributes!);
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return this.get(backfillId); // ended already
-    }
+      ),
+    );
+    return update.written ? toBackfill(update.output.Attributes!) : this.get(backfillId); // or it ended already
   }
 
   async listActive(options: { limit: number }): Promise<Backfill[]> {

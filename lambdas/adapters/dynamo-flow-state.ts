@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { FlowPause, FlowStateStore, Watermark } from "../core/ports";
+import { conditionalWrite } from "./conditional-write";
 import { pauseKey, watermarkKey } from "./runs-table-keys";
 
 /**
@@ -12,19 +12,17 @@ export class DynamoFlowState implements FlowStateStore {
   constructor(private readonly options: { client: DynamoDBDocumentClient; tableName: string }) {}
 
   async pause(flow: string, pause: FlowPause): Promise<FlowPause> {
-    try {
-      await this.options.client.send(
+    const put = await conditionalWrite(
+      this.options.client.send(
         new PutCommand({
           TableName: this.options.tableName,
           Item: { ...pauseKey(flow), ...pause },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
-      );
-      return pause;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return (await this.pauseOf(flow)) ?? this.pause(flow, pause); // lifted in between: pause again
-    }
+      ),
+    );
+    if (put.written) return pause;
+    return (await this.pauseOf(flow)) ?? this.pause(flow, pause); // lifted in between: pause again
   }
 
   async resume(flow: string): Promise<FlowPause | undefined> {
@@ -51,8 +49,8 @@ export class DynamoFlowState implements FlowStateStore {
   }
 
   async commitWatermark(flow: string, watermark: Watermark): Promise<"advanced" | "kept"> {
-    try {
-      await this.options.client.send(
+    const put = await conditionalWrite(
+      this.options.client.send(
         new PutCommand({
           TableName: this.options.tableName,
           Item: { ...watermarkKey(flow), ...watermark },
@@ -61,12 +59,9 @@ export class DynamoFlowState implements FlowStateStore {
           ExpressionAttributeNames: { "#value": "value" },
           ExpressionAttributeValues: { ":value": watermark.value },
         }),
-      );
-      return "advanced";
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return "kept";
-    }
+      ),
+    );
+    return put.written ? "advanced" : "kept";
   }
 }
 

@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { explainRejection } from "../core/explain-rejection";
@@ -11,11 +10,14 @@ import type {
   TransitionResult,
 } from "../core/ports";
 import type { NewRun, Run, RunTransition } from "../core/run";
+import { ATTEMPT_FIELDS } from "../core/run";
 import { isTerminal } from "../../contracts/run-states";
 import { predecessorsOf } from "../core/run-state";
-import { RUNS_TABLE, WATERMARK_PROPOSAL_ATTRIBUTE } from "../../contracts/runs-table";
+import { RUNS_TABLE } from "../../contracts/runs-table";
 import { taskIdOf } from "../../contracts/resource-names";
+import { conditionalWrite } from "./conditional-write";
 import { activePartition, byFlowPartition, byFlowSort, expiresAt, lockKey, runKey } from "./runs-table-keys";
+import { attr, expr, oneOf, WriteExpression } from "./write-expression";
 
 export interface DynamoRunStoreOptions {
   client: DynamoDBDocumentClient;
@@ -23,6 +25,9 @@ export interface DynamoRunStoreOptions {
   /** Runs are deleted by DynamoDB TTL this many days after they were created. */
   retentionDays: number;
 }
+
+/** What moving to the next attempt clears: everything the last attempt left, as the run's type declares it. */
+const LAST_ATTEMPT = Object.keys(ATTEMPT_FIELDS);
 
 const INTERNAL_ATTRIBUTES = [
   RUNS_TABLE.partitionKey,
@@ -56,8 +61,8 @@ export class DynamoRunStore implements RunStore {
       ...(run.reason && { reason: run.reason }),
     };
     const stored: Run = { ...run, updatedAt: run.createdAt, history: [first] };
-    try {
-      await this.options.client.send(
+    const put = await conditionalWrite(
+      this.options.client.send(
         new PutCommand({
           TableName: this.options.tableName,
           Item: {
@@ -75,14 +80,12 @@ export class DynamoRunStore implements RunStore {
           ConditionExpression: "attribute_not_exists(#pk)",
           ExpressionAttributeNames: { "#pk": RUNS_TABLE.partitionKey },
         }),
-      );
-      return { created: true, run: stored };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing = await this.get(run.runId);
-      if (!existing) throw error;
-      return { created: false, run: existing };
-    }
+      ),
+    );
+    if (put.written) return { created: true, run: stored };
+    const existing = await this.get(run.runId);
+    if (!existing) throw put.refusal;
+    return { created: false, run: existing };
   }
 
   async get(runId: string): Promise<Run | undefined> {
@@ -93,15 +96,7 @@ export class DynamoRunStore implements RunStore {
   }
 
   async transition(request: TransitionRequest): Promise<TransitionResult> {
-    const names: Record<string, string> = { "#pk": RUNS_TABLE.partitionKey, "#state": "state", "#attempt": "attempt" };
-    const values: Record<string, unknown> = { ":to": request.to, ":at": request.at, ":attempt": request.attempt };
-    const allowed = predecessorsOf(request.to, { byTask: request.task !== undefined });
-    allowed.forEach((state, index) => (values[`:from${index}`] = state));
-    const conditions = [
-      "attribute_exists(#pk)",
-      `#state IN (${allowed.map((_, index) => `:from${index}`).join(", ")})`,
-      "#attempt = :attempt",
-    ];
+    const active = RUNS_TABLE.indexes.active;
     const attempt = request.nextAttempt ? request.attempt + 1 : request.attempt;
     const entry: RunTransition = {
       at: request.at,
@@ -111,99 +106,94 @@ export class DynamoRunStore implements RunStore {
       ...(request.task && { taskVersion: request.task.version, taskId: taskIdOf(request.task.taskArn) }),
       ...pick(request.fields, ["exitCode", "stopCode", "reason"]),
     };
-    values[":entry"] = [entry];
-    const sets = ["#state = :to", "updatedAt = :at", "history = list_append(history, :entry)"];
+    const allowed = predecessorsOf(request.to, { byTask: request.task !== undefined });
+    const update = new WriteExpression()
+      .when(expr`attribute_exists(${attr(RUNS_TABLE.partitionKey)})`)
+      .when(expr`${attr("state")} IN (${oneOf(allowed)})`)
+      .when(expr`${attr("attempt")} = ${request.attempt}`)
+      .set("state", request.to)
+      .set("updatedAt", request.at)
+      .set(expr`${attr("history")} = list_append(${attr("history")}, ${[entry]})`);
     if (request.task) {
-      names["#taskArn"] = "taskArn";
-      names["#taskVersion"] = "taskVersion";
-      values[":taskArn"] = request.task.taskArn;
-      values[":version"] = request.task.version;
-      conditions.push("(attribute_not_exists(#taskArn) OR #taskArn = :taskArn)");
-      conditions.push("(attribute_not_exists(#taskVersion) OR #taskVersion < :version)");
-      sets.push("#taskVersion = :version", "#taskArn = :taskArn");
+      const { taskArn, version } = request.task;
+      update
+        .when(expr`attribute_not_exists(${attr("taskArn")}) OR ${attr("taskArn")} = ${taskArn}`)
+        .when(expr`attribute_not_exists(${attr("taskVersion")}) OR ${attr("taskVersion")} < ${version}`)
+        .set("taskVersion", version)
+        .set("taskArn", taskArn)
+        .remove("lastLaunchError");
     }
     for (const [field, value] of Object.entries(request.fields ?? {})) {
-      if (value === undefined) continue;
-      names[`#f_${field}`] = field;
-      values[`:f_${field}`] = value;
-      sets.push(`#f_${field} = :f_${field}`);
+      if (value !== undefined) update.set(field, value);
     }
-    const removes: string[] = [];
     if (request.settle) {
       // The change owes work (announcing it, stopping a task): the run stays in the active index until it is done.
-      values[":settlement"] = request.settle;
-      sets.push("settlement = :settlement");
+      update.set("settlement", request.settle);
     } else if (isTerminal(request.to)) {
-      removes.push(RUNS_TABLE.indexes.active.partitionKey, RUNS_TABLE.indexes.active.sortKey);
+      update.remove(active.partitionKey, active.sortKey);
     }
-    if (request.task) removes.push("lastLaunchError");
     if (request.nextAttempt) {
-      values[":next"] = attempt;
-      values[":deadline"] = request.nextAttempt.deadline;
-      sets.push("#attempt = :next", "deadline = :deadline", `${RUNS_TABLE.indexes.active.sortKey} = :deadline`);
-      removes.push("taskArn", "taskVersion", "exitCode", "stopCode", "reason", "startedAt", "endedAt", "retryAt");
-      removes.push("watermarkAtStart", WATERMARK_PROPOSAL_ATTRIBUTE);
-      if (!removes.includes("lastLaunchError")) removes.push("lastLaunchError");
-      removes.push("redrives");
-      if (!request.settle) removes.push("settlement");
+      const { deadline } = request.nextAttempt;
+      update
+        .set("attempt", attempt)
+        .set("deadline", deadline)
+        .set(active.sortKey, deadline)
+        .remove(...LAST_ATTEMPT);
+      if (!request.settle) update.remove("settlement");
     }
-    try {
-      const { Attributes } = await this.options.client.send(
+    const write = await conditionalWrite(
+      this.options.client.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: runKey(request.runId),
-          ConditionExpression: conditions.join(" AND "),
-          UpdateExpression: `SET ${sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ...update.build(),
           ReturnValues: "ALL_NEW",
         }),
-      );
-      const run = toRun(Attributes!);
+      ),
+    );
+    if (write.written) {
+      const run = toRun(write.output.Attributes!);
       const previous = run.history[run.history.length - 2];
       return { applied: true, from: previous!.state, run };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const run = await this.get(request.runId);
-      return { applied: false, reason: explainRejection(run, request), ...(run && { run }) };
     }
+    const run = await this.get(request.runId);
+    return { applied: false, reason: explainRejection(run, request), ...(run && { run }) };
   }
 
   async acquireLock(flow: string, runId: string, at: string, staleHolder?: string): Promise<LockResult> {
-    try {
-      await this.options.client.send(
+    const holders = staleHolder ? [runId, staleHolder] : [runId];
+    const lock = new WriteExpression().when(
+      expr`attribute_not_exists(${attr(RUNS_TABLE.partitionKey)}) OR ${attr("holder")} IN (${oneOf(holders)})`,
+    );
+    const put = await conditionalWrite(
+      this.options.client.send(
         new PutCommand({
           TableName: this.options.tableName,
           Item: { ...lockKey(flow), holder: runId, acquiredAt: at },
-          ConditionExpression: `attribute_not_exists(#pk) OR holder = :runId${staleHolder ? " OR holder = :stale" : ""}`,
-          ExpressionAttributeNames: { "#pk": RUNS_TABLE.partitionKey },
-          ExpressionAttributeValues: { ":runId": runId, ...(staleHolder && { ":stale": staleHolder }) },
+          ...lock.build(),
         }),
-      );
-      return { acquired: true };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const holder = await this.lockHolder(flow);
-      // Released between our write and our read: try once more.
-      return holder === undefined
-        ? this.acquireLock(flow, runId, at)
-        : { acquired: false, holder: holder.runId, acquiredAt: holder.acquiredAt };
-    }
+      ),
+    );
+    if (put.written) return { acquired: true };
+    const holder = await this.lockHolder(flow);
+    // Released between our write and our read: try once more.
+    return holder === undefined
+      ? this.acquireLock(flow, runId, at)
+      : { acquired: false, holder: holder.runId, acquiredAt: holder.acquiredAt };
   }
 
   async releaseLock(flow: string, runId: string): Promise<void> {
-    try {
-      await this.options.client.send(
+    // Refused when someone else holds it now: theirs to release.
+    await conditionalWrite(
+      this.options.client.send(
         new DeleteCommand({
           TableName: this.options.tableName,
           Key: lockKey(flow),
           ConditionExpression: "holder = :runId",
           ExpressionAttributeValues: { ":runId": runId },
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error; // someone else holds it now
-    }
+      ),
+    );
   }
 
   async lockHolder(flow: string): Promise<{ runId: string; acquiredAt: string } | undefined> {
@@ -211,10 +201,6 @@ export class DynamoRunStore implements RunStore {
       new GetCommand({ TableName: this.options.tableName, Key: lockKey(flow), ConsistentRead: true }),
     );
     return Item ? { runId: Item.holder as string, acquiredAt: Item.acquiredAt as string } : undefined;
-  }
-
-  async listActive(flow: string, options: { limit: number }): Promise<Run[]> {
-    return (await this.listActivePage(flow, options)).runs;
   }
 
   async listActivePage(
@@ -242,59 +228,42 @@ export class DynamoRunStore implements RunStore {
   }
 
   async noteLaunchError(runId: string, attempt: number, error: string): Promise<void> {
-    try {
-      await this.options.client.send(
-        new UpdateCommand({
-          TableName: this.options.tableName,
-          Key: runKey(runId),
-          ConditionExpression: "#state = :pending AND #attempt = :attempt AND attribute_not_exists(taskArn)",
-          UpdateExpression: "SET lastLaunchError = :error",
-          ExpressionAttributeNames: { "#state": "state", "#attempt": "attempt" },
-          ExpressionAttributeValues: { ":pending": "PENDING", ":attempt": attempt, ":error": error.slice(0, 1000) },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error; // the launch got further meanwhile
-    }
+    const note = new WriteExpression()
+      .when(expr`${attr("state")} = ${"PENDING"}`)
+      .when(expr`${attr("attempt")} = ${attempt}`)
+      .when(expr`attribute_not_exists(${attr("taskArn")})`)
+      .set("lastLaunchError", error.slice(0, 1000));
+    // Refused when the launch got further meanwhile: the error is no longer the attempt's news.
+    await conditionalWrite(
+      this.options.client.send(
+        new UpdateCommand({ TableName: this.options.tableName, Key: runKey(runId), ...note.build() }),
+      ),
+    );
   }
 
   async noteRedrive(runId: string, attempt: number): Promise<void> {
-    try {
-      await this.options.client.send(
-        new UpdateCommand({
-          TableName: this.options.tableName,
-          Key: runKey(runId),
-          ConditionExpression: "#state IN (:pending, :retrying) AND #attempt = :attempt",
-          UpdateExpression: "SET redrives = if_not_exists(redrives, :zero) + :one",
-          ExpressionAttributeNames: { "#state": "state", "#attempt": "attempt" },
-          ExpressionAttributeValues: {
-            ":pending": "PENDING",
-            ":retrying": "RETRYING",
-            ":attempt": attempt,
-            ":zero": 0,
-            ":one": 1,
-          },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error; // it moved on meanwhile
-    }
+    const note = new WriteExpression()
+      .when(expr`${attr("state")} IN (${oneOf(["PENDING", "RETRYING"])})`)
+      .when(expr`${attr("attempt")} = ${attempt}`)
+      .set(expr`${attr("redrives")} = if_not_exists(${attr("redrives")}, ${0}) + ${1}`);
+    // Refused when the attempt moved on meanwhile: there is nothing left to re-drive.
+    await conditionalWrite(
+      this.options.client.send(
+        new UpdateCommand({ TableName: this.options.tableName, Key: runKey(runId), ...note.build() }),
+      ),
+    );
   }
 
   async settle(runId: string, ended: boolean): Promise<void> {
     const index = RUNS_TABLE.indexes.active;
-    try {
-      await this.options.client.send(
-        new UpdateCommand({
-          TableName: this.options.tableName,
-          Key: runKey(runId),
-          ConditionExpression: "attribute_exists(settlement)",
-          UpdateExpression: `REMOVE settlement${ended ? `, ${index.partitionKey}, ${index.sortKey}` : ""}`,
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error; // settled already
-    }
+    const settled = new WriteExpression().when(expr`attribute_exists(${attr("settlement")})`).remove("settlement");
+    if (ended) settled.remove(index.partitionKey, index.sortKey);
+    // Refused when it was settled already.
+    await conditionalWrite(
+      this.options.client.send(
+        new UpdateCommand({ TableName: this.options.tableName, Key: runKey(runId), ...settled.build() }),
+      ),
+    );
   }
 
   async listByFlow(flow: string, options: RunListOptions): Promise<Run[]> {

@@ -12,17 +12,15 @@ import { FunctionEnv } from "../../contracts/control-plane";
 import { environmentNames } from "../../contracts/resource-names";
 import { loadRegistry } from "../../flows/index";
 import { CloudWatchTaskLogs } from "../adapters/cloudwatch-task-logs";
-import { DynamoAlertMarkers } from "../adapters/dynamo-alert-markers";
 import { createDocumentClient } from "../adapters/dynamo-client";
-import { DynamoRunStore } from "../adapters/dynamo-run-store";
 import { EcsTaskControl } from "../adapters/ecs-task-control";
 import { EcsTaskLauncher } from "../adapters/ecs-task-launcher";
 import { EventBridgePublisher } from "../adapters/eventbridge-publisher";
 import type { AwsAdapter, AwsCall } from "../adapters/iam-contract";
 import { AWS_CALLS } from "../adapters/iam-contract";
 import { LambdaLaunchQueue } from "../adapters/lambda-launch-queue";
-import { DynamoBackfillStore } from "../adapters/dynamo-backfill-store";
-import { DynamoFlowState } from "../adapters/dynamo-flow-state";
+import type { RunsTableStores } from "../adapters/runs-table-stores";
+import { runsTableStores } from "../adapters/runs-table-stores";
 import { SchedulerRetries } from "../adapters/scheduler-retries";
 import { randomNonces } from "../adapters/random-nonces";
 import { SlackWebhookNotifier } from "../adapters/slack-webhook-notifier";
@@ -92,44 +90,31 @@ const clients = {
   events: once(() => new EventBridgeClient({})),
 };
 
+/**
+ * The runs table's four stores: built with the first of their ports a handler uses, then shared by the others. One
+ * set per table: a container has one table, the bench builds functions for a new table per scenario.
+ */
+const runsTables = new Map<string, RunsTableStores>();
+function runsTableOf(c: z.output<z.ZodObject<typeof runsTable>>): RunsTableStores {
+  const key = `${c.RUNS_TABLE_NAME} ${c.RUN_RETENTION_DAYS}`;
+  const stores =
+    runsTables.get(key) ??
+    runsTableStores({
+      client: clients.dynamo(),
+      tableName: c.RUNS_TABLE_NAME,
+      retentionDays: c.RUN_RETENTION_DAYS,
+      now: () => new Date(),
+    });
+  runsTables.set(key, stores);
+  return stores;
+}
+
 const PORTS: { [K in keyof ControlPlanePorts]: AwsFactory<ControlPlanePorts[K]> } = {
   registry: factory({}, () => loadRegistry()),
-  runs: factory(
-    runsTable,
-    (c) =>
-      new DynamoRunStore({
-        client: clients.dynamo(),
-        tableName: c.RUNS_TABLE_NAME,
-        retentionDays: c.RUN_RETENTION_DAYS,
-      }),
-    "DynamoRunStore",
-  ),
-  flowState: factory(
-    runsTable,
-    (c) => new DynamoFlowState({ client: clients.dynamo(), tableName: c.RUNS_TABLE_NAME }),
-    "DynamoFlowState",
-  ),
-  backfills: factory(
-    runsTable,
-    (c) =>
-      new DynamoBackfillStore({
-        client: clients.dynamo(),
-        tableName: c.RUNS_TABLE_NAME,
-        retentionDays: c.RUN_RETENTION_DAYS,
-      }),
-    "DynamoBackfillStore",
-  ),
-  markers: factory(
-    runsTable,
-    (c) =>
-      new DynamoAlertMarkers({
-        client: clients.dynamo(),
-        tableName: c.RUNS_TABLE_NAME,
-        retentionDays: c.RUN_RETENTION_DAYS,
-        now: () => new Date(),
-      }),
-    "DynamoAlertMarkers",
-  ),
+  runs: factory(runsTable, (c) => runsTableOf(c).runs, "DynamoRunStore"),
+  flowState: factory(runsTable, (c) => runsTableOf(c).flowState, "DynamoFlowState"),
+  backfills: factory(runsTable, (c) => runsTableOf(c).backfills, "DynamoBackfillStore"),
+  markers: factory(runsTable, (c) => runsTableOf(c).markers, "DynamoAlertMarkers"),
   tasks: factory(
     {
       ...names,

@@ -64,8 +64,6 @@ export interface RunStore {
    * (ISO instants), which is how a caller pages back through them.
    */
   listByFlow(flow: string, options: RunListOptions): Promise<Run[]>;
-  /** A flow's runs that are not terminal yet, earliest deadline first. */
-  listActive(flow: string, options: { limit: number }): Promise<Run[]>;
   /**
    * One page of a flow's active runs (not terminal, or ended with a settlement still owed), earliest deadline first;
    * `cursor` continues where the last page stopped.

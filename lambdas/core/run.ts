@@ -1,3 +1,4 @@
+import { WATERMARK_PROPOSAL_ATTRIBUTE } from "../../contracts/runs-table";
 import type { DataInterval } from "./data-interval";
 import type { RunState, Trigger } from "../../contracts/run-states";
 
@@ -39,8 +40,39 @@ export interface WatermarkProposal {
   at: string;
 }
 
+/**
+ * What belongs to one attempt of a run: a new run starts without them and the next attempt starts without the last
+ * one's. A field that belongs to an attempt is declared here and in {@link ATTEMPT_FIELDS}, which the compiler holds
+ * to this interface; the store's next-attempt reset is read off that list.
+ */
+export interface AttemptFields extends RunOutcomeFields {
+  taskVersion?: number;
+  /** The last error RunTask threw for the current attempt, while its launch is retried. */
+  lastLaunchError?: string;
+  /** How often the reaper re-drove the current attempt's launch (or its retry): a deadline ends only a tried launch. */
+  redrives?: number;
+  /** What the current attempt proposed as the flow's next watermark. */
+  proposedWatermark?: WatermarkProposal;
+}
+
+export const ATTEMPT_FIELDS = {
+  taskArn: true,
+  taskVersion: true,
+  exitCode: true,
+  stopCode: true,
+  reason: true,
+  startedAt: true,
+  endedAt: true,
+  retryAt: true,
+  watermarkAtStart: true,
+  lastLaunchError: true,
+  redrives: true,
+  // The flow's container writes it under the contract's name: renaming either side breaks this line.
+  [WATERMARK_PROPOSAL_ATTRIBUTE]: true,
+} as const satisfies Record<keyof AttemptFields, true>;
+
 /** A run of a flow: one schedule fire, manual request or backfill slot, across all its attempts. */
-export interface Run extends RunOutcomeFields {
+export interface Run extends AttemptFields {
   runId: string;
   flow: string;
   trigger: Trigger;
@@ -54,24 +86,17 @@ export interface Run extends RunOutcomeFields {
   maxAttempts: number;
   /** The flow's `retries` when the run was recorded: how many of its own failures it may retry. */
   flowRetries: number;
-  taskVersion?: number;
   createdAt: string;
   updatedAt: string;
   /** When the current attempt must have ended (created/started + the flow's timeout). */
   deadline: string;
   /** The run holds its flow's overlap lock (policy `skip`) and releases it when it ends. */
   holdsLock?: boolean;
-  /** The last error RunTask threw for the current attempt, while its launch is retried. */
-  lastLaunchError?: string;
-  /** How often the reaper re-drove the current attempt's launch (or its retry): a deadline ends only a tried launch. */
-  redrives?: number;
   /**
    * Work still owed after an ending that the launcher, the reaper or an operator wrote: announcing it, stopping its
    * task, releasing its lock. Until it is settled the run stays in the active index, where the reaper finds it.
    */
   settlement?: Settlement;
-  /** What the current attempt proposed as the flow's next watermark. */
-  proposedWatermark?: WatermarkProposal;
   /** The run this one re-runs (`data-flows rerun`): same flow, params and data interval. */
   rerunOf?: string;
   /** The backfill that started this run, for one of its slots. */
@@ -86,15 +111,6 @@ export interface Settlement {
 }
 
 /** What the launcher records before it asks ECS for a task. */
-export type NewRun = Omit<
-  Run,
-  | "updatedAt"
-  | "history"
-  | "taskVersion"
-  | "lastLaunchError"
-  | "redrives"
-  | "proposedWatermark"
-  | keyof RunOutcomeFields
-> & {
+export type NewRun = Omit<Run, "updatedAt" | "history" | keyof AttemptFields> & {
   reason?: string;
 };

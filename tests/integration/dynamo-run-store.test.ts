@@ -1,4 +1,8 @@
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { runItemKey } from "../../contracts/runs-table";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
+import { WriteExpression } from "../../lambdas/adapters/write-expression";
+import { ATTEMPT_FIELDS } from "../../lambdas/core/run";
 import { RunState } from "../../contracts/run-states";
 import type { TransitionRequest } from "../../lambdas/core/ports";
 import { startDynalite } from "../support/dynalite";
@@ -142,6 +146,47 @@ describe("DynamoRunStore on dynalite", () => {
         exitCode: 1,
         stopCode: "EssentialContainerExited",
         taskVersion: 6,
+      });
+    });
+  });
+
+  describe("moving to the next attempt", () => {
+    const runId = "orders-daily/20260302T1000Z";
+
+    beforeEach(async () => {
+      await store.create(newRun({ maxAttempts: 2 }));
+      await store.transition(event(RunState.RUNNING, 3));
+      await store.transition(event(RunState.RETRYING, 4, { fields: { exitCode: 1, reason: "boom" } }));
+      // Whatever else the attempt could have left on its run (launch errors, re-drives, its watermark proposal, …).
+      const leftovers = new WriteExpression();
+      for (const field of Object.keys(ATTEMPT_FIELDS)) leftovers.set(field, `left by attempt 1`);
+      await dynamo.client.send(
+        new UpdateCommand({ TableName: store.tableName, Key: runItemKey(runId), ...leftovers.build() }),
+      );
+    });
+
+    const next = () =>
+      store.transition({
+        runId,
+        attempt: 1,
+        to: RunState.PENDING,
+        at: "2026-03-02T10:20:00.000Z",
+        source: "launcher",
+        nextAttempt: { deadline: "2026-03-02T11:20:00.000Z" },
+      });
+
+    it("clears every field the last attempt left", async () => {
+      const moved = await next();
+      expect(moved.applied).toBe(true);
+      expect(Object.keys((await store.get(runId))!).filter((field) => field in ATTEMPT_FIELDS)).toEqual([]);
+    });
+
+    it("starts the next attempt with its own deadline", async () => {
+      await next();
+      expect(await store.get(runId)).toMatchObject({
+        state: RunState.PENDING,
+        attempt: 2,
+        deadline: "2026-03-02T11:20:00.000Z",
       });
     });
   });

@@ -1,6 +1,6 @@
 import { RunTaskCommand } from "@aws-sdk/client-ecs";
 import { defineRegistry } from "../../flows/registry/flow-registry";
-import { DynamoFlowState } from "../../lambdas/adapters/dynamo-flow-state";
+import type { DynamoFlowState } from "../../lambdas/adapters/dynamo-flow-state";
 import { RunState } from "../../contracts/run-states";
 import { startDynalite } from "../support/dynalite";
 import { controlPlaneTestbed } from "../support/testbed";
@@ -96,8 +96,7 @@ describe("a flow's watermark in the runs table", () => {
 
   beforeAll(async () => {
     dynamo = await startDynalite();
-    const runs = await dynamo.freshRunStore();
-    flowState = new DynamoFlowState({ client: runs.client, tableName: runs.tableName });
+    ({ flowState } = await dynamo.freshStores());
   });
   afterAll(() => dynamo.close());
 

@@ -1,11 +1,10 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { environmentNames } from "../../contracts/resource-names";
-import { DynamoBackfillStore } from "../../lambdas/adapters/dynamo-backfill-store";
-import { DynamoFlowState } from "../../lambdas/adapters/dynamo-flow-state";
 import { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
 import { EcsTaskControl } from "../../lambdas/adapters/ecs-task-control";
 import { EcsTaskLauncher } from "../../lambdas/adapters/ecs-task-launcher";
+import { runsTableStores } from "../../lambdas/adapters/runs-table-stores";
 import type { ControlPlanePorts, ControlPlaneSettings } from "../../lambdas/composition-root";
 import { composeControlPlane, onlyPorts } from "../../lambdas/composition-root";
 import { FIXTURE_CLUSTER_ARN } from "./fixtures";
@@ -30,17 +29,16 @@ export const TEST_SETTINGS: ControlPlaneSettings = {
  */
 export function composeForTest(ports: Partial<ControlPlanePorts>, settings: Partial<ControlPlaneSettings> = {}) {
   // Pauses and watermarks live in the runs table: beside the test's own table unless the test brings its own.
-  const flowState =
+  const beside =
     ports.runs instanceof DynamoRunStore
-      ? {
-          flowState: new DynamoFlowState({ client: ports.runs.client, tableName: ports.runs.tableName }),
-          backfills: new DynamoBackfillStore({
-            client: ports.runs.client,
-            tableName: ports.runs.tableName,
-            retentionDays: 30,
-          }),
-        }
-      : {};
+      ? runsTableStores({
+          client: ports.runs.client,
+          tableName: ports.runs.tableName,
+          retentionDays: 30,
+          now: () => new Date(),
+        })
+      : undefined;
+  const flowState = beside ? { flowState: beside.flowState, backfills: beside.backfills } : {};
   return composeControlPlane(
     onlyPorts("this test", { logger: new Logger({ logLevel: "SILENT" }), ...flowState, ...ports }),
     {

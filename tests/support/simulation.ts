@@ -7,10 +7,8 @@ import { FLOW_CONTAINER_NAME, runOverrides, runReferenceOf } from "../../contrac
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import { defineRegistry } from "../../flows/registry/flow-registry";
-import { DynamoAlertMarkers } from "../../lambdas/adapters/dynamo-alert-markers";
-import { DynamoBackfillStore } from "../../lambdas/adapters/dynamo-backfill-store";
-import { DynamoFlowState } from "../../lambdas/adapters/dynamo-flow-state";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
+import { runsTableStores } from "../../lambdas/adapters/runs-table-stores";
 import type { ControlPlane } from "../../lambdas/composition-root";
 import { composeControlPlane, onlyPorts } from "../../lambdas/composition-root";
 import type { EventRoute } from "../../contracts/event-routes";
@@ -269,7 +267,7 @@ class World {
    */
   private compose(random: Random, killed: boolean): ControlPlane {
     const clock = { now: () => new Date(this.now) };
-    const markers = new DynamoAlertMarkers({
+    const { flowState, backfills, markers } = runsTableStores({
       client: this.client,
       tableName: this.store.tableName,
       retentionDays: 30,
@@ -279,8 +277,8 @@ class World {
       onlyPorts("the simulation", {
         registry: this.registry,
         runs: this.crashingStore(random),
-        flowState: new DynamoFlowState({ client: this.client, tableName: this.store.tableName }),
-        backfills: new DynamoBackfillStore({ client: this.client, tableName: this.store.tableName, retentionDays: 30 }),
+        flowState,
+        backfills,
         tasks: this.ecs(random),
         taskControl: this.ecs(random),
         events: { publish: (change) => this.publish(change, random) },
@@ -454,7 +452,6 @@ class World {
         return result;
       },
       listByFlow: (flow, options) => store.listByFlow(flow, options),
-      listActive: (flow, options) => store.listActive(flow, options),
       listActivePage: (flow, options) => store.listActivePage(flow, options),
       noteLaunchError: (runId, attempt, error) => store.noteLaunchError(runId, attempt, error),
       noteRedrive: (runId, attempt) => store.noteRedrive(runId, attempt),

@@ -1,7 +1,7 @@
 import { ECSClient, RunTaskCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
 import { mockClient } from "aws-sdk-client-mock";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
-import { DynamoFlowState } from "../../lambdas/adapters/dynamo-flow-state";
+import type { DynamoFlowState } from "../../lambdas/adapters/dynamo-flow-state";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
 import { composeForTest, fixtureEcsPorts } from "./control-plane";
 import { startDynalite } from "./dynalite";
@@ -45,8 +45,7 @@ export function controlPlaneTestbed(registry: FlowRegistry, start = "2026-03-02T
     ecs.on(StopTaskCommand).resolves({});
     bed.now = start;
     bed.dynamoEndpoint = dynamo.endpoint;
-    bed.runs = await dynamo.freshRunStore();
-    bed.flowState = new DynamoFlowState({ client: bed.runs.client, tableName: bed.runs.tableName });
+    ({ runs: bed.runs, flowState: bed.flowState } = await dynamo.freshStores());
     bed.events = new RecordingPublisher();
     bed.retries = new RecordingRetries();
     const plane = composeForTest({
