@@ -44,6 +44,56 @@ export const TaskEnv = {
   dynamodbEndpoint: "DATA_FLOWS_DYNAMODB_ENDPOINT",
 } as const;
 
+/**
+ * How long ECS waits between SIGTERM and SIGKILL: 5 % of the flow's timeout, at least 30 s and at most Fargate's
+ * 120 s, so a long dbt job has time to cancel its remote run and a short flow is not kept waiting.
+ */
+export function stopTimeoutSeconds(timeoutMinutes: number): number {
+  return Math.min(120, Math.max(30, Math.round(timeoutMinutes * 60 * 0.05)));
+}
+
+/** What a flow's task definition says of its container, as far as the container's environment shows it. */
+export interface FlowTaskFacts {
+  flow: string;
+  /** The environment's SSM segment, e.g. `Dev`. */
+  ssmEnvironment: string;
+  /** The task definition's `stopTimeout`. */
+  stopTimeoutSeconds: number;
+  /** The secrets it declares (each also a variable of its own, its value read from SSM). */
+  secrets: readonly string[];
+  allowedHosts: readonly string[];
+  /** For a flow that keeps a watermark: where its container writes its proposal. */
+  watermark?: {
+    runsTable: string;
+    /** In AWS, the region the SDK finds DynamoDB in. */
+    region?: string;
+    /** Locally, `npm start`'s dynalite. */
+    endpoint?: string;
+  };
+}
+
+/**
+ * The variables a flow's task definition sets in its container, in ECS's shape: the stack writes them into every task
+ * definition and the local runner gives a flow process the same (each attempt's RunTask overrides come on top).
+ */
+export function taskDefinitionEnvironment(task: FlowTaskFacts): { name: string; value: string }[] {
+  const { watermark } = task;
+  return [
+    { name: TaskEnv.flow, value: task.flow },
+    { name: TaskEnv.environment, value: task.ssmEnvironment },
+    { name: TaskEnv.stopTimeoutSeconds, value: String(task.stopTimeoutSeconds) },
+    { name: TaskEnv.secretNames, value: task.secrets.join(",") },
+    { name: TaskEnv.allowedHosts, value: task.allowedHosts.join(",") },
+    ...(watermark
+      ? [
+          { name: TaskEnv.runsTable, value: watermark.runsTable },
+          ...(watermark.region !== undefined ? [{ name: "AWS_REGION", value: watermark.region }] : []),
+          ...(watermark.endpoint !== undefined ? [{ name: TaskEnv.dynamodbEndpoint, value: watermark.endpoint }] : []),
+        ]
+      : []),
+  ];
+}
+
 /** The longest watermark a flow may propose: it reaches the next attempt as an override, within RunTask's limit. */
 export const MAX_WATERMARK_CHARACTERS = 1024;
 

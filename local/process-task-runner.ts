@@ -7,7 +7,13 @@ import { constants } from "node:os";
 import { dirname } from "node:path";
 import { createInterface } from "node:readline";
 import type { EnvironmentNames } from "../contracts/resource-names";
-import { FLOW_CONTAINER_NAME, runOverrides, runReferenceOf, TaskEnv } from "../contracts/task-environment";
+import {
+  FLOW_CONTAINER_NAME,
+  runOverrides,
+  runReferenceOf,
+  stopTimeoutSeconds,
+  taskDefinitionEnvironment,
+} from "../contracts/task-environment";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import type { TaskControl, TaskLauncher, TaskLaunchResult, TaskLookup, TaskRequest } from "../lambdas/core/ports";
 import type { FlowDefinition } from "../flows/registry/flow-definition";
@@ -47,14 +53,14 @@ export interface ProcessTaskRunnerOptions {
   runtime?: () => Promise<FlowRuntimeCommand>;
   /** The Python that runs flows of the `python` image; found on the shell's PATH when not given. */
   python?: PythonInterpreter;
-  /** Time between SIGTERM and SIGKILL when a task is stopped, as a task definition's `stopTimeout` (ECS: 30 s). */
+  /**
+   * Time between SIGTERM and SIGKILL when a task is stopped; by default each flow's, as its task definition's
+   * `stopTimeout` says (`stopTimeoutSeconds`).
+   */
   stopTimeoutMs?: number;
   /** Where running tasks are written down, so a start after a kill -9 can stop what was left running. */
   journal?: TaskJournal;
 }
-
-/** ECS's default `stopTimeout`. */
-const DEFAULT_STOP_TIMEOUT_MS = 30_000;
 
 /**
  * What a flow process takes from the developer's shell besides its declared secrets: what a container's own OS
@@ -139,7 +145,7 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     this.byToken.set(request.clientToken, taskArn);
     this.tasks.set(taskArn, task);
     // Never rejects: whatever goes wrong from here on is reported as ECS reports it, in the task's STOPPED event.
-    task.done = this.run(task, request, flow.run, flow.secrets);
+    task.done = this.run(task, request, flow);
     return { ok: true, taskArn };
   }
 
@@ -201,7 +207,7 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     return Promise.all(
       journal.entries().map(async (entry) => {
         const running = isStillRunning(entry);
-        if (running) await this.stopGroup(entry.pid);
+        if (running) await this.stopGroup(entry.pid, this.stopTimeoutMs(this.flowOf(entry.facts)));
         const task: LocalTask = { facts: entry.facts, version: entry.version, ended: true, done: Promise.resolve() };
         const taskArn = taskArnOf(entry.facts.cluster, entry.facts.taskId);
         this.tasks.set(taskArn, task);
@@ -221,7 +227,7 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
   }
 
   /** SIGTERM to a process group this runner did not start, then SIGKILL after the stop timeout; resolves once gone. */
-  private async stopGroup(pid: number): Promise<void> {
+  private async stopGroup(pid: number, stopTimeoutMs: number): Promise<void> {
     const gone = () => {
       try {
         process.kill(-pid, 0);
@@ -236,7 +242,7 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
       }
     };
     signalGroup(pid, "SIGTERM");
-    await waitUntilGone(this.options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
+    await waitUntilGone(stopTimeoutMs);
     if (!gone()) {
       signalGroup(pid, "SIGKILL");
       await waitUntilGone(5_000);
@@ -266,7 +272,7 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     }
   }
 
-  private async run(task: LocalTask, request: TaskRequest, flowRun: FlowDefinition["run"], secrets: readonly string[]) {
+  private async run(task: LocalTask, request: TaskRequest, flow: FlowDefinition) {
     await this.emit(task, { lastStatus: "PROVISIONING" });
     await this.emit(task, { lastStatus: "PENDING" });
     if (task.stopRequested) {
@@ -283,7 +289,7 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     let child: ChildProcess;
     let log: WriteStream | undefined;
     try {
-      const runtime = await this.commandOf(flowRun);
+      const runtime = await this.commandOf(flow.run);
       const command = runtime.command;
       const logFile = localTaskLogFile(this.options.logsDir, request.flow, task.facts.taskId);
       mkdirSync(dirname(logFile), { recursive: true });
@@ -292,7 +298,7 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
       const [executable, ...args] = command as [string, ...string[]];
       child = spawn(executable, args, {
         cwd: this.options.workdir,
-        env: { ...this.containerEnvironment(request, secrets, task.facts.environment), ...runtime.env },
+        env: { ...this.containerEnvironment(flow, task.facts.environment), ...runtime.env },
         stdio: ["ignore", "pipe", "pipe"],
         // A group of its own: a Ctrl-C typed at `npm start` reaches the control plane, which stops the flow as
         // StopTask does; the flow is not interrupted behind its back, as no container would be.
@@ -320,10 +326,7 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
       trackGroup(pid);
       task.stop = () => {
         signalGroup(pid, "SIGTERM");
-        killTimer ??= setTimeout(
-          () => signalGroup(pid, "SIGKILL"),
-          this.options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
-        );
+        killTimer ??= setTimeout(() => signalGroup(pid, "SIGKILL"), this.stopTimeoutMs(flow));
       };
       // When the essential container exits the task ends, and with it every process the flow started.
       child.once("exit", () => {
@@ -389,31 +392,37 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     });
   }
 
+  /** The stop timeout of a flow's tasks: the runner's own when it was given one, else the flow's task definition's. */
+  private stopTimeoutMs(flow: FlowDefinition | undefined): number {
+    return this.options.stopTimeoutMs ?? stopTimeoutSeconds(flow?.timeoutMinutes ?? 0) * 1000;
+  }
+
+  /** The flow a task was started for, read back from its overrides (as the recorder reads it from ECS). */
+  private flowOf(facts: LocalTaskFacts): FlowDefinition | undefined {
+    const runId = runReferenceOf([{ name: FLOW_CONTAINER_NAME, environment: facts.environment }])?.runId;
+    return runId ? this.options.registry.get(runId.slice(0, runId.indexOf("/"))) : undefined;
+  }
+
   /**
    * What ECS would give the container: the task-definition variables, the declared secrets only (from the shell
    * instead of SSM), the RunTask overrides, and of the developer's shell only what a container's OS would provide.
    */
-  private containerEnvironment(
-    request: TaskRequest,
-    secrets: readonly string[],
-    overrides: LocalTaskFacts["environment"],
-  ): Record<string, string> {
+  private containerEnvironment(flow: FlowDefinition, overrides: LocalTaskFacts["environment"]): Record<string, string> {
     const { hostEnv } = this.options;
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(hostEnv))
       if (value !== undefined && isHostVariable(name)) env[name] = value;
-    for (const name of secrets) if (hostEnv[name]) env[name] = hostEnv[name];
-    env[TaskEnv.flow] = request.flow;
-    env[TaskEnv.environment] = this.options.names.ssmEnvironment;
-    env[TaskEnv.secretNames] = secrets.join(",");
-    env[TaskEnv.allowedHosts] = this.options.registry.get(request.flow)?.allowedHosts.join(",") ?? "";
-    env[TaskEnv.stopTimeoutSeconds] = String(Math.ceil((this.options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS) / 1000));
+    for (const name of flow.secrets) if (hostEnv[name]) env[name] = hostEnv[name];
     const store = this.options.watermarkStore;
-    if (store && this.options.registry.get(request.flow)?.watermark) {
-      env[TaskEnv.runsTable] = store.tableName;
-      env[TaskEnv.dynamodbEndpoint] = store.endpoint;
-    }
-    for (const { name, value } of overrides) env[name] = value;
+    const definition = taskDefinitionEnvironment({
+      flow: flow.name,
+      ssmEnvironment: this.options.names.ssmEnvironment,
+      stopTimeoutSeconds: Math.ceil(this.stopTimeoutMs(flow) / 1000),
+      secrets: flow.secrets,
+      allowedHosts: flow.allowedHosts,
+      ...(store && flow.watermark && { watermark: { runsTable: store.tableName, endpoint: store.endpoint } }),
+    });
+    for (const { name, value } of [...definition, ...overrides]) env[name] = value;
     return env;
   }
 }

@@ -11,7 +11,7 @@ import { Construct } from "constructs";
 import { FunctionEnv } from "../../contracts/control-plane";
 import type { EnvironmentNames } from "../../contracts/resource-names";
 import { WATERMARK_WRITE_ATTRIBUTES } from "../../contracts/runs-table";
-import { FLOW_CONTAINER_NAME, TaskEnv } from "../../contracts/task-environment";
+import { FLOW_CONTAINER_NAME, stopTimeoutSeconds, taskDefinitionEnvironment } from "../../contracts/task-environment";
 import type { FlowImage } from "../../contracts/flow-images";
 import { FLOW_IMAGE_NAMES } from "../../contracts/flow-images";
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
@@ -183,18 +183,16 @@ export class FlowTasks extends Construct {
             user: "1000:1000",
             stopTimeout: stopTimeoutSeconds(flow.timeoutMinutes),
             environment: [
-              { name: TaskEnv.flow, value: flow.name },
-              { name: TaskEnv.environment, value: names.ssmEnvironment },
-              { name: TaskEnv.stopTimeoutSeconds, value: String(stopTimeoutSeconds(flow.timeoutMinutes)) },
-              { name: TaskEnv.secretNames, value: flow.secrets.join(",") },
-              { name: TaskEnv.allowedHosts, value: flow.allowedHosts.join(",") },
+              ...taskDefinitionEnvironment({
+                flow: flow.name,
+                ssmEnvironment: names.ssmEnvironment,
+                stopTimeoutSeconds: stopTimeoutSeconds(flow.timeoutMinutes),
+                secrets: flow.secrets,
+                allowedHosts: flow.allowedHosts,
+                ...(flow.watermark && { watermark: { runsTable: props.runsTable.name, region: props.region } }),
+              }),
+              // The container's root is read-only: temporary files go to the task volume mounted there.
               { name: "TMPDIR", value: "/tmp" },
-              ...(flow.watermark
-                ? [
-                    { name: TaskEnv.runsTable, value: props.runsTable.name },
-                    { name: "AWS_REGION", value: props.region },
-                  ]
-                : []),
             ],
             secrets: flow.secrets.map((secret, index) => ({ name: secret, valueFrom: parameterArns[index] })),
             // The flow's user can write here only because the image declares VOLUME /tmp with mode 1777: a task
@@ -306,14 +304,6 @@ export class FlowTasks extends Construct {
   private get inThisCluster() {
     return { ArnEquals: { "ecs:cluster": this.clusterArn } };
   }
-}
-
-/**
- * How long ECS waits between SIGTERM and SIGKILL: 5 % of the flow's timeout, at least 30 s and at most Fargate's
- * 120 s, so a long dbt job has time to cancel its remote run and a short flow is not kept waiting.
- */
-export function stopTimeoutSeconds(timeoutMinutes: number): number {
-  return Math.min(120, Math.max(30, Math.round(timeoutMinutes * 60 * 0.05)));
 }
 
 /** A short, stable name for a set of secrets: `none`, or 8 hex digits of its sorted names. */

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { environmentNames } from "../../contracts/resource-names";
+import { stopTimeoutSeconds } from "../../contracts/task-environment";
 import type { FlowInput } from "../../flows/registry/flow-definition";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import type { TaskRequest } from "../../lambdas/core/ports";
@@ -21,6 +22,7 @@ const flow = (name: string, command: string[], extra: Partial<FlowInput> = {}): 
 });
 const registry = defineRegistry([
   flow("prints-env", [node, "-e", "console.log(JSON.stringify(process.env))"], { secrets: ["DBT_CLOUD_TOKEN"] }),
+  flow("prints-env-long", [node, "-e", "console.log(JSON.stringify(process.env))"], { timeoutMinutes: 60 }),
   flow("prints-pgid", [
     node,
     "-e",
@@ -191,6 +193,15 @@ describe("ProcessTaskRunner, hardened", () => {
       DATA_FLOWS_INTERVAL_START: "2026-03-02T09:00:00.000Z",
       DATA_FLOWS_INTERVAL_END: "2026-03-02T10:00:00.000Z",
     });
+  });
+
+  it("gives a flow the stop timeout its task definition has (5 % of its timeout, 30 s to 120 s)", async () => {
+    const runner = runnerWith();
+    await runner.runTask(request("prints-env-long"));
+    await runner.settled();
+    const env = JSON.parse(output.find((line) => line.startsWith("{"))!) as Record<string, string>;
+    expect(env.DATA_FLOWS_STOP_TIMEOUT_SECONDS).toBe(String(stopTimeoutSeconds(60)));
+    expect(stopTimeoutSeconds(60)).toBe(120);
   });
 
   describe("a flow stops only when the control plane stops it, as a container does", () => {
