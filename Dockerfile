@@ -8,8 +8,8 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json ./
 COPY contracts ./contracts
 COPY flows ./flows
-COPY scripts ./scripts
-RUN npx tsx scripts/bundle-flows.ts \
+COPY bundling ./bundling
+RUN npx tsx bundling/bundle-flows.ts \
  && mkdir -p /sql && cd flows && find . -name '*.sql' -exec cp --parents {} /sql/ \;
 
 # Production dependencies only: what the bundle leaves external (the Snowflake driver) is loaded from here.

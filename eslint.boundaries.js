@@ -3,9 +3,18 @@
 const importX = require("eslint-plugin-import-x");
 
 const everythingBut = (...allowed) =>
-  ["./contracts", "./flows", "./lambdas", "./local", "./cli", "./.aws", "./scripts", "./bench", "./tests"].filter(
-    (folder) => !allowed.includes(folder),
-  );
+  [
+    "./contracts",
+    "./flows",
+    "./lambdas",
+    "./local",
+    "./cli",
+    "./.aws",
+    "./scripts",
+    "./bundling",
+    "./bench",
+    "./tests",
+  ].filter((folder) => !allowed.includes(folder));
 
 /** Each zone: files under `target` may not import from `from`. */
 const zones = [
@@ -44,8 +53,15 @@ const zones = [
   },
   {
     target: "./.aws",
-    from: ["./lambdas/adapters", "./lambdas/handlers", "./lambdas/aws", "./local", "./cli", "./tests"],
-    message: "The stacks read contracts and the registry; they never bundle runtime code.",
+    from: ["./lambdas", "./local", "./cli", "./scripts", "./bench", "./tests"],
+    message:
+      "The stacks read contracts and the registry (and bundle the Lambdas through bundling/); they never import runtime code.",
+  },
+  {
+    target: "./bundling",
+    from: everythingBut("./bundling", "./contracts"),
+    message:
+      "bundling/ builds the deployed code: the stacks, scripts and the local plane use it, it uses none of them.",
   },
   {
     target: "./local",

@@ -4,7 +4,7 @@ import type { ControlPlaneFunctionName } from "../contracts/control-plane";
 import { loadRegistry } from "../flows/index";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import { loadRegistryOrReport } from "../flows/registry/flow-registry";
-import { bundleLambdas } from "./bundle-lambdas";
+import { bundleLambdas } from "../bundling/bundle-lambdas";
 import type { EnvironmentConfig } from "./config";
 import { environments, namesOf } from "./config";
 import { DataFlowsStack } from "./stack";

@@ -4,7 +4,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as prettier from "prettier";
-import { bundleLambdas } from "../.aws/bundle-lambdas";
+import { bundleLambdas } from "../bundling/bundle-lambdas";
 import { environments } from "../.aws/config";
 import { synthesize } from "../.aws/main";
 import { CONTROL_PLANE_FUNCTIONS } from "../contracts/control-plane";

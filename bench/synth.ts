@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { bundleLambdas } from "../.aws/bundle-lambdas";
+import { bundleLambdas } from "../bundling/bundle-lambdas";
 import type { Rows } from "./report";
 import { ratioOf } from "./report";
 import { nowMs, spread } from "./stats";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bundleFlows, FLOW_IMAGE_SOURCES } from "../scripts/bundle-flows";
+import { bundleFlows, FLOW_IMAGE_SOURCES } from "../bundling/bundle-flows";
 
 /** How a flow process is started: its command and what it needs in its environment to find what the bundle left out. */
 export interface FlowRuntimeCommand {

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { bundleLambdas } from "../.aws/bundle-lambdas";
+import { bundleLambdas } from "../bundling/bundle-lambdas";
 import { environments, namesOf } from "../.aws/config";
 import { FLOW_IMAGE_REPOSITORY_IDS } from "../.aws/constructs/flow-tasks";
 import { synthesize } from "../.aws/main";

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bundleLambdas } from "../.aws/bundle-lambdas";
+import { bundleLambdas } from "../bundling/bundle-lambdas";
 import { environments, namesOf } from "../.aws/config";
 import { synthesize } from "../.aws/main";
 import { loadRegistry } from "../flows/index";

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { bundleFlows, FLOW_IMAGE_SOURCES } from "../../scripts/bundle-flows";
+import { bundleFlows, FLOW_IMAGE_SOURCES } from "../../bundling/bundle-flows";
 import { startCaptureServer } from "../support/capture-server";
 
 /** The very bundle and entrypoint the Dockerfile runs (`node /app/index.js`), run with the task's environment. */

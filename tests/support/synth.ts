@@ -15,7 +15,7 @@ import { join } from "node:path";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import type { ControlPlaneFunctionName } from "../../contracts/control-plane";
 import { CONTROL_PLANE_FUNCTIONS } from "../../contracts/control-plane";
-import { bundleLambdas } from "../../.aws/bundle-lambdas";
+import { bundleLambdas } from "../../bundling/bundle-lambdas";
 import type { EnvironmentConfig } from "../../.aws/config";
 import { namesOf } from "../../.aws/config";
 import { DataFlowsStack } from "../../.aws/stack";
@@ -24,7 +24,7 @@ let bundles: Promise<Record<ControlPlaneFunctionName, string>> | undefined;
 
 const ROOT = join(__dirname, "..", "..");
 /** What the Lambda bundles are built from: the code they import, and the packages locked. */
-const BUNDLE_SOURCES = ["lambdas", "contracts", "flows", "scripts/esbuild-bundle.ts", "package-lock.json"];
+const BUNDLE_SOURCES = ["lambdas", "contracts", "flows", "bundling", "package-lock.json"];
 
 /**
  * The real esbuild bundles. Built once per change of their sources and shared by every test file (each infra suite

@@ -27,7 +27,9 @@ describe("folder boundaries", () => {
     ["lambdas/handlers/probe.ts", 'import { awsPorts } from "../aws/aws-ports";', /composition root/],
     ["lambdas/adapters/probe.ts", 'import { runCli } from "../../cli/main";', /deployed alone/],
     ["contracts/probe.ts", 'import { RunState } from "../lambdas/core/run-state";', /depends on nothing/],
-    [".aws/probe.ts", 'import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";', /never bundle/],
+    [".aws/probe.ts", 'import { DynamoRunStore } from "../lambdas/adapters/dynamo-run-store";', /never import/],
+    [".aws/probe.ts", 'import { isTerminal } from "../lambdas/core/run-state";', /never import/],
+    ["bundling/probe.ts", 'import { environments } from "../.aws/config";', /uses none of them/],
     ["local/probe.ts", 'import { runCli } from "../cli/main";', /stands alone/],
   ])("refuses %s importing across a boundary: %s", async (file, source, reason) => {
     const found = await problems(file, source);
@@ -40,7 +42,8 @@ describe("folder boundaries", () => {
     ["lambdas/core/probe.ts", 'import { TaskEnv } from "../../contracts/task-environment";'],
     ["lambdas/core/probe.ts", 'import type { FlowRegistry } from "../../flows/registry/flow-registry";'],
     ["flows/runtime/probe.ts", 'import { ExitCode } from "../../contracts/exit-codes";'],
-    [".aws/probe.ts", 'import { ALERTED_STATES } from "../lambdas/core/alert-run";'],
+    [".aws/probe.ts", 'import { eventRoutes } from "../contracts/event-routes";'],
+    [".aws/probe.ts", 'import { bundleLambdas } from "../bundling/bundle-lambdas";'],
   ])("allows %s to import %s", async (file, source) => {
     expect(await problems(file, source)).toEqual([]);
   });

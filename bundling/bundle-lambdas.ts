@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import type { ControlPlaneFunctionName } from "../contracts/control-plane";
 import { CONTROL_PLANE_FUNCTIONS } from "../contracts/control-plane";
-import { bundleEntry } from "../scripts/esbuild-bundle";
+import { bundleEntry } from "./esbuild-bundle";
 
 const REPOSITORY_ROOT = resolve(__dirname, "..");
 /** Inside Lambda the SDK's credentials are always in the environment: see that module. */
