@@ -7,18 +7,16 @@ import { isTerminal, RunState } from "../../contracts/run-states";
 import { FIXTURE_TASK_ARN } from "../support/runs";
 import { composeForTest, fixtureEcsPorts } from "../support/control-plane";
 import { controlPlaneTestbed } from "../support/testbed";
+import { ordersDaily, testFlow } from "../support/flows";
 
 const registry = defineRegistry([
-  {
-    name: "orders-daily",
-    description: "d",
-    owner: "@o",
+  ordersDaily({
     schedule: { cron: "0 6 * * *", timezone: "Europe/London" },
     overlap: "skip",
     retries: 0,
     params: { window: z.enum(["1d", "7d"]).default("1d") },
-  },
-  { name: "adhoc", description: "d", owner: "@o" },
+  }),
+  testFlow("adhoc"),
 ]);
 const TEN_DAYS = {
   kind: "backfill",

@@ -4,18 +4,10 @@ import { RunState } from "../../contracts/run-states";
 import { ecsEvent, FIXTURE_CLUSTER_ARN } from "../support/fixtures";
 import { FIXTURE_TASK_ARN } from "../support/runs";
 import { controlPlaneTestbed } from "../support/testbed";
+import { ordersDaily } from "../support/flows";
 
 const RUN_ID = "orders-daily/20260302T1000Z";
-const registry = defineRegistry([
-  {
-    name: "orders-daily",
-    description: "Loads orders",
-    owner: "@data-eng",
-    schedule: { cron: "0 10 * * *" },
-    retries: 2,
-    overlap: "skip",
-  },
-]);
+const registry = defineRegistry([ordersDaily({ retries: 2, overlap: "skip" })]);
 const fire = { kind: "schedule", flow: "orders-daily", scheduledTime: "2026-03-02T10:00:00Z" };
 const cancel = (reason?: string) => ({
   kind: "cancel",

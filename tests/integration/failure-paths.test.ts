@@ -27,6 +27,7 @@ import { startDynalite } from "../support/dynalite";
 import { ecsEvent, FIXTURE_CLUSTER_ARN } from "../support/fixtures";
 import { RecordingPublisher, RecordingRetries } from "../support/recording-publisher";
 import { startSlackServer } from "../support/slack-server";
+import { ordersDaily, testFlow } from "../support/flows";
 
 /**
  * The failure paths a reliability review found outside what the property test explores: each `describe` is one
@@ -34,17 +35,15 @@ import { startSlackServer } from "../support/slack-server";
  */
 const TASK_ARN = "arn:aws:ecs:eu-west-1:111122223333:task/data-flows-dev/5b1e0c7d9a8f4e2b8c6d4f1a2b3c4d5e";
 const registry = defineRegistry([
-  {
-    name: "orders-daily",
-    description: "d",
-    owner: "@o",
+  ordersDaily({
+    schedule: undefined,
     retries: 1,
     overlap: "allow",
     timeoutMinutes: 30,
     params: { payload: z.string().optional(), day: z.string().optional(), a: z.string().optional() },
-  },
-  { name: "exclusive", description: "d", owner: "@o", overlap: "skip", retries: 0, timeoutMinutes: 30 },
-  { name: "no-retries", description: "d", owner: "@o", overlap: "allow", retries: 0 },
+  }),
+  testFlow("exclusive", { overlap: "skip", retries: 0, timeoutMinutes: 30 }),
+  testFlow("no-retries", { overlap: "allow", retries: 0 }),
 ]);
 const slot = (flow: string, hhmm: string): LaunchCommand => ({
   kind: "schedule",

@@ -8,33 +8,22 @@ import { InvalidLaunchRequestError } from "../../lambdas/handlers/launch-command
 import { composeForTest, fixtureEcsPorts } from "../support/control-plane";
 import { startDynalite } from "../support/dynalite";
 import { fixedClock, RecordingPublisher, RecordingRetries } from "../support/recording-publisher";
+import { ordersDaily, testFlow } from "../support/flows";
 
 const CLUSTER_ARN = "arn:aws:ecs:eu-west-1:111122223333:cluster/data-flows-dev";
 const TASK_ARN = "arn:aws:ecs:eu-west-1:111122223333:task/data-flows-dev/5b1e0c7d9a8f4e2b8c6d4f1a2b3c4d5e";
 const registry = defineRegistry([
-  {
-    name: "orders-daily",
-    description: "Loads orders",
-    owner: "@data-eng",
-    schedule: { cron: "0 10 * * *" },
+  ordersDaily({
     retries: 2,
     overlap: "allow",
     params: { target: z.string().default("prod"), window: z.string().default("1d") },
-  },
-  {
-    name: "dbt-after-orders",
-    description: "Builds models on fresh orders",
-    owner: "@analytics",
-    upstream: ["orders-daily"],
-  },
-  {
-    name: "exclusive",
-    description: "Never overlaps",
-    owner: "@o",
+  }),
+  testFlow("dbt-after-orders", { upstream: ["orders-daily"] }),
+  testFlow("exclusive", {
     overlap: "skip",
     maxLatenessMinutes: 30,
     params: { limit: z.coerce.number().int().min(1).default(100), full: z.stringbool().default(false) },
-  },
+  }),
 ]);
 const scheduled = { kind: "schedule", flow: "orders-daily", scheduledTime: "2026-03-02T10:00:00Z" };
 const retry = (attempt: number) => ({

@@ -4,10 +4,11 @@ import type { DynamoFlowState } from "../../lambdas/adapters/dynamo-flow-state";
 import { RunState } from "../../contracts/run-states";
 import { startDynalite } from "../support/dynalite";
 import { controlPlaneTestbed } from "../support/testbed";
+import { ordersDaily, testFlow } from "../support/flows";
 
 const registry = defineRegistry([
-  { name: "orders-daily", description: "d", owner: "@o", schedule: { cron: "0 10 * * *" }, overlap: "allow" },
-  { name: "after-orders", description: "d", owner: "@o", upstream: ["orders-daily"], overlap: "allow" },
+  ordersDaily({ overlap: "allow" }),
+  testFlow("after-orders", { upstream: ["orders-daily"], overlap: "allow" }),
 ]);
 const fire = (day: string) => ({ kind: "schedule", flow: "orders-daily", scheduledTime: `2026-03-${day}T10:00:00Z` });
 const pause = { kind: "pause", flow: "orders-daily", requestedBy: "ana", reason: "warehouse migration" };

@@ -10,11 +10,12 @@ import { composeForTest } from "../support/control-plane";
 import { startDynalite } from "../support/dynalite";
 import { fixedClock, RecordingPublisher, RecordingRetries } from "../support/recording-publisher";
 import { FIXTURE_TASK_ARN, newRun } from "../support/runs";
+import { ordersDaily, testFlow } from "../support/flows";
 
 const CLUSTER_ARN = "arn:aws:ecs:eu-west-1:111122223333:cluster/data-flows-dev";
 const registry = defineRegistry([
-  { name: "orders-daily", description: "d", owner: "@o", timeoutMinutes: 60 },
-  { name: "idle", description: "d", owner: "@o", overlap: "skip" },
+  ordersDaily({ schedule: undefined, timeoutMinutes: 60 }),
+  testFlow("idle", { overlap: "skip" }),
 ]);
 const NOW = "2026-03-02T12:00:00.000Z";
 const NOTHING_TO_DO: ReapReport = {

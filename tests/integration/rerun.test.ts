@@ -4,17 +4,11 @@ import { defineRegistry } from "../../flows/registry/flow-registry";
 import { RunState } from "../../contracts/run-states";
 import { ecsEvent } from "../support/fixtures";
 import { controlPlaneTestbed } from "../support/testbed";
+import { ordersDaily } from "../support/flows";
 
 const RUN_ID = "orders-daily/20260302T1000Z";
 const registry = defineRegistry([
-  {
-    name: "orders-daily",
-    description: "d",
-    owner: "@o",
-    schedule: { cron: "0 10 * * *" },
-    overlap: "allow",
-    params: { window: z.enum(["1d", "7d"]).default("1d") },
-  },
+  ordersDaily({ overlap: "allow", params: { window: z.enum(["1d", "7d"]).default("1d") } }),
 ]);
 
 describe("re-running a run", () => {

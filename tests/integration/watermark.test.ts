@@ -4,19 +4,10 @@ import { DynamoWatermarkSink } from "../../flows/runtime/dynamo-watermark-sink";
 import { RunState } from "../../contracts/run-states";
 import { ecsEvent } from "../support/fixtures";
 import { controlPlaneTestbed } from "../support/testbed";
+import { ordersDaily } from "../support/flows";
 
 const RUN_ID = "orders-daily/20260302T1000Z";
-const registry = defineRegistry([
-  {
-    name: "orders-daily",
-    description: "Loads orders changed since its watermark",
-    owner: "@data-eng",
-    schedule: { cron: "0 10 * * *" },
-    retries: 1,
-    overlap: "allow",
-    watermark: true,
-  },
-]);
+const registry = defineRegistry([ordersDaily({ retries: 1, overlap: "allow", watermark: true })]);
 const fire = (day = "02") => ({ kind: "schedule", flow: "orders-daily", scheduledTime: `2026-03-${day}T10:00:00Z` });
 
 describe("a flow's watermark", () => {
