@@ -21,6 +21,8 @@ module.exports = tseslint.config(
     },
   },
   boundaries,
+  // One import statement per module (a type-only one beside it is fine).
+  { files: ["**/*.ts"], rules: { "import-x/no-duplicates": ["error", { "prefer-inline": false }] } },
   {
     // The domain stays pure so it can be tested exhaustively and reused by every edge (Lambda, local, CLI).
     files: ["lambdas/core/**/*.ts"],

@@ -2,8 +2,7 @@ import { byFlowSortKey } from "../contracts/runs-table";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
 import type { RunStore } from "../lambdas/core/ports";
 import type { Run } from "../lambdas/core/run";
-import type { Trigger } from "../contracts/run-states";
-import type { RunState } from "../contracts/run-states";
+import type { Trigger, RunState } from "../contracts/run-states";
 
 export interface RunFilter {
   flow?: string;

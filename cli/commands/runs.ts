@@ -1,6 +1,5 @@
 import { InvalidArgumentError, Option } from "commander";
-import { Trigger } from "../../contracts/run-states";
-import { isRunState, RUN_STATES } from "../../contracts/run-states";
+import { Trigger, isRunState, RUN_STATES } from "../../contracts/run-states";
 import { parsePositiveInteger, parseSince } from "../arguments";
 import { runRows } from "../format";
 import { listRuns } from "../run-listing";

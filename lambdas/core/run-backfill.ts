@@ -1,8 +1,7 @@
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import { UnknownFlowError } from "../../flows/registry/flow-registry";
 import { scheduleSpecOf } from "../../flows/registry/schedule";
-import type { BackfillSchedule } from "./backfill-plan";
-import type { SlotSequence } from "./backfill-plan";
+import type { BackfillSchedule, SlotSequence } from "./backfill-plan";
 import { BACKFILL_LIMITS, backfillIdOf, backfillSlots, initialLanes, slotRunId, slotsOf } from "./backfill-plan";
 import type { CancelOutcome, CancelRequest } from "./cancel-run";
 import type { LaunchCommand } from "../../contracts/launch-commands";

@@ -1,7 +1,6 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { bundleFlows, FLOW_IMAGE_SOURCES } from "../../bundling/bundle-flows";
 import { startCaptureServer } from "../support/capture-server";

@@ -1,8 +1,7 @@
 import fc from "fast-check";
 import { startDynalite } from "../support/dynalite";
-import type { SimulationStore } from "../support/simulation";
+import type { SimulationStore, Scenario } from "../support/simulation";
 import { simulate } from "../support/simulation";
-import type { Scenario } from "../support/simulation";
 
 /** The fixed seed of `npm test`'s histories; `DATA_FLOWS_PROPERTY_SEED` picks another. */
 export const PROPERTY_SEED = Number(process.env.DATA_FLOWS_PROPERTY_SEED ?? 20260302);
