@@ -1,5 +1,6 @@
 import type { ControlPlanePorts } from "../lambdas/composition-root";
 import { explainRejection } from "../lambdas/core/explain-rejection";
+import { ATTEMPT_FIELDS } from "../lambdas/core/run";
 import { predecessorsOf } from "../lambdas/core/run-state";
 import { taskIdOf } from "../contracts/resource-names";
 
@@ -43,6 +44,7 @@ export function memoryRunStore(): { store: RunStorePort; unmodelled: Set<string>
         run &&
         predecessorsOf(request.to, { byTask: request.task !== undefined }).includes(run.state) &&
         run.attempt === request.attempt &&
+        !(request.withoutTask && run.taskArn !== undefined) &&
         (!request.task ||
           ((run.taskArn === undefined || run.taskArn === request.task.taskArn) &&
             (run.taskVersion === undefined || run.taskVersion < request.task.version)));
@@ -53,17 +55,7 @@ export function memoryRunStore(): { store: RunStorePort; unmodelled: Set<string>
       const attempt = request.nextAttempt ? request.attempt + 1 : request.attempt;
       const record = run as unknown as Record<string, unknown>;
       if (request.nextAttempt) {
-        for (const field of [
-          "taskArn",
-          "taskVersion",
-          "exitCode",
-          "stopCode",
-          "reason",
-          "startedAt",
-          "endedAt",
-          "retryAt",
-        ])
-          delete record[field];
+        for (const field of Object.keys(ATTEMPT_FIELDS)) delete record[field];
         record.attempt = attempt;
         record.deadline = request.nextAttempt.deadline;
       }

@@ -136,6 +136,7 @@ export function composeControlPlane(ports: ControlPlanePorts, settings: ControlP
           launches: ports.launches,
           events: ports.events,
           flowState: ports.flowState,
+          retries: ports.retries,
           backfills: ports.backfills,
           recordTaskState: recordTaskState(),
           clock: ports.clock,

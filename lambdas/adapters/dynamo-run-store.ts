@@ -123,6 +123,7 @@ export class DynamoRunStore implements RunStore {
         .set("taskArn", taskArn)
         .remove("lastLaunchError");
     }
+    if (request.withoutTask) update.when(expr`attribute_not_exists(${attr("taskArn")})`);
     for (const [field, value] of Object.entries(request.fields ?? {})) {
       if (value !== undefined) update.set(field, value);
     }

@@ -1,11 +1,13 @@
 import type {
   FlowStateStore,
+  RetryScheduler,
   RunEventPublisher,
   RunStore,
   TaskControl,
   TransitionRequest,
   TransitionResult,
 } from "./ports";
+import type { RetryCommand } from "../../contracts/launch-commands";
 import type { Run } from "./run";
 import { failedRunBefore } from "./recovery";
 import { announce } from "./run-events";
@@ -18,6 +20,8 @@ export interface ChangeDeps {
   taskControl?: Pick<TaskControl, "stopTask">;
   /** Needed only to settle successes that commit the watermark their attempt proposed. */
   flowState?: Pick<FlowStateStore, "commitWatermark">;
+  /** Needed only to settle failed attempts, whose retry is scheduled. */
+  retries?: Pick<RetryScheduler, "schedule">;
 }
 
 /**
@@ -32,15 +36,20 @@ export async function applyTransition(deps: ChangeDeps, request: TransitionReque
 
 /**
  * What a written change sets in motion, derived from the run as stored, so any retry can do it again: stop the task
- * an ending asked to stop, commit the watermark a succeeded attempt proposed, announce the change, release the flow's
- * lock when the run has ended, and mark the change's settlement paid. Each step is idempotent; a failure leaves the
- * settlement owed for the reaper.
+ * an ending asked to stop, commit the watermark a succeeded attempt proposed, schedule a failed attempt's retry,
+ * announce the change, release the flow's lock when the run has ended, and mark the change's settlement paid. Each
+ * step is idempotent; a failure leaves the settlement owed, for a redelivery, the next attempt or the reaper.
  */
 export async function completeChange(deps: ChangeDeps, run: Run, from: RunState | null): Promise<void> {
-  if (run.settlement?.stopTask) {
+  if (run.settlement?.stopTask && run.taskArn !== undefined) {
     if (!deps.taskControl)
       throw new Error(`${run.runId}: its ending asks to stop a task, and no task control is wired`);
-    await deps.taskControl.stopTask(run.settlement.stopTask, `data-flows: ${run.reason ?? `run ended ${run.state}`}`);
+    await deps.taskControl.stopTask(run.taskArn, `data-flows: ${run.reason ?? `run ended ${run.state}`}`);
+  }
+  const retry = owedRetry(run);
+  if (retry) {
+    if (!deps.retries) throw new Error(`${run.runId}: its failed attempt is owed a retry, and no retries are wired`);
+    await deps.retries.schedule(retry.command, retry.at);
   }
   const proposal = committableWatermark(run);
   if (proposal) {
@@ -57,6 +66,15 @@ export async function completeChange(deps: ChangeDeps, run: Run, from: RunState 
   await deps.events.publish(announce(run, from, recoversFrom));
   if (isTerminal(run.state) && run.holdsLock) await deps.runs.releaseLock(run.flow, run.runId);
   if (run.settlement) await deps.runs.settle(run.runId, isTerminal(run.state));
+}
+
+/** The retry a failed attempt's settlement owes: the next attempt, at the time written with the failure. */
+function owedRetry(run: Run): { command: RetryCommand; at: Date } | undefined {
+  if (!run.settlement?.retry || run.state !== RunState.RETRYING || run.retryAt === undefined) return undefined;
+  return {
+    command: { kind: "retry", flow: run.flow, runId: run.runId, attempt: run.attempt + 1 },
+    at: new Date(run.retryAt),
+  };
 }
 
 /** The state a run's latest change came from, for announcing it again. */

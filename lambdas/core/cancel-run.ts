@@ -40,7 +40,8 @@ export async function cancelRun(
       at,
       source: "cli",
       fields: { reason, endedAt: at },
-      settle: run.taskArn ? { stopTask: run.taskArn } : {},
+      // Whatever task the run has as this write lands, not as it was read: the launcher may record one in between.
+      settle: { stopTask: true },
     });
     if (result.applied) {
       if (run.state === RunState.RETRYING) {

@@ -54,7 +54,8 @@ export function createLaunchNew(deps: NewRunDeps) {
         return startAttempt(deps, flow, created.run);
       }
       const existing = created.run;
-      if ((command.kind === "manual" || command.kind === "rerun-run") && !sameRequest(existing, run)) {
+      const byHand = command.kind === "manual" || command.kind === "rerun-run";
+      if (byHand && !sameRequest(existing, run, { namedByClient: command.requestId !== undefined })) {
         // Another request took this id. Ours generated its nonce: draw another. A client's own request id: refuse.
         if (command.requestId) {
           throw new InvalidLaunchRequestError(

@@ -29,6 +29,8 @@ export interface TransitionRequest {
   task?: { taskArn: string; version: number };
   /** Facts to record with the change; the task's ARN comes from `task`. */
   fields?: Omit<RunOutcomeFields, "taskArn"> & { maxAttempts?: number };
+  /** Only while the attempt has no task: a launch's failure must not overwrite an attempt a concurrent launch started. */
+  withoutTask?: boolean;
   /**
    * Moves the run to its next attempt (RETRYING → PENDING): `attempt` is the attempt it is leaving; the task and its
    * outcome are cleared and the new attempt gets its own deadline.
@@ -45,7 +47,15 @@ export interface TransitionRequest {
 
 /** Why a transition was not applied. */
 export type RejectionReason =
-  "unknown-run" | "terminal" | "other-attempt" | "attempt-over" | "other-task" | "duplicate" | "stale" | "not-allowed";
+  | "unknown-run"
+  | "terminal"
+  | "other-attempt"
+  | "attempt-over"
+  | "other-task"
+  | "has-task"
+  | "duplicate"
+  | "stale"
+  | "not-allowed";
 
 export type TransitionResult =
   { applied: true; from: RunState; run: Run } | { applied: false; reason: RejectionReason; run?: Run };

@@ -7,6 +7,7 @@ import type {
   FlowStateStore,
   Invocation,
   LaunchQueue,
+  RetryScheduler,
   RunEventPublisher,
   RunStore,
   TaskControl,
@@ -29,6 +30,8 @@ export interface ReapRunsDeps {
   backfills: Pick<BackfillStore, "listActive">;
   /** Where owed watermark commits go, when the reaper finishes a success's settlement. */
   flowState: Pick<FlowStateStore, "commitWatermark">;
+  /** Where an owed retry goes, when the reaper finishes a failed attempt's settlement. */
+  retries: Pick<RetryScheduler, "schedule">;
   /** The recorder's use case, for stops whose event was lost. */
   recordTaskState: ReturnType<typeof createRecordTaskState>;
   clock: Clock;
@@ -67,7 +70,13 @@ export interface ReapReport {
  * failure never stops the pass, and the pass stops before the invocation's deadline.
  */
 export function createReapRuns(deps: ReapRunsDeps) {
-  const change = { runs: deps.runs, events: deps.events, taskControl: deps.tasks, flowState: deps.flowState };
+  const change = {
+    runs: deps.runs,
+    events: deps.events,
+    taskControl: deps.tasks,
+    flowState: deps.flowState,
+    retries: deps.retries,
+  };
 
   return async function reapRuns(invocation?: Invocation): Promise<ReapReport> {
     const report: ReapReport = {
@@ -226,7 +235,7 @@ export function createReapRuns(deps: ReapRunsDeps) {
   /** TIMED_OUT is written before StopTask: ECS's own STOPPED (UserInitiated) event then finds the run ended. */
   async function timeOut({ run, flow }: Check, report: ReapReport): Promise<void> {
     const reason = `timed out: still ${run.state} after the flow's ${flow.timeoutMinutes}-minute timeout`;
-    if (await end(run, RunState.TIMED_OUT, reason, { stopTask: run.taskArn! })) report.timedOut.push(run.runId);
+    if (await end(run, RunState.TIMED_OUT, reason, { stopTask: true })) report.timedOut.push(run.runId);
   }
 
   /** Ends a run as the reaper decides, owing the settlement until its side effects are done. */

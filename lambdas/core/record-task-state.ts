@@ -70,7 +70,8 @@ export function createRecordTaskState(deps: RecordTaskStateDeps) {
       // An ending's (and a failed attempt's) announcement is owed until made: the run stays where the reaper looks
       // until it is paid, because a stop observed by the reaper (its event lost) is never redelivered, and the next
       // attempt must not overtake a failed one unannounced.
-      ...((ended || retry) && { settle: {} }),
+      // A failed attempt's retry is owed with it, so whoever pays the settlement schedules it.
+      ...((ended || retry) && { settle: retry ? { retry: true } : {} }),
     });
     if (!result.applied) {
       // A redelivery of the observation that made the latest change: do again what it set in motion (announce it,
@@ -87,12 +88,6 @@ export function createRecordTaskState(deps: RecordTaskStateDeps) {
         return { status: "ignored", reason: "stray-task-stopped", ...reference };
       }
       return { status: "ignored", reason: result.reason, ...reference };
-    }
-    if (retry) {
-      await deps.retries.schedule(
-        { kind: "retry", flow: result.run.flow, runId: reference.runId, attempt: reference.attempt + 1 },
-        retry.at,
-      );
     }
     return { status: "applied", ...reference, from: result.from, to: result.run.state };
   };

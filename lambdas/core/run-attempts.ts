@@ -50,10 +50,12 @@ export async function redrive(deps: AttemptDeps, flowName: string, runId: string
 export async function startRetry(deps: AttemptDeps, command: RetryCommand): Promise<AttemptOutcome> {
   const flow = deps.registry.require(command.flow);
   const { runId, attempt } = command;
-  // The failed attempt's announcement, if still owed, is made before the next attempt takes its place.
+  // The failed attempt's announcement, if still owed, is made before the next attempt takes its place; its retry is
+  // owed no more, as this is it.
   const failed = await deps.runs.get(runId);
   if (failed?.state === RunState.RETRYING && failed.attempt === attempt - 1 && failed.settlement) {
-    await completeChange(deps, failed, previousState(failed));
+    const { retry: _, ...owed } = failed.settlement;
+    await completeChange(deps, { ...failed, settlement: owed }, previousState(failed));
   }
   const now = deps.clock.now();
   const moved = await applyTransition(deps, {
@@ -120,29 +122,31 @@ export async function startAttempt(deps: AttemptDeps, flow: FlowDefinition, run:
   const decision = launched.refused
     ? { retry: false as const }
     : retryDecision(classifyFailure({ reason }), attemptRecord(run), deps.retryOptions);
+  // Only while the attempt has no task: a concurrent launch of it may have started one, which this answer must not
+  // overwrite (its task would run on unsupervised, and the next attempt run the flow again).
   if (decision.retry) {
     const retryAt = new Date(now.getTime() + decision.delaySeconds * 1000);
     const result = await applyTransition(deps, {
       ...base,
       to: RunState.RETRYING,
       fields: { reason, retryAt: retryAt.toISOString(), maxAttempts: decision.maxAttempts },
-      settle: {},
+      settle: { retry: true },
+      withoutTask: true,
     });
-    if (result.applied) {
-      await deps.retries.schedule(
-        { kind: "retry", flow: flow.name, runId: run.runId, attempt: run.attempt + 1 },
-        retryAt,
-      );
-    }
-    return { status: "retry-scheduled", run: result.run ?? run, reason };
+    return result.applied
+      ? { status: "retry-scheduled", run: result.run, reason }
+      : { status: "duplicate", run: result.run ?? run };
   }
   const result = await applyTransition(deps, {
     ...base,
     to: RunState.FAILED,
     fields: { reason, endedAt: base.at },
     settle: {},
+    withoutTask: true,
   });
-  return { status: "launch-failed", run: result.run ?? run, reason };
+  return result.applied
+    ? { status: "launch-failed", run: result.run, reason }
+    : { status: "duplicate", run: result.run ?? run };
 }
 
 function describe(error: unknown): string {

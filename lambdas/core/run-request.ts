@@ -109,14 +109,21 @@ export function attemptDeadline(now: Date, flow: Pick<FlowDefinition, "timeoutMi
   return new Date(now.getTime() + flow.timeoutMinutes * 60_000).toISOString();
 }
 
-/** Whether two new runs are the same request: the same flow, trigger, slot and params. */
-export function sameRequest(existing: NewRun, requested: NewRun): boolean {
-  return (
+/**
+ * Whether a run that exists under the id a request asked for is that request's: the same trigger and params (and the
+ * same run re-run). A client's request id names the request, so its resend matches whenever it comes; a generated id
+ * must also agree on the slot and the data interval, which were taken from the moment it was made.
+ */
+export function sameRequest(existing: NewRun, requested: NewRun, options: { namedByClient: boolean }): boolean {
+  const asked =
     existing.trigger === requested.trigger &&
+    existing.rerunOf === requested.rerunOf &&
+    JSON.stringify(sorted(existing.params)) === JSON.stringify(sorted(requested.params));
+  if (!asked || options.namedByClient) return asked;
+  return (
     existing.scheduledFor === requested.scheduledFor &&
     existing.dataInterval.start === requested.dataInterval.start &&
-    existing.dataInterval.end === requested.dataInterval.end &&
-    JSON.stringify(sorted(existing.params)) === JSON.stringify(sorted(requested.params))
+    existing.dataInterval.end === requested.dataInterval.end
   );
 }
 

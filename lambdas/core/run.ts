@@ -106,8 +106,13 @@ export interface Run extends AttemptFields {
 
 /** What an ending still owes the world. The announcement is always owed; the rest when set. */
 export interface Settlement {
-  /** A task to stop (StopTask tolerates one that has already stopped). */
-  stopTask?: string;
+  /**
+   * Stop the run's task, as the ending wrote it (StopTask tolerates one that has already stopped): decided from the row,
+   * so a task the launcher recorded between a reader's look and the ending is stopped too.
+   */
+  stopTask?: boolean;
+  /** Schedule the failed attempt's retry (RETRYING), at the `retryAt` written with it. */
+  retry?: boolean;
 }
 
 /** What the launcher records before it asks ECS for a task. */
