@@ -109,6 +109,13 @@ export function backfillIdOf(flow: string, from: Date, to: Date): string {
   return `${flow}/${compact(from)}-${compact(to)}`;
 }
 
+/** Whether `slot` is one of a backfill's slots: within its range, and a fire time of its schedule. */
+export function coversSlot(backfill: { schedule: BackfillSchedule; from: string; to: string }, slot: Date): boolean {
+  if (slot.getTime() < Date.parse(backfill.from) || slot.getTime() > Date.parse(backfill.to)) return false;
+  const [fire] = nextFireTimes(backfill.schedule, backfill.schedule.timezone, new Date(slot.getTime() - 1), 1);
+  return fire?.getTime() === slot.getTime();
+}
+
 /** The run of slot `index`. */
 export function slotRunId(flow: string, slots: SlotSequence, index: number): string {
   return backfillRunId(flow, slots.at(index)!);

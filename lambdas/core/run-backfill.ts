@@ -2,13 +2,24 @@ import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import { UnknownFlowError } from "../../flows/registry/flow-registry";
 import { scheduleSpecOf } from "../../flows/registry/schedule";
 import type { BackfillSchedule, SlotSequence } from "./backfill-plan";
-import { BACKFILL_LIMITS, backfillIdOf, backfillSlots, initialLanes, slotRunId, slotsOf } from "./backfill-plan";
+import {
+  BACKFILL_LIMITS,
+  backfillIdOf,
+  backfillSlots,
+  coversSlot,
+  initialLanes,
+  slotRunId,
+  slotsOf,
+} from "./backfill-plan";
 import type { CancelOutcome, CancelRequest } from "./cancel-run";
 import type { LaunchCommand } from "../../contracts/launch-commands";
 import { InvalidLaunchRequestError } from "./launch-command";
 import type { Backfill, BackfillStore, Clock, RunStore } from "./ports";
 import type { Run } from "./run";
 import { isTerminal } from "../../contracts/run-states";
+
+/** The active backfills read when one is cancelled, to spare the runs the others still count on. */
+const ACTIVE_BACKFILLS_READ = 100;
 
 /** Start one slot's run (the launcher's own new-run path: idempotent on the slot's run id). */
 export type LaunchSlot = (slot: {
@@ -140,15 +151,33 @@ export function createBackfills(deps: BackfillDeps) {
 
   /** Cancels the runs this call launched that are still going, for a backfill that ended meanwhile. */
   async function cancelLaunched(backfill: Backfill, launched: readonly string[]): Promise<void> {
-    for (const runId of launched) {
-      const run = await deps.runs.get(runId);
-      if (run && !isTerminal(run.state)) {
-        await deps.cancelRun({
-          runId,
-          requestedBy: "data-flows",
-          reason: `backfill ${backfill.backfillId} ended ${backfill.state}`,
-        });
-      }
+    const runs = await Promise.all(launched.map((runId) => deps.runs.get(runId)));
+    await cancelOwnRuns(backfill, runs, {
+      requestedBy: "data-flows",
+      reason: `backfill ${backfill.backfillId} ended ${backfill.state}`,
+    });
+  }
+
+  /**
+   * Cancels those of `runs` still going that this backfill started, and that no other active backfill of its flow
+   * counts on: overlapping backfills share a slot's run, and one's cancel must not end the other's slots.
+   */
+  async function cancelOwnRuns(
+    backfill: Backfill,
+    runs: readonly (Run | undefined)[],
+    cancel: { requestedBy: string; reason: string },
+  ): Promise<void> {
+    const own = runs.filter(
+      (run): run is Run => run !== undefined && run.backfillId === backfill.backfillId && !isTerminal(run.state),
+    );
+    if (own.length === 0) return;
+    const others = (await deps.backfills.listActive({ limit: ACTIVE_BACKFILLS_READ })).filter(
+      (other) => other.flow === backfill.flow && other.backfillId !== backfill.backfillId,
+    );
+    for (const run of own) {
+      const slot = new Date(run.scheduledFor!);
+      if (others.some((other) => coversSlot(other, slot))) continue;
+      await deps.cancelRun({ runId: run.runId, ...cancel });
     }
   }
 
@@ -221,19 +250,15 @@ export function createBackfills(deps: BackfillDeps) {
           at: deps.clock.now().toISOString(),
           reason,
         })) ?? existing;
-      // No lane moves now; what is at the lanes' heads and still going is cancelled like any run.
+      // No lane moves now; what is at the lanes' heads and still going is cancelled like any run, if it is this
+      // backfill's own.
       const slots = slotsOfBackfill(backfill);
-      for (const head of backfill.lanes) {
-        if (head >= backfill.slotCount) continue;
-        const run = await deps.runs.get(slotRunId(backfill.flow, slots, head));
-        if (run && !isTerminal(run.state)) {
-          await deps.cancelRun({
-            runId: run.runId,
-            requestedBy: request.requestedBy,
-            reason: `backfill ${backfill.backfillId} cancelled${request.reason ? `: ${request.reason}` : ""}`,
-          });
-        }
-      }
+      const heads = backfill.lanes.filter((head) => head < backfill.slotCount);
+      const runs = await Promise.all(heads.map((head) => deps.runs.get(slotRunId(backfill.flow, slots, head))));
+      await cancelOwnRuns(backfill, runs, {
+        requestedBy: request.requestedBy,
+        reason: `backfill ${backfill.backfillId} cancelled${request.reason ? `: ${request.reason}` : ""}`,
+      });
       return { status: "backfill-cancelled", backfill, launched: [] };
     },
   };

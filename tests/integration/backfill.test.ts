@@ -182,6 +182,30 @@ describe("a backfill", () => {
     expect(second).toMatchObject({ state: RunState.CANCELLED });
   });
 
+  describe("cancelled, beside another backfill of the same slots", () => {
+    const FIRST_FIVE = { ...TEN_DAYS, to: "2026-03-05T23:59:59.999Z", maxConcurrent: 10 };
+    const FROM_THE_THIRD = { ...TEN_DAYS, from: "2026-03-03T00:00:00.000Z", maxConcurrent: 10 };
+    const cancelOf = (backfillId: string) => ({ kind: "backfill-cancel", backfillId, requestedBy: "ben" });
+    const stateOf = async (day: string) => (await bed.runs.get(`orders-daily/b202603${day}T0600Z`))!.state;
+
+    it("leaves the runs the other backfill started alone", async () => {
+      const first = await bed.launcher(FIRST_FIVE);
+      const second = await bed.launcher(FROM_THE_THIRD);
+      await bed.launcher(cancelOf((second.backfill as { backfillId: string }).backfillId));
+      expect(await stateOf("03")).toBe(RunState.STARTING); // the first backfill's run, which the second shared
+      expect(await stateOf("06")).toBe(RunState.CANCELLED); // the second's own
+      expect(first.backfill).toMatchObject({ state: "ACTIVE" });
+    });
+
+    it("leaves its own runs alone while another active backfill counts on them", async () => {
+      const second = await bed.launcher(FROM_THE_THIRD);
+      await bed.launcher(FIRST_FIVE);
+      await bed.launcher(cancelOf((second.backfill as { backfillId: string }).backfillId));
+      expect(await stateOf("03")).toBe(RunState.STARTING); // the second's run, still a slot of the first
+      expect(await stateOf("06")).toBe(RunState.CANCELLED);
+    });
+  });
+
   describe("cancelled", () => {
     it("cancels its active runs and starts no more", async () => {
       await bed.launcher(TEN_DAYS);
