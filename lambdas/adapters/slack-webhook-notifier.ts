@@ -63,6 +63,7 @@ export class SlackWebhookNotifier implements Notifier {
       await this.options.sleep(ms);
     };
     let last = "";
+    let sending: { text: string; blocks?: object[] } = message;
     for (let attempt = 1; attempt <= this.options.maxAttempts; attempt += 1) {
       const left = stopBy - this.options.now().getTime();
       if (left < ATTEMPT_MIN_MS) {
@@ -73,7 +74,7 @@ export class SlackWebhookNotifier implements Notifier {
         response = await fetch(url, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify(message),
+          body: JSON.stringify(sending),
           signal: AbortSignal.timeout(Math.min(RESPONSE_TIMEOUT_MS, left)),
         });
       } catch (error) {
@@ -87,6 +88,11 @@ export class SlackWebhookNotifier implements Notifier {
       const body = await response.text().catch(() => "");
       if (response.ok) return "confirmed";
       last = `HTTP ${response.status} ${body.slice(0, 200)}`;
+      if (response.status === 400 && body.includes("invalid_blocks") && sending.blocks) {
+        // The blocks broke a limit no one foresaw: on-call still gets the plain text rather than nothing.
+        sending = { text: message.text };
+        continue;
+      }
       if (PERMANENT.has(response.status)) throw new PermanentSlackError(`Slack refused the message: ${last}`);
       if (response.status === 429) {
         const retryAfter = Math.max(Number(response.headers.get("retry-after") ?? "1"), 0);

@@ -8,24 +8,79 @@ export interface SlackMessage {
   blocks: object[];
 }
 
-// Slack's documented limits: header text 150, section text 3000, field text 2000.
-const HEADER_MAX = 150;
+/**
+ * Block Kit's limits (https://api.slack.com/reference/block-kit/blocks), counted on the text as sent, escapes
+ * included: Slack refuses a message past any of them (400 `invalid_blocks`), and then nobody is paged.
+ */
+export const SLACK_LIMITS = {
+  headerText: 150,
+  sectionText: 3000,
+  fieldText: 2000,
+  fieldsPerSection: 10,
+  blocks: 50,
+  buttonText: 75,
+  url: 3000,
+} as const;
+/** The fallback `text` shown in notifications: kept short, as Slack advises. */
+const FALLBACK_MAX = 3000;
 const REASON_MAX = 1000;
-const LOG_TAIL_MAX = 2500;
+const TRUNCATED = "… (truncated)";
 
 /** Escapes the three characters Slack's mrkdwn treats as control characters. */
 export function escapeSlack(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 }
 
-/** Shortens to `max` characters, saying so, so a long reason never makes Slack reject the whole message. */
+/** Shortens to at most `max` characters, saying so; never between the two halves of a surrogate pair. */
 export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 12)}… (truncated)`;
+  return text.length <= max ? text : `${cutAt(text, max - TRUNCATED.length)}${TRUNCATED}`;
 }
+
+/**
+ * Text escaped for mrkdwn, then cut to `max` characters as sent, never inside an escape it made nor a surrogate pair:
+ * its start kept, or with `keep: "end"` its end (the last lines of a log are the ones that say why).
+ */
+export function fitMrkdwn(raw: string, max: number, options: { keep?: "start" | "end" } = {}): string {
+  const escaped = escapeSlack(raw);
+  if (escaped.length <= max) return escaped;
+  const room = max - TRUNCATED.length;
+  if (options.keep === "end") {
+    let start = escaped.length - room;
+    // Past the end of an escape or the low half of a pair that the cut would split.
+    const entityEnd = escaped.indexOf(";", start);
+    if (entityEnd !== -1 && entityEnd - start < 4 && escaped.lastIndexOf("&", entityEnd) < start) start = entityEnd + 1;
+    if (isLowSurrogate(escaped.charCodeAt(start))) start += 1;
+    return `${TRUNCATED}${escaped.slice(start)}`;
+  }
+  let end = room;
+  const entity = escaped.lastIndexOf("&", end - 1);
+  if (entity !== -1 && end - entity < 5 && escaped.indexOf(";", entity) >= end) end = entity;
+  return `${cutAt(escaped, end)}${TRUNCATED}`;
+}
+
+/** The first `end` characters, one fewer when `end` would split a surrogate pair. */
+function cutAt(text: string, end: number): string {
+  return text.slice(0, isLowSurrogate(text.charCodeAt(end)) ? end - 1 : end);
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+/** A section showing `raw` as code under a label, within a section's limit as sent. */
+function codeSection(label: string, raw: string, keep: "start" | "end" = "start"): object {
+  const frame = `*${label}*\n\`\`\`\`\`\``;
+  const body = fitMrkdwn(raw, SLACK_LIMITS.sectionText - frame.length, { keep });
+  return { type: "section", text: { type: "mrkdwn", text: `*${label}*\n\`\`\`${body}\`\`\`` } };
+}
+
+/** A field's value: escaped, and within a field's limit with its label. */
+const FIELD_VALUE_MAX = SLACK_LIMITS.fieldText - 32;
+const fieldText = (raw: string) => fitMrkdwn(raw, FIELD_VALUE_MAX);
 
 /** An owner written as a Slack mention (`<!subteam^ID>`, `<@U123>`) pings; anything else is shown as text. */
 function owner(value: string): string {
-  return /^<[@!][^<>]+>$/.test(value) ? value : escapeSlack(value);
+  return /^<[@!][^<>]+>$/.test(value) && value.length <= FIELD_VALUE_MAX ? value : fieldText(value);
 }
 
 export interface RunAlert {
@@ -55,36 +110,35 @@ export function runAlertMessage(alert: RunAlert): SlackMessage {
   const headline = HEADLINE[change.to] ?? { emoji: ":warning:", what: change.to };
   const attempt = `${change.attempt} of ${change.maxAttempts}${alert.retryScheduled ? ", retry scheduled" : change.attempt < change.maxAttempts ? ", no retry" : ""}`;
   const fields: [string, string | undefined][] = [
-    ["Environment", escapeSlack(alert.environment)],
-    ["Flow", escapeSlack(change.flow)],
+    ["Environment", fieldText(alert.environment)],
+    ["Flow", fieldText(change.flow)],
     ["Owner", owner(alert.owner)],
-    ["Run", `\`${escapeSlack(change.runId)}\``],
+    ["Run", `\`${fieldText(change.runId)}\``],
     ["Attempt", attempt],
     ["Failure", alert.failureClass],
     ["Exit code", change.exitCode === undefined ? "none (the container never reported one)" : String(change.exitCode)],
-    ["Stop code", change.stopCode ? escapeSlack(change.stopCode) : undefined],
+    ["Stop code", change.stopCode ? fieldText(change.stopCode) : undefined],
     ["Duration", alert.duration],
     ["Data interval", alert.dataInterval && formatInterval(alert.dataInterval)],
   ];
-  const reason = change.reason ? escapeSlack(truncate(change.reason, REASON_MAX)) : undefined;
-  const tail = alert.logTail?.length ? escapeSlack(truncate(alert.logTail.join("\n"), LOG_TAIL_MAX)) : undefined;
   const blocks: object[] = [
     {
       type: "header",
       text: {
         type: "plain_text",
-        text: truncate(`${change.flow} ${headline.what} (${alert.environment})`, HEADER_MAX),
+        text: truncate(`${change.flow} ${headline.what} (${alert.environment})`, SLACK_LIMITS.headerText),
       },
     },
     {
       type: "section",
       fields: fields
         .filter((field): field is [string, string] => field[1] !== undefined)
+        .slice(0, SLACK_LIMITS.fieldsPerSection)
         .map(([label, value]) => ({ type: "mrkdwn", text: `*${label}*\n${value}` })),
     },
-    ...(reason ? [{ type: "section", text: { type: "mrkdwn", text: `*Reason*\n\`\`\`${reason}\`\`\`` } }] : []),
-    ...(tail ? [{ type: "section", text: { type: "mrkdwn", text: `*Last log lines*\n\`\`\`${tail}\`\`\`` } }] : []),
-    ...(alert.logLink
+    ...(change.reason ? [codeSection("Reason", truncate(change.reason, REASON_MAX))] : []),
+    ...(alert.logTail?.length ? [codeSection("Last log lines", alert.logTail.join("\n"), "end")] : []),
+    ...(alert.logLink && alert.logLink.length <= SLACK_LIMITS.url
       ? [
           {
             type: "actions",
@@ -98,12 +152,15 @@ export function runAlertMessage(alert: RunAlert): SlackMessage {
   const exit = change.exitCode !== undefined ? `, exit ${change.exitCode}` : "";
   const summary = `${change.flow} ${headline.what} in ${alert.environment}, run ${change.runId}, attempt ${attempt}${exit}`;
   const because = change.reason ? `: ${truncate(change.reason, 200)}` : "";
-  return { text: `${headline.emoji} ${escapeSlack(summary + because)}`, blocks };
+  return { text: `${headline.emoji} ${fitMrkdwn(summary + because, FALLBACK_MAX)}`, blocks };
 }
 
 /** The short note posted when a flow succeeds after its previous run failed. */
 export function recoveredMessage(environment: string, change: RunStateChanged, previousRunId: string): SlackMessage {
-  const text = `:large_green_circle: ${escapeSlack(change.flow)} recovered in ${escapeSlack(environment)}: run ${escapeSlack(change.runId)} succeeded after ${escapeSlack(previousRunId)} failed`;
+  const text = `:large_green_circle: ${fitMrkdwn(
+    `${change.flow} recovered in ${environment}: run ${change.runId} succeeded after ${previousRunId} failed`,
+    SLACK_LIMITS.sectionText - 24,
+  )}`;
   return { text, blocks: [{ type: "section", text: { type: "mrkdwn", text } }] };
 }
 
@@ -119,15 +176,17 @@ export interface ControlPlaneAlarm {
 export function alarmMessage(environment: string, alarm: ControlPlaneAlarm): SlackMessage {
   const firing = alarm.NewStateValue === "ALARM";
   const icon = firing ? ":rotating_light:" : ":white_check_mark:";
-  const text = `${icon} ${escapeSlack(alarm.AlarmName)} is ${escapeSlack(alarm.NewStateValue)} (${escapeSlack(environment)})`;
-  const detail = [alarm.AlarmDescription, alarm.NewStateReason]
+  const text = `${icon} ${fitMrkdwn(`${alarm.AlarmName} is ${alarm.NewStateValue} (${environment})`, SLACK_LIMITS.sectionText - 24)}`;
+  const lines = [alarm.AlarmDescription, alarm.NewStateReason]
     .filter(Boolean)
-    .map((line) => escapeSlack(truncate(line!, REASON_MAX)));
+    .map((line) => truncate(line!, REASON_MAX));
   return {
     text,
     blocks: [
       { type: "section", text: { type: "mrkdwn", text: `*${text}*` } },
-      ...(detail.length ? [{ type: "section", text: { type: "mrkdwn", text: detail.join("\n") } }] : []),
+      ...(lines.length
+        ? [{ type: "section", text: { type: "mrkdwn", text: fitMrkdwn(lines.join("\n"), SLACK_LIMITS.sectionText) } }]
+        : []),
     ],
   };
 }

@@ -505,6 +505,13 @@ describe("alerter", () => {
       expect(await handle(asEvent(failed))).toEqual({ outcome: "posted" });
     });
 
+    it("sends the plain text alone when Slack refuses the blocks, so on-call is paged all the same", async () => {
+      slack.respond({ status: 400, body: "invalid_blocks" });
+      expect(await handle(asEvent(failed))).toEqual({ outcome: "posted" });
+      expect(slack.received).toHaveLength(2);
+      expect(slack.received[1]).toEqual({ text: slack.received[0]!.text });
+    });
+
     it("throws after the last attempt when Slack keeps failing", async () => {
       slack.respond({ status: 503 }, { status: 503 }, { status: 503 });
       await expect(handle(asEvent(failed))).rejects.toThrow(/did not take the message after 3 attempts/);
