@@ -25,6 +25,8 @@ export interface RunStateChanged {
   reason?: string;
   /** On a success: the flow's previous run, when it ended FAILED, TIMED_OUT or LOST (the alerter posts "recovered"). */
   recoversFrom?: string;
+  /** On a fire SKIPPED because its flow is paused: when that pause began (on-call hears of a pause once, not per fire). */
+  pausedAt?: string;
 }
 
 const state = z.enum(RUN_STATES as [RunState, ...RunState[]]);
@@ -44,6 +46,7 @@ export const runStateChangedSchema = z.object({
   stopCode: z.string().optional(),
   reason: z.string().optional(),
   recoversFrom: z.string().min(1).optional(),
+  pausedAt: z.string().min(1).optional(),
 }) satisfies z.ZodType<RunStateChanged>;
 
 /** The EventBridge envelope of a run change, as the bus rules deliver it. */

@@ -2,8 +2,9 @@ import { byFlowSortKey, RUNS_TABLE, runItemKey } from "../../contracts/runs-tabl
 
 /** The item layout of the runs table: which keys each kind of item lives under. */
 export const runKey = runItemKey;
-export const alertMarkerKey = (runId: string, key: string) => ({
-  [RUNS_TABLE.partitionKey]: `RUN#${runId}`,
+/** An alert's marker, beside the run it is about (a flow's pause notice sits under the flow's name, which has no `/`). */
+export const alertMarkerKey = (subject: string, key: string) => ({
+  [RUNS_TABLE.partitionKey]: `RUN#${subject}`,
   [RUNS_TABLE.sortKey]: `ALERT#${key}`,
 });
 export const lockKey = (flow: string) => ({ [RUNS_TABLE.partitionKey]: `FLOW#${flow}`, [RUNS_TABLE.sortKey]: "LOCK" });

@@ -5,7 +5,7 @@ import type { RunStateChanged } from "../../contracts/run-events";
 import { formatDuration } from "./duration";
 import { PAGED_STATES } from "../../contracts/event-routes";
 import { RunState } from "../../contracts/run-states";
-import { recoveredMessage, runAlertMessage } from "./slack-message";
+import { pausedMessage, recoveredMessage, runAlertMessage } from "./slack-message";
 
 export interface AlertRunDeps {
   registry: FlowRegistry;
@@ -35,6 +35,9 @@ export function createAlertRun(deps: AlertRunDeps) {
   return async function alertRun(change: RunStateChanged, invocation?: Invocation): Promise<AlertOutcome> {
     if (change.to === RunState.SUCCEEDED) return recovered(deps, change, invocation);
     if (!PAGED.has(change.to)) return "not-alerted";
+    if (change.to === RunState.SKIPPED && change.pausedAt !== undefined) {
+      return pauseNotice(deps, change, change.pausedAt, invocation);
+    }
     return postOnce(deps, invocation, change.runId, `${change.attempt}#${change.to}`, async () => {
       const run = await deps.runs.get(change.runId);
       const logTail = change.taskArn
@@ -76,22 +79,37 @@ async function recovered(
   );
 }
 
+/**
+ * A fire skipped because its flow is paused: on-call hears of the pause once (at its first skipped fire), not at
+ * every fire it holds; the marker is the pause's, under its flow.
+ */
+async function pauseNotice(
+  deps: AlertRunDeps,
+  change: RunStateChanged,
+  pausedAt: string,
+  invocation: Invocation | undefined,
+): Promise<AlertOutcome> {
+  return postOnce(deps, invocation, change.flow, `PAUSE#${pausedAt}`, async () =>
+    pausedMessage(deps.environment, change),
+  );
+}
+
 async function postOnce(
   deps: AlertRunDeps,
   invocation: Invocation | undefined,
-  runId: string,
+  subject: string,
   key: string,
   compose: () => Promise<{ text: string; blocks: object[] }>,
 ): Promise<AlertOutcome> {
   const deadline = invocation?.deadline ?? new Date(deps.clock.now().getTime() + DEFAULT_CLAIM_MS);
-  if (!(await deps.markers.claim(runId, key, { until: deadline }))) return "duplicate";
+  if (!(await deps.markers.claim(subject, key, { until: deadline }))) return "duplicate";
   let delivery;
   try {
     delivery = await deps.notifier.post(await compose(), { deadline });
   } catch (error) {
-    await deps.markers.release(runId, key);
+    await deps.markers.release(subject, key);
     throw error;
   }
-  await deps.markers.complete(runId, key, delivery);
+  await deps.markers.complete(subject, key, delivery);
   return "posted";
 }

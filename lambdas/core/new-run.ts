@@ -3,7 +3,7 @@ import { checkParams, describeParamProblems } from "../../flows/registry/flow-pa
 import { isTerminal, RunState } from "../../contracts/run-states";
 import { completeChange, previousState } from "./apply-transition";
 import { InvalidLaunchRequestError } from "./launch-command";
-import type { NonceSource } from "./ports";
+import type { FlowPause, NonceSource } from "./ports";
 import type { NewRun, Run } from "./run";
 import type { AttemptDeps, AttemptOutcome } from "./run-attempts";
 import { isStranded, startAttempt } from "./run-attempts";
@@ -39,13 +39,21 @@ export function createLaunchNew(deps: NewRunDeps) {
       const planned = plannedRun(flow, command, params, now, deps.nonces);
       const problems = runTaskProblems(planned);
       if (problems.length) throw new InvalidLaunchRequestError(`${flow.name}: ${problems.join("; ")}`);
-      const held = lateness(flow, command, now) ?? (await pausedReason(deps, flow, command));
+      const late = lateness(flow, command, now);
+      const pause = late === undefined ? await pauseHolding(deps, flow, command) : undefined;
+      const held = late ?? (pause && pausedReason(pause));
       // A backfill's slots take turns in its lanes (`--max-concurrent`), not the flow's overlap lock.
       const lock =
         held || command.kind === "backfill-slot" ? { holdsLock: false } : await overlap(deps, flow, planned.runId);
       const skipReason = held ?? lock.skipReason;
       const run: NewRun = skipReason
-        ? { ...planned, state: RunState.SKIPPED, reason: skipReason, settlement: {} }
+        ? {
+            ...planned,
+            state: RunState.SKIPPED,
+            reason: skipReason,
+            settlement: {},
+            ...(pause && { pausedAt: pause.pausedAt }),
+          }
         : { ...planned, ...(lock.holdsLock && { holdsLock: true }) };
       const created = await deps.runs.create(run);
       if (created.created) {
@@ -103,13 +111,20 @@ function lateness(flow: FlowDefinition, command: RunRequest, now: Date): string 
 }
 
 /**
- * Why a fire of a paused flow is held: `paused by <who> at <when>: <why>`. Only what starts itself is held (a schedule
- * fire, an upstream success); an operator's own run, rerun or backfill goes ahead.
+ * The pause that holds this request, if any. Only what starts itself is held (a schedule fire, an upstream success);
+ * an operator's own run, rerun or backfill goes ahead.
  */
-async function pausedReason(deps: NewRunDeps, flow: FlowDefinition, command: RunRequest): Promise<string | undefined> {
+async function pauseHolding(
+  deps: NewRunDeps,
+  flow: FlowDefinition,
+  command: RunRequest,
+): Promise<FlowPause | undefined> {
   if (command.kind !== "schedule" && command.kind !== "upstream-run") return undefined;
-  const pause = await deps.flowState.pauseOf(flow.name);
-  if (!pause) return undefined;
+  return deps.flowState.pauseOf(flow.name);
+}
+
+/** Why a fire of a paused flow is held: `paused by <who> at <when>: <why>`. */
+function pausedReason(pause: FlowPause): string {
   return `paused by ${pause.pausedBy} at ${pause.pausedAt}${pause.reason ? `: ${pause.reason}` : ""}`;
 }
 

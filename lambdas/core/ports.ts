@@ -239,15 +239,16 @@ export interface Notifier {
 
 /**
  * One marker per alert, claimed before posting and completed after, so an alert is posted once. A claim expires at
- * the claimer's deadline: a poster that was killed mid-post does not block the retry forever.
+ * the claimer's deadline: a poster that was killed mid-post does not block the retry forever. An alert is about a
+ * `subject`: a run (its id), or a flow (its name, for a pause's one notice).
  */
 export interface AlertMarkers {
   /** True when this call claimed the marker: it did not exist, or its claim expired unposted. */
-  claim(runId: string, key: string, options: { until: Date }): Promise<boolean>;
+  claim(subject: string, key: string, options: { until: Date }): Promise<boolean>;
   /** The alert went out: the marker stays, and no later claim succeeds. */
-  complete(runId: string, key: string, delivery: Delivery): Promise<void>;
+  complete(subject: string, key: string, delivery: Delivery): Promise<void>;
   /** Gives the marker back after a failed post, so the retried event can post. */
-  release(runId: string, key: string): Promise<void>;
+  release(subject: string, key: string): Promise<void>;
 }
 
 /** Where a task's log lines are and how to read the last of them. */

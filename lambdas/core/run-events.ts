@@ -22,5 +22,6 @@ export function announce(run: Run, from: RunState | null, recoversFrom?: string)
     ...(run.stopCode !== undefined && { stopCode: run.stopCode }),
     ...(run.reason !== undefined && { reason: run.reason }),
     ...(recoversFrom !== undefined && { recoversFrom }),
+    ...(run.pausedAt !== undefined && { pausedAt: run.pausedAt }),
   };
 }

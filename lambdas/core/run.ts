@@ -99,6 +99,8 @@ export interface Run extends AttemptFields {
   settlement?: Settlement;
   /** The run this one re-runs (`data-flows rerun`): same flow, params and data interval. */
   rerunOf?: string;
+  /** A fire SKIPPED because its flow was paused: when that pause began. */
+  pausedAt?: string;
   /** The backfill that started this run, for one of its slots. */
   backfillId?: string;
   history: RunTransition[];

@@ -164,6 +164,17 @@ export function recoveredMessage(environment: string, change: RunStateChanged, p
   return { text, blocks: [{ type: "section", text: { type: "mrkdwn", text } }] };
 }
 
+/** The one note a pause gets, at the first fire it holds: its fires are skipped, and nobody is paged for them. */
+export function pausedMessage(environment: string, change: RunStateChanged): SlackMessage {
+  const why = change.reason ? ` (${change.reason})` : "";
+  const text = `:double_vertical_bar: ${fitMrkdwn(
+    `${change.flow} is paused in ${environment}: its schedule and upstream fires are recorded SKIPPED${why}. ` +
+      `This is the only notice for this pause; \`data-flows resume ${change.flow}\` lifts it.`,
+    SLACK_LIMITS.sectionText - 24,
+  )}`;
+  return { text, blocks: [{ type: "section", text: { type: "mrkdwn", text } }] };
+}
+
 /** A CloudWatch alarm from the control plane itself (DLQ depth, function errors, throttles). */
 export interface ControlPlaneAlarm {
   AlarmName: string;

@@ -483,6 +483,36 @@ describe("alerter", () => {
     });
   });
 
+  describe("a paused flow's skipped fires", () => {
+    const paused = (slot: string, pausedAt: string): RunStateChanged => ({
+      runId: `orders-daily/${slot}`,
+      flow: "orders-daily",
+      trigger: "schedule",
+      from: null,
+      to: RunState.SKIPPED,
+      attempt: 1,
+      maxAttempts: 3,
+      at: "2026-03-02T10:00:01.000Z",
+      reason: `paused by ana at ${pausedAt}: warehouse migration`,
+      pausedAt,
+    });
+
+    it("tell on-call of the pause once, however many fires it holds", async () => {
+      const pausedAt = "2026-03-02T08:00:00.000Z";
+      for (const slot of ["20260302T1000Z", "20260302T1015Z", "20260302T1030Z"])
+        await handle(asEvent(paused(slot, pausedAt)));
+      expect(slack.received).toHaveLength(1);
+      expect(slack.received[0]!.text).toContain("orders-daily is paused in prod");
+      expect(slack.received[0]!.text).toContain("the only notice for this pause");
+    });
+
+    it("tell of a new pause once more", async () => {
+      await handle(asEvent(paused("20260302T1000Z", "2026-03-02T08:00:00.000Z")));
+      await handle(asEvent(paused("20260303T1000Z", "2026-03-03T08:00:00.000Z")));
+      expect(slack.received).toHaveLength(2);
+    });
+  });
+
   describe("talking to Slack", () => {
     it("honours Retry-After on 429, then delivers", async () => {
       slack.respond({ status: 429, headers: { "retry-after": "2" }, body: "rate_limited" });

@@ -40,6 +40,12 @@ describe("pausing a flow", () => {
     expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
   });
 
+  it("announces a held fire with the pause that held it, so on-call hears of the pause once, not per fire", async () => {
+    await launcher(pause);
+    await launcher(fire("02"));
+    expect(bed.events.published.at(-1)).toMatchObject({ to: RunState.SKIPPED, pausedAt: bed.now });
+  });
+
   it("holds what an upstream success would start, too", async () => {
     await launcher({ ...pause, flow: "after-orders" });
     const success = {
