@@ -6,7 +6,7 @@ import { InvalidLaunchRequestError } from "./launch-command";
 import type { FlowPause, NonceSource } from "./ports";
 import type { NewRun, Run } from "./run";
 import type { AttemptDeps, AttemptOutcome } from "./run-attempts";
-import { isStranded, startAttempt } from "./run-attempts";
+import { isStranded, pausedReason, startAttempt } from "./run-attempts";
 import type { RunRequest } from "./run-request";
 import { plannedRun, sameRequest } from "./run-request";
 import { runTaskProblems } from "./task-request";
@@ -121,11 +121,6 @@ async function pauseHolding(
 ): Promise<FlowPause | undefined> {
   if (command.kind !== "schedule" && command.kind !== "upstream-run") return undefined;
   return deps.flowState.pauseOf(flow.name);
-}
-
-/** Why a fire of a paused flow is held: `paused by <who> at <when>: <why>`. */
-function pausedReason(pause: FlowPause): string {
-  return `paused by ${pause.pausedBy} at ${pause.pausedAt}${pause.reason ? `: ${pause.reason}` : ""}`;
 }
 
 /**

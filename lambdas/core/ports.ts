@@ -28,7 +28,7 @@ export interface TransitionRequest {
    */
   task?: { taskArn: string; version: number };
   /** Facts to record with the change; the task's ARN comes from `task`. */
-  fields?: Omit<RunOutcomeFields, "taskArn"> & { maxAttempts?: number };
+  fields?: Omit<RunOutcomeFields, "taskArn"> & { maxAttempts?: number; pausedAt?: string };
   /** Only while the attempt has no task: a launch's failure must not overwrite an attempt a concurrent launch started. */
   withoutTask?: boolean;
   /**

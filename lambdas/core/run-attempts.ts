@@ -1,11 +1,11 @@
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import type { RetryCommand } from "../../contracts/launch-commands";
-import { RunState } from "../../contracts/run-states";
+import { RunState, Trigger } from "../../contracts/run-states";
 import type { ChangeDeps } from "./apply-transition";
 import { applyTransition, completeChange, previousState } from "./apply-transition";
 import { classifyFailure } from "./classify-failure";
-import type { Clock, FlowStateStore, RetryScheduler, TaskControl, TaskLauncher } from "./ports";
+import type { Clock, FlowPause, FlowStateStore, RetryScheduler, TaskControl, TaskLauncher } from "./ports";
 import type { RetryOptions } from "./retry-policy";
 import { attemptRecord, retryDecision } from "./retry-policy";
 import type { Run } from "./run";
@@ -17,6 +17,7 @@ import { isStrayTask } from "./stray-task";
 export type AttemptOutcome =
   | { status: "launched"; run: Run; taskArn: string }
   | { status: "duplicate"; run: Run }
+  | { status: "skipped"; run: Run; reason: string }
   | { status: "retry-scheduled"; run: Run; reason: string }
   | { status: "launch-failed"; run: Run; reason: string };
 
@@ -77,6 +78,8 @@ export async function startRetry(deps: AttemptDeps, command: RetryCommand): Prom
  * found no capacity and the run has attempts left, FAILED when it refused the request.
  */
 export async function startAttempt(deps: AttemptDeps, flow: FlowDefinition, run: Run): Promise<AttemptOutcome> {
+  const held = await heldByPause(deps, run);
+  if (held) return held;
   // Read at every attempt of a flow that keeps one: a retry starts from what the last success committed. Other
   // flows' launches read nothing more.
   const watermark = flow.watermark ? (await deps.flowState.watermarkOf(run.flow))?.value : undefined;
@@ -147,6 +150,37 @@ export async function startAttempt(deps: AttemptDeps, flow: FlowDefinition, run:
   return result.applied
     ? { status: "launch-failed", run: result.run, reason }
     : { status: "duplicate", run: result.run ?? run };
+}
+
+/**
+ * A fire (a schedule's or an upstream success's first attempt) whose flow was paused after its own check, while it was
+ * being recorded: read again now, after the run's write and before any RunTask, so a fire that read "not paused"
+ * before the pause was written is the only kind that launches. It moves to SKIPPED instead.
+ */
+async function heldByPause(deps: AttemptDeps, run: Run): Promise<AttemptOutcome | undefined> {
+  if (run.attempt !== 1 || (run.trigger !== Trigger.schedule && run.trigger !== Trigger.upstream)) return undefined;
+  const pause = await deps.flowState.pauseOf(run.flow);
+  if (!pause) return undefined;
+  const at = deps.clock.now().toISOString();
+  const reason = pausedReason(pause);
+  const result = await applyTransition(deps, {
+    runId: run.runId,
+    attempt: 1,
+    to: RunState.SKIPPED,
+    at,
+    source: "launcher",
+    fields: { reason, endedAt: at, pausedAt: pause.pausedAt },
+    settle: {},
+    withoutTask: true,
+  });
+  return result.applied
+    ? { status: "skipped", run: result.run, reason }
+    : { status: "duplicate", run: result.run ?? run };
+}
+
+/** Why a fire of a paused flow is held: `paused by <who> at <when>: <why>`. */
+export function pausedReason(pause: FlowPause): string {
+  return `paused by ${pause.pausedBy} at ${pause.pausedAt}${pause.reason ? `: ${pause.reason}` : ""}`;
 }
 
 function describe(error: unknown): string {

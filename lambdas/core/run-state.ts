@@ -5,10 +5,11 @@ const ENDINGS = [RunState.SUCCEEDED, RunState.FAILED, RunState.TIMED_OUT, RunSta
 /**
  * The moves a run may make. ECS can skip states (a task that fails to start goes straight to STOPPED), so every live
  * state may move to any later one; nothing moves backwards. RETRYING leads to the next attempt's PENDING.
- * SKIPPED is never reached by a move: a run is recorded SKIPPED when its overlap or lateness policy refuses it.
+ * A run is recorded SKIPPED when its overlap, lateness or pause policy refuses it; the one move to SKIPPED is a fire's
+ * first attempt, PENDING with no task yet, whose flow was paused while the fire was being recorded.
  */
 const NEXT: Readonly<Record<RunState, readonly RunState[]>> = {
-  PENDING: [RunState.STARTING, RunState.RUNNING, RunState.RETRYING, ...ENDINGS],
+  PENDING: [RunState.STARTING, RunState.RUNNING, RunState.RETRYING, ...ENDINGS, RunState.SKIPPED],
   STARTING: [RunState.RUNNING, RunState.RETRYING, ...ENDINGS],
   RUNNING: [RunState.RETRYING, ...ENDINGS],
   // A retry that never starts by its launch deadline ends FAILED; an operator may cancel it.

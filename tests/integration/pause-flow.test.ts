@@ -46,6 +46,22 @@ describe("pausing a flow", () => {
     expect(bed.events.published.at(-1)).toMatchObject({ to: RunState.SKIPPED, pausedAt: bed.now });
   });
 
+  it("holds a fire that read the flow unpaused just before the pause was written, before its RunTask", async () => {
+    const pauseOf = bed.flowState.pauseOf.bind(bed.flowState);
+    jest.spyOn(bed.flowState, "pauseOf").mockImplementationOnce(async (flow) => {
+      const read = await pauseOf(flow);
+      await launcher(pause); // the operator's pause lands between the fire's look and its write
+      return read;
+    });
+    expect(await launcher(fire("02"))).toMatchObject({ status: "skipped", state: RunState.SKIPPED });
+    expect(await bed.runs.get("orders-daily/20260302T1000Z")).toMatchObject({
+      state: RunState.SKIPPED,
+      pausedAt: bed.now,
+      reason: `paused by ana at ${bed.now}: warehouse migration`,
+    });
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
+  });
+
   it("holds what an upstream success would start, too", async () => {
     await launcher({ ...pause, flow: "after-orders" });
     const success = {

@@ -31,6 +31,8 @@ describe("run state machine", () => {
     [RunState.RUNNING, RunState.RETRYING],
     [RunState.RETRYING, RunState.PENDING],
     [RunState.RETRYING, RunState.FAILED],
+    // A fire whose flow was paused while it was being recorded, before its task.
+    [RunState.PENDING, RunState.SKIPPED],
   ])("allows %s -> %s", (from, to) => {
     expect(canTransition(from, to)).toBe(true);
   });
@@ -40,8 +42,9 @@ describe("run state machine", () => {
     [RunState.RUNNING, RunState.PENDING],
     [RunState.STARTING, RunState.PENDING],
     [RunState.RETRYING, RunState.SUCCEEDED],
-    [RunState.PENDING, RunState.SKIPPED],
-  ])("refuses %s -> %s (no move backwards, SKIPPED is only ever recorded)", (from, to) => {
+    [RunState.STARTING, RunState.SKIPPED],
+    [RunState.RETRYING, RunState.SKIPPED],
+  ])("refuses %s -> %s (no move backwards, SKIPPED only before a first task)", (from, to) => {
     expect(canTransition(from, to)).toBe(false);
   });
 
@@ -52,7 +55,7 @@ describe("run state machine", () => {
   it("lists the predecessors the store's condition must allow", () => {
     expect(predecessorsOf(RunState.RUNNING)).toEqual([RunState.PENDING, RunState.STARTING]);
     expect(predecessorsOf(RunState.SUCCEEDED)).toEqual([RunState.PENDING, RunState.STARTING, RunState.RUNNING]);
-    expect(predecessorsOf(RunState.SKIPPED)).toEqual([]);
+    expect(predecessorsOf(RunState.SKIPPED)).toEqual([RunState.PENDING]);
   });
 
   it("recognises run states and nothing else", () => {
