@@ -62,6 +62,7 @@ export function composeBench(ports: Partial<ControlPlanePorts>, settings: Partia
           throw new Error("the bench stops no tasks");
         },
         describeTasks: async () => new Map(),
+        listRunning: async () => [],
       },
       ...ports,
     } as Partial<ControlPlanePorts>),

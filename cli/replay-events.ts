@@ -40,6 +40,9 @@ export async function replayEvents(options: {
       describeTasks: async () => {
         throw new Error("events replay describes no tasks");
       },
+      listRunning: async () => {
+        throw new Error("events replay lists no tasks");
+      },
     },
     clock: { now: () => new Date() },
     logger: new Logger({ serviceName: "data-flows-cli", logLevel: "SILENT" }),

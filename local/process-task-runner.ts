@@ -15,8 +15,16 @@ import {
   taskDefinitionEnvironment,
 } from "../contracts/task-environment";
 import type { FlowRegistry } from "../flows/registry/flow-registry";
-import type { TaskControl, TaskLauncher, TaskLaunchResult, TaskLookup, TaskRequest } from "../lambdas/core/ports";
+import type {
+  RunningTask,
+  TaskControl,
+  TaskLauncher,
+  TaskLaunchResult,
+  TaskLookup,
+  TaskRequest,
+} from "../lambdas/core/ports";
 import type { FlowDefinition } from "../flows/registry/flow-definition";
+import { startedBy } from "../lambdas/core/run-id";
 import type { FlowRuntimeCommand } from "./bundled-flow-runtime";
 import type { LocalCluster, LocalTaskFacts, LocalTaskState } from "./ecs-events";
 import { clusterArnOf, taskArnOf, taskStateChangeEvent } from "./ecs-events";
@@ -158,6 +166,17 @@ export class ProcessTaskRunner implements TaskLauncher, TaskControl {
     if (!task || task.ended) return;
     task.stopRequested ??= reason; // as in ECS, the first stop's reason is the one reported
     task.stop?.(); // a task still PROVISIONING or PENDING is stopped before its process starts (see run)
+  }
+
+  /** What `ListTasks` (desired status RUNNING) and `DescribeTasks` would say: the tasks not stopped nor asked to. */
+  async listRunning(options: { flow?: string; includeStopping?: boolean } = {}): Promise<RunningTask[]> {
+    return [...this.tasks.entries()]
+      .filter(([, task]) => !task.ended && (options.includeStopping || task.stopRequested === undefined))
+      .filter(([, task]) => options.flow === undefined || task.facts.startedBy === startedBy(options.flow))
+      .map(([taskArn, task]) => {
+        const run = runReferenceOf([{ name: FLOW_CONTAINER_NAME, environment: task.facts.environment }]);
+        return { taskArn, ...(run && { run }), ...(task.stopRequested !== undefined && { stopping: true }) };
+      });
   }
 
   /** What `DescribeTasks` would say: the last reported state of each task this runner started. */

@@ -253,6 +253,11 @@ export class FlowTasks extends Construct {
     return `arn:aws:ecs:${this.region}:${this.accountId}:task/${this.clusterName}/*`;
   }
 
+  /** The cluster's container instances: what ListTasks is authorised on, even for Fargate tasks. */
+  private get containerInstanceArns(): string {
+    return `arn:aws:ecs:${this.region}:${this.accountId}:container-instance/${this.clusterName}/*`;
+  }
+
   /** Lets a function start flow tasks (the `tasks` port): where they run, RunTask, tagging and passing their roles. */
   grantRunTasks(fn: ControlPlaneFunction): void {
     fn.addEnvironmentNames();
@@ -277,6 +282,7 @@ export class FlowTasks extends Construct {
     for (const fn of fns) {
       fn.addEnvironment({ [FunctionEnv.clusterArn]: this.clusterArn });
       fn.addToRolePolicy(allow(["ecs:StopTask", "ecs:DescribeTasks"], [this.taskArns], this.inThisCluster));
+      fn.addToRolePolicy(allow(["ecs:ListTasks"], [this.containerInstanceArns], this.inThisCluster));
     }
   }
 

@@ -1,7 +1,13 @@
 import type { ECSClient, Task } from "@aws-sdk/client-ecs";
-import { DescribeTasksCommand, InvalidParameterException, StopTaskCommand } from "@aws-sdk/client-ecs";
+import {
+  DescribeTasksCommand,
+  InvalidParameterException,
+  ListTasksCommand,
+  StopTaskCommand,
+} from "@aws-sdk/client-ecs";
 import { runReferenceOf } from "../../contracts/task-environment";
-import type { TaskControl, TaskLookup } from "../core/ports";
+import type { RunningTask, TaskControl, TaskLookup } from "../core/ports";
+import { STARTED_BY_PREFIX, startedBy } from "../core/run-id";
 import type { TaskObservation } from "../core/task-observation";
 import { UNVERSIONED } from "../core/task-observation";
 
@@ -43,7 +49,48 @@ export class EcsTaskControl implements TaskControl {
     }
     return lookups;
   }
+
+  async listRunning(options: { flow?: string; includeStopping?: boolean } = {}): Promise<RunningTask[]> {
+    // A task asked to stop is listed under desired status STOPPED until it has (and for about an hour after).
+    const desired = options.includeStopping ? (["RUNNING", "STOPPED"] as const) : (["RUNNING"] as const);
+    const taskArns: string[] = [];
+    for (const desiredStatus of desired) {
+      let nextToken: string | undefined;
+      do {
+        const page = await this.options.client.send(
+          new ListTasksCommand({
+            cluster: this.options.clusterArn,
+            desiredStatus,
+            ...(options.flow !== undefined && { startedBy: startedBy(options.flow) }),
+            maxResults: LIST_PAGE,
+            ...(nextToken && { nextToken }),
+          }),
+        );
+        taskArns.push(...(page?.taskArns ?? []));
+        nextToken = page?.nextToken;
+      } while (nextToken);
+    }
+    const running: RunningTask[] = [];
+    for (let start = 0; start < taskArns.length; start += DESCRIBE_BATCH) {
+      const { tasks = [] } = await this.options.client.send(
+        new DescribeTasksCommand({
+          cluster: this.options.clusterArn,
+          tasks: taskArns.slice(start, start + DESCRIBE_BATCH),
+        }),
+      );
+      for (const task of tasks) {
+        if (!task.taskArn || !task.startedBy?.startsWith(STARTED_BY_PREFIX) || task.lastStatus === "STOPPED") continue;
+        const run = runReferenceOf(task.overrides?.containerOverrides);
+        const stopping = task.desiredStatus === "STOPPED";
+        running.push({ taskArn: task.taskArn, ...(run && { run }), ...(stopping && { stopping }) });
+      }
+    }
+    return running;
+  }
 }
+
+/** ListTasks pages at most 100 task ARNs. */
+const LIST_PAGE = 100;
 
 /** A DescribeTasks task as the same observation an ECS Task State Change event gives. */
 function observationOf(task: Task, clusterArn: string): TaskObservation {

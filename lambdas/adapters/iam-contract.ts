@@ -13,6 +13,8 @@ export type ResourceKind =
   | "runsTableIndex"
   | "flowTaskDefinition"
   | "clusterTask"
+  /** ListTasks is authorised on the cluster's container instances, even on Fargate (Service Authorization Reference). */
+  | "clusterContainerInstance"
   | "flowExecutionRole"
   | "flowTaskRole"
   | "runEventBus"
@@ -147,6 +149,11 @@ export const AWS_CALLS: Readonly<Record<AwsAdapter, readonly AwsCall[]>> = {
       command: "DescribeTasksCommand",
       sentBy: "lambdas/adapters/ecs-task-control.ts",
       iam: [{ action: "ecs:DescribeTasks", resource: "clusterTask", context: { "ecs:cluster": "cluster" } }],
+    },
+    {
+      command: "ListTasksCommand",
+      sentBy: "lambdas/adapters/ecs-task-control.ts",
+      iam: [{ action: "ecs:ListTasks", resource: "clusterContainerInstance", context: { "ecs:cluster": "cluster" } }],
     },
   ],
   EventBridgePublisher: [

@@ -4,6 +4,7 @@ import type { LaunchCommand, RetryCommand } from "../../contracts/launch-command
 import type { ChangeSource, NewRun, Run, RunOutcomeFields, Settlement } from "./run";
 import type { RunStateChanged } from "../../contracts/run-events";
 import type { RunState } from "../../contracts/run-states";
+import type { RunReference } from "../../contracts/task-environment";
 import type { TaskObservation } from "./task-observation";
 
 export interface RunListOptions {
@@ -260,11 +261,24 @@ export interface TaskLogs {
 /** What DescribeTasks said of one task: how it is now, or that ECS no longer knows it (it forgets stopped tasks). */
 export type TaskLookup = { found: true; task: TaskObservation } | { found: false };
 
+/** A task ECS is running in the cluster that data-flows started (`startedBy` `df/…`), and the run it says it is of. */
+export interface RunningTask {
+  taskArn: string;
+  run?: RunReference;
+  /** Asked to stop, and not stopped yet (listed only with `includeStopping`). */
+  stopping?: boolean;
+}
+
 /** Stops and inspects running tasks: what the reaper needs of ECS. */
 export interface TaskControl {
   stopTask(taskArn: string, reason: string): Promise<void>;
   /** What ECS says of each task; a task it gave no answer for (a transient failure) is absent from the map. */
   describeTasks(taskArns: readonly string[]): Promise<Map<string, TaskLookup>>;
+  /**
+   * Every task of the cluster still meant to run that data-flows started (or only one flow's): what the reaper holds
+   * to the runs, and what a run's next attempt waits for.
+   */
+  listRunning(options?: { flow?: string; includeStopping?: boolean }): Promise<RunningTask[]>;
 }
 
 /** Starts a run's next attempt later, without anything waiting in between. */

@@ -16,6 +16,7 @@ import type {
 import type { Run, Settlement } from "./run";
 import { isTerminal, RunState } from "../../contracts/run-states";
 import type { createRecordTaskState } from "./record-task-state";
+import { stopStrayTasks } from "./reap-strays";
 import type { ReapLimits } from "./reap-policy";
 import { ageSeconds, dueAction, mayBeDue } from "./reap-policy";
 
@@ -51,6 +52,8 @@ export interface ReapReport {
   locksReleased: string[];
   /** Active backfills handed to the launcher to move on. */
   backfillsNudged: string[];
+  /** Tasks ECS was running that no run records as its own (a lost launch race, a failed stop): stopped. */
+  straysStopped: string[];
   /**
    * Runs the active index lists but the table does not hold: an index entry that outlived its item (a GSI is
    * eventually consistent; dynalite, killed mid-write, can leave one for good). Nothing is done for them.
@@ -89,6 +92,7 @@ export function createReapRuns(deps: ReapRunsDeps) {
       settled: [],
       locksReleased: [],
       backfillsNudged: [],
+      straysStopped: [],
       phantoms: [],
       failed: [],
       incomplete: false,
@@ -166,6 +170,14 @@ export function createReapRuns(deps: ReapRunsDeps) {
           }
         });
       }
+    }
+
+    // What ECS runs is held to the runs: a task no run owns (its launch lost a race, its stop failed, its events were
+    // lost) would otherwise run on unwatched, and a run's next attempt beside it.
+    if (inTime()) {
+      await isolated("running tasks", async () => {
+        report.straysStopped.push(...(await stopStrayTasks(deps, inTime)));
+      });
     }
 
     for (const flow of deps.registry.flows.filter((candidate) => candidate.overlap === "skip")) {

@@ -18,14 +18,19 @@ export type AttemptOutcome =
   | { status: "launched"; run: Run; taskArn: string }
   | { status: "duplicate"; run: Run }
   | { status: "skipped"; run: Run; reason: string }
+  /** An earlier attempt's task is still running (a stray, being stopped): this one starts once it has stopped. */
+  | { status: "retry-postponed"; run: Run; reason: string }
   | { status: "retry-scheduled"; run: Run; reason: string }
   | { status: "launch-failed"; run: Run; reason: string };
 
 export interface AttemptDeps extends ChangeDeps {
   registry: FlowRegistry;
   tasks: TaskLauncher;
-  /** Stops a task this launch started that a concurrent launch made a stray (see {@link isStrayTask}). */
-  taskControl: Pick<TaskControl, "stopTask">;
+  /**
+   * Stops a task this launch started that a concurrent launch made a stray (see {@link isStrayTask}), and lists the
+   * run's earlier tasks a next attempt waits for.
+   */
+  taskControl: Pick<TaskControl, "stopTask" | "listRunning">;
   retries: RetryScheduler;
   /** Watermarks: each attempt starts with its flow's. */
   flowState: FlowStateStore;
@@ -78,7 +83,7 @@ export async function startRetry(deps: AttemptDeps, command: RetryCommand): Prom
  * found no capacity and the run has attempts left, FAILED when it refused the request.
  */
 export async function startAttempt(deps: AttemptDeps, flow: FlowDefinition, run: Run): Promise<AttemptOutcome> {
-  const held = await heldByPause(deps, run);
+  const held = (await heldByPause(deps, run)) ?? (await waitForEarlierTasks(deps, run));
   if (held) return held;
   // Read at every attempt of a flow that keeps one: a retry starts from what the last success committed. Other
   // flows' launches read nothing more.
@@ -176,6 +181,27 @@ async function heldByPause(deps: AttemptDeps, run: Run): Promise<AttemptOutcome 
   return result.applied
     ? { status: "skipped", run: result.run, reason }
     : { status: "duplicate", run: result.run ?? run };
+}
+
+/**
+ * A next attempt never runs beside an earlier one: a task of an earlier attempt that is still running (a stray a
+ * racing launch left, whose stop failed) is stopped, and this attempt waits, PENDING with no task, for the reaper's
+ * re-drive once it has stopped.
+ */
+async function waitForEarlierTasks(deps: AttemptDeps, run: Run): Promise<AttemptOutcome | undefined> {
+  if (run.attempt === 1) return undefined;
+  const earlier = (await deps.taskControl.listRunning({ flow: run.flow, includeStopping: true })).filter(
+    (task) => task.run?.runId === run.runId && task.run.attempt < run.attempt,
+  );
+  if (earlier.length === 0) return undefined;
+  for (const task of earlier.filter((running) => !running.stopping)) {
+    await deps.taskControl.stopTask(
+      task.taskArn,
+      `data-flows: stray task of ${run.runId} attempt ${task.run!.attempt} (attempt ${run.attempt} waits for it to stop)`,
+    );
+  }
+  const reason = `attempt ${run.attempt} waits for ${earlier.length} task(s) of an earlier attempt to stop`;
+  return { status: "retry-postponed", run, reason };
 }
 
 /** Why a fire of a paused flow is held: `paused by <who> at <when>: <why>`. */

@@ -54,9 +54,12 @@ export function clientToken(runId: string, attempt: number): string {
   return `${runId}#${attempt}`;
 }
 
+/** What every `startedBy` of a data-flows task begins with: the reaper holds such tasks to the runs. */
+export const STARTED_BY_PREFIX = "df/";
+
 /** The ECS `startedBy` of a flow's tasks, so `ListTasks` can find them. */
 export function startedBy(flow: string): string {
-  return `df/${flow}`;
+  return `${STARTED_BY_PREFIX}${flow}`;
 }
 
 /** The flow a run id belongs to (its part before the first `/`), or undefined for a string that is not a run id. */

@@ -271,6 +271,7 @@ describe("failure paths", () => {
       const racingControl: TaskControl = {
         stopTask: async () => void (await recorder(stopped)),
         describeTasks: async () => new Map(),
+        listRunning: async () => [],
       };
       await reap(plane({ taskControl: racingControl }));
       expect((await runs.get("orders-daily/20260302T0900Z"))?.state).toBe(RunState.TIMED_OUT);

@@ -1,4 +1,4 @@
-import { DescribeTasksCommand, ECSClient, StopTaskCommand } from "@aws-sdk/client-ecs";
+import { DescribeTasksCommand, ECSClient, ListTasksCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
 import { mockClient } from "aws-sdk-client-mock";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
@@ -28,6 +28,7 @@ const NOTHING_TO_DO: ReapReport = {
   settled: [],
   locksReleased: [],
   backfillsNudged: [],
+  straysStopped: [],
   phantoms: [],
   failed: [],
   incomplete: false,
@@ -81,6 +82,52 @@ describe("reaper", () => {
       task: { taskArn: `${FIXTURE_TASK_ARN}-${runId.slice(-5)}`, version: 3 },
     });
   }
+
+  describe("holding what ECS runs to the runs", () => {
+    const RUN_ID = "orders-daily/20260302T1150Z";
+    const STRAY = `${FIXTURE_TASK_ARN}-stray`;
+    /** ECS runs one task, started by data-flows for attempt `attempt` of the run. */
+    const ecsRuns = (attempt: number) => {
+      ecs.on(ListTasksCommand).resolves({ taskArns: [STRAY] });
+      ecs.on(DescribeTasksCommand).resolves({
+        tasks: [
+          {
+            taskArn: STRAY,
+            lastStatus: "RUNNING",
+            startedBy: "df/orders-daily",
+            overrides: {
+              containerOverrides: [
+                {
+                  name: "flow",
+                  environment: [
+                    { name: "DATA_FLOWS_RUN_ID", value: RUN_ID },
+                    { name: "DATA_FLOWS_ATTEMPT", value: String(attempt) },
+                  ],
+                },
+              ],
+            },
+          },
+        ],
+      });
+    };
+
+    it("stops a task no run records as its own (a launch that lost a race, a stop that failed)", async () => {
+      await runningRun(RUN_ID, "2026-03-02T11:50:00.000Z", "2026-03-02T11:55:00.000Z");
+      ecsRuns(1); // attempt 1 of the run, which has another task
+      expect((await reap()).straysStopped).toEqual([STRAY]);
+      expect(ecs.commandCalls(StopTaskCommand)[0]!.args[0].input).toMatchObject({
+        task: STRAY,
+        reason: expect.stringContaining(`stray task of ${RUN_ID} attempt 1`),
+      });
+    });
+
+    it("leaves alone a task whose launch is still being recorded (its run PENDING, no task yet)", async () => {
+      await runs.create(newRun({ runId: RUN_ID, createdAt: "2026-03-02T11:59:50.000Z" }));
+      ecsRuns(1);
+      expect((await reap()).straysStopped).toEqual([]);
+      expect(ecs.commandCalls(StopTaskCommand)).toHaveLength(0);
+    });
+  });
 
   it("stops a task past its flow's timeout and ends the run TIMED_OUT", async () => {
     await runningRun("orders-daily/20260302T1000Z", "2026-03-02T10:00:00.000Z", "2026-03-02T11:55:00.000Z");
@@ -198,7 +245,8 @@ describe("reaper", () => {
   it("leaves alone a run that is still running, recently heard from and within its timeout", async () => {
     await runningRun("orders-daily/20260302T1150Z", "2026-03-02T11:50:00.000Z", "2026-03-02T11:55:00.000Z");
     expect(await reap()).toEqual(NOTHING_TO_DO);
-    expect(ecs.calls()).toHaveLength(0);
+    // It lists what ECS runs (to hold it to the runs), and stops or asks about nothing.
+    expect(ecs.calls().map((call) => call.args[0].constructor.name)).toEqual(["ListTasksCommand"]);
   });
 
   it("never touches a terminal run", async () => {

@@ -116,6 +116,7 @@ export function resourceOf(
     runsTableIndex: () => arn("dynamodb", `table/${names.runsTable}/index/byFlow`),
     flowTaskDefinition: () => arn("ecs", `task-definition/${names.taskFamily(subject.flow)}:7`),
     clusterTask: () => arn("ecs", `task/${names.cluster}/${taskId}`),
+    clusterContainerInstance: () => arn("ecs", `container-instance/${names.cluster}/8f0e2c4a6b1d4e3f9a7c5b2d1e0f3a4b`),
     flowExecutionRole: () => stack.roleArn(stack.flowRoleName(subject.flow, "execution_role_arn")),
     flowTaskRole: () => stack.roleArn(stack.flowRoleName(subject.flow, "task_role_arn")),
     runEventBus: () => arn("events", `event-bus/${names.eventBus}`),

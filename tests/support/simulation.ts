@@ -1,22 +1,27 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import fc from "fast-check";
 import type { ControlPlaneFunctionName } from "../../contracts/control-plane";
 import { FUNCTION_TIMEOUT_SECONDS } from "../../contracts/control-plane";
+import type { EventRoute } from "../../contracts/event-routes";
+import { eventRoutes, REAPER_HEARTBEAT, routesOf } from "../../contracts/event-routes";
+import type { LaunchCommand } from "../../contracts/launch-commands";
+import type { RunStateChanged } from "../../contracts/run-events";
+import { runStateChangedEnvelope } from "../../contracts/run-events";
+import { isTerminal } from "../../contracts/run-states";
 import { FLOW_CONTAINER_NAME, runOverrides, runReferenceOf } from "../../contracts/task-environment";
 import type { FlowDefinition } from "../../flows/registry/flow-definition";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
-import { defineRegistry } from "../../flows/registry/flow-registry";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
 import { runsTableStores } from "../../lambdas/adapters/runs-table-stores";
 import type { ControlPlane } from "../../lambdas/composition-root";
 import { composeControlPlane, onlyPorts } from "../../lambdas/composition-root";
-import type { EventRoute } from "../../contracts/event-routes";
-import { eventRoutes, REAPER_HEARTBEAT, routesOf } from "../../contracts/event-routes";
-import { FailureClass, RUN_TASK_REFUSED } from "../../lambdas/core/classify-failure";
-import type { LaunchCommand } from "../../contracts/launch-commands";
+import { backfillIdOf } from "../../lambdas/core/backfill-plan";
+import { RUN_TASK_REFUSED } from "../../lambdas/core/classify-failure";
 import type {
+  Backfill,
+  FlowStateStore,
   Notifier,
+  RunningTask,
   RunStore,
   TaskControl,
   TaskLauncher,
@@ -24,23 +29,35 @@ import type {
   TaskLookup,
   TaskRequest,
 } from "../../lambdas/core/ports";
-import type { RunStateChanged } from "../../contracts/run-events";
 import type { Run } from "../../lambdas/core/run";
-import { earlierFailures, INFRASTRUCTURE_RETRIES } from "../../lambdas/core/retry-policy";
-import { canTransition } from "../../lambdas/core/run-state";
-import { isTerminal, RunState } from "../../contracts/run-states";
-import { runStateChangedEnvelope } from "../../contracts/run-events";
+import { requestedRunId, scheduledRunId } from "../../lambdas/core/run-id";
 import type { LocalCluster } from "../../local/ecs-events";
 import { clusterArnOf, taskArnOf, taskStateChangeEvent } from "../../local/ecs-events";
 import { SeededRandom as Random } from "./seeded-random";
+import type { HeldPause, NamedRequest, SimTask } from "./simulation/oracle";
+import { violationsOf } from "./simulation/oracle";
+import type { CommandSpec, FaultMix, RunSpec, Scenario } from "./simulation/scenario";
+import { SCHEDULED_FLOW, SKIP_FLOW, simulationRegistry } from "./simulation/scenario";
+
+export type { CommandSpec, FaultMix, RunSpec, Scenario } from "./simulation/scenario";
+export {
+  commandArbitrary,
+  crowdArbitrary,
+  faultMixArbitrary,
+  scenarioArbitrary,
+  simulationRegistry,
+} from "./simulation/scenario";
 
 /**
  * A simulated world around the real control plane: the handlers as the composition root wires them, against a real
  * run store (dynalite over HTTP), with ECS, EventBridge, Scheduler, Slack and Lambda's platform simulated on a
- * simulated clock. While faults last, every delivery may be lost, duplicated, delayed or echoed; handlers die after
- * their writes; RunTask throttles, refuses, or answers after starting a task; StopTask, PutEvents and Slack fail or
- * lose their answers; retry schedules fire twice or never; ECS forgets tasks; reaper passes come at random times,
- * concurrently with deliveries. Then the faults stop, the world runs until it is quiet, and the oracle checks it.
+ * simulated clock, and operators sending every command the CLI and the page can (cancel, rerun, pause and resume,
+ * backfill and its cancel, manual runs with request ids resent). While faults last, every delivery may be lost,
+ * duplicated, delayed or echoed; handlers die after their writes; RunTask throttles, refuses, or answers after starting
+ * a task; StopTask, PutEvents and Slack fail or lose their answers; retry schedules fire twice or never; ECS forgets
+ * tasks; reaper passes come at random times, concurrently with deliveries. Then the faults stop, the world runs until
+ * it is quiet, and the oracle (`simulation/oracle.ts`) checks it. A command or trigger added to the control plane is
+ * added here, with its faults, in the same change.
  */
 
 const MINUTE = 60_000;
@@ -51,138 +68,13 @@ const FAULT_PHASE_MS = 45 * MINUTE;
 const LAMBDA_ASYNC_TRIES = 3;
 /** EventBridge retries a target for up to 24 hours (185 times); the world gives up long before. */
 const EVENTBRIDGE_TRIES = 60;
-
-/** Percentages (0-40) of each kind of fault while faults last. Shrinking turns kinds off, naming the ones that matter. */
-export interface FaultMix {
-  eventLoss: number;
-  eventDuplicate: number;
-  eventDelay: number;
-  echo: number;
-  taskForgotten: number;
-  runTaskThrottle: number;
-  runTaskCrashAfter: number;
-  runTaskCapacity: number;
-  runTaskRefused: number;
-  stopTaskError: number;
-  putEventsError: number;
-  crashAfterWrite: number;
-  slackNotDelivered: number;
-  slackLostResponse: number;
-  alerterKilled: number;
-  retryScheduleLost: number;
-  retryScheduleTwice: number;
-  extraReaperPass: number;
-}
-
-export interface RunSpec {
-  /** Index into the simulated flows. */
-  flow: number;
-  kind: "schedule" | "manual";
-  /** Minutes after the start of the world the fire is due. */
-  atMinute: number;
-  /** Scheduler deliveries of a scheduled fire (at least once). */
-  deliveries: number;
-}
-
-export interface Scenario {
-  seed: number;
-  runs: RunSpec[];
-  faults: FaultMix;
-  /** RunTask never succeeds for this flow, even after the faults stop: its runs must end FAILED, not wait forever. */
-  brokenFlow: number | null;
-}
-
-const rate = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 25 }));
-export const faultMixArbitrary: fc.Arbitrary<FaultMix> = fc.record({
-  eventLoss: rate,
-  eventDuplicate: rate,
-  eventDelay: rate,
-  echo: rate,
-  taskForgotten: rate,
-  runTaskThrottle: rate,
-  runTaskCrashAfter: rate,
-  runTaskCapacity: rate,
-  runTaskRefused: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 5 })),
-  stopTaskError: rate,
-  putEventsError: rate,
-  crashAfterWrite: rate,
-  slackNotDelivered: rate,
-  slackLostResponse: rate,
-  alerterKilled: rate,
-  retryScheduleLost: rate,
-  retryScheduleTwice: rate,
-  extraReaperPass: rate,
-});
-
-export const scenarioArbitrary: fc.Arbitrary<Scenario> = fc.record({
-  seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
-  runs: fc.array(
-    fc.record({
-      flow: fc.integer({ min: 0, max: 3 }),
-      kind: fc.constantFrom<RunSpec["kind"]>("schedule", "schedule", "manual"),
-      atMinute: fc.integer({ min: 0, max: 20 }),
-      deliveries: fc.integer({ min: 1, max: 3 }),
-    }),
-    { minLength: 1, maxLength: 4 },
-  ),
-  faults: faultMixArbitrary,
-  brokenFlow: fc.oneof(fc.constant(null), fc.constant(null), fc.constant(null), fc.integer({ min: 0, max: 3 })),
-});
-
-/** Many runs of one flow at once: more active runs than one page of the reaper's query holds. */
-export const crowdArbitrary: fc.Arbitrary<Scenario> = fc.record({
-  seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
-  runs: fc.integer({ min: 55, max: 70 }).map((count) =>
-    Array.from({ length: count }, (_, index) => ({
-      flow: 1,
-      kind: "manual" as const,
-      atMinute: index % 5,
-      deliveries: 1,
-    })),
-  ),
-  faults: faultMixArbitrary,
-  brokenFlow: fc.constant(null),
-});
+/** An operator's command is one synchronous invocation: no platform retries it (the operator may send it again). */
+const OPERATOR_TRIES = 1;
+const OPERATOR = "ana (sim)";
 
 const SILENT = new Logger({ logLevel: "SILENT" });
 const CLUSTER: LocalCluster = { region: "eu-west-1", account: "111122223333", name: "data-flows-sim" };
 export const SIMULATED_CLUSTER = clusterArnOf(CLUSTER);
-/**
- * The simulated flows of one history: retries 0 and 2, an overlap-skip flow, and one downstream of the retrying flow.
- * Their names carry the history's prefix, so histories sharing a table never see each other's runs, locks or queries.
- */
-export function simulationRegistry(prefix: string): FlowRegistry {
-  return defineRegistry([
-    { name: `${prefix}-r0`, description: "s", owner: "@sim", retries: 0, overlap: "allow", timeoutMinutes: 30 },
-    { name: `${prefix}-r2`, description: "s", owner: "@sim", retries: 2, overlap: "allow", timeoutMinutes: 30 },
-    { name: `${prefix}-skip`, description: "s", owner: "@sim", retries: 1, overlap: "skip", timeoutMinutes: 20 },
-    {
-      name: `${prefix}-after`,
-      description: "s",
-      owner: "@sim",
-      retries: 1,
-      overlap: "allow",
-      upstream: [`${prefix}-r2`],
-    },
-  ]);
-}
-const SKIP_FLOW = 2;
-
-interface SimTask {
-  taskArn: string;
-  taskId: string;
-  runId: string;
-  flow: string;
-  attempt: number;
-  environment: { name: string; value: string }[];
-  startAt: number;
-  /** When it stops (undefined: runs until stopped: past its timeout). */
-  stopAt?: number;
-  exitCode?: number;
-  stopCode?: string;
-  /** Its STOPPED event is lost and ECS forgets it once stopped. */
-  forgotten: boolean;
-}
 
 type DeliveryKind = ControlPlaneFunctionName;
 interface Delivery {
@@ -194,6 +86,10 @@ interface Delivery {
   event: unknown;
   tries: number;
   maxTries: number;
+  /** An operator's command, made when it is sent (its target may only be known then); undefined: nothing to send. */
+  compose?: () => LaunchCommand | undefined;
+  /** Told the run the command's answer names. */
+  onRun?: (runId: string) => void;
 }
 
 /** Counts by fault kind, as injected. */
@@ -204,6 +100,8 @@ export interface SimulationResult {
   violations: string[];
   deliveries: number;
   faults: FaultCounts;
+  /** Operator commands sent, by kind (each resend counted). */
+  commands: Record<string, number>;
   /** Every invocation and how it ended, when asked for (`trace: true`): the story of a counterexample. */
   trace?: string[];
 }
@@ -233,6 +131,7 @@ class World {
   private nextId = 0;
   private deliveries = 0;
   private readonly faults: FaultCounts = {};
+  private readonly commands: Record<string, number> = {};
   private readonly tasks = new Map<string, SimTask>();
   private readonly tokens = new Map<string, string>();
   private readonly published: RunStateChanged[] = [];
@@ -243,6 +142,15 @@ class World {
   private readonly client: DynamoDBDocumentClient;
   private readonly registry: FlowRegistry;
   private readonly routes: readonly EventRoute[];
+  /** The world's write order: run records, pauses and resumes, for the pause oracle. */
+  private seq = 0;
+  private readonly createdSeq = new Map<string, number>();
+  private readonly pauses: { flow: string; pausedAt: string; fromSeq: number }[] = [];
+  private readonly resumes: { flow: string; seq: number }[] = [];
+  private readonly namedRequests: NamedRequest[] = [];
+  /** The run each manual run spec started, once the launcher has said. */
+  private readonly manualRuns = new Map<number, string>();
+  private readonly backfillIds = new Set<string>();
 
   constructor(
     private readonly scenario: Scenario,
@@ -261,23 +169,27 @@ class World {
     this.routes = eventRoutes({ clusterArn: SIMULATED_CLUSTER, upstreamFlows: this.registry.upstreamFlows });
   }
 
+  private stores() {
+    return runsTableStores({
+      client: this.client,
+      tableName: this.store.tableName,
+      retentionDays: 30,
+      now: () => new Date(this.now),
+    });
+  }
+
   /**
    * The control plane as the composition root wires it, to the world's ports, for one invocation: its faults drawn
    * from its own `random`; `killed` marks an alerter that dies mid-post and never gives its claim back.
    */
   private compose(random: Random, killed: boolean): ControlPlane {
     const clock = { now: () => new Date(this.now) };
-    const { flowState, backfills, markers } = runsTableStores({
-      client: this.client,
-      tableName: this.store.tableName,
-      retentionDays: 30,
-      now: clock.now,
-    });
+    const { flowState, backfills, markers } = this.stores();
     return composeControlPlane(
       onlyPorts("the simulation", {
         registry: this.registry,
         runs: this.crashingStore(random),
-        flowState,
+        flowState: this.recordingFlowState(flowState),
         backfills,
         tasks: this.ecs(random),
         taskControl: this.ecs(random),
@@ -299,21 +211,15 @@ class World {
         },
         markers: killed
           ? {
-              claim: (runId, key, options) => markers.claim(runId, key, options),
-              complete: (runId, key, delivery) => markers.complete(runId, key, delivery),
+              claim: (subject, key, options) => markers.claim(subject, key, options),
+              complete: (subject, key, delivery) => markers.complete(subject, key, delivery),
               release: async () => undefined, // a killed invocation never gets to give its claim back
             }
           : markers,
         notifier: this.slack(random, killed),
         taskLogs: { link: () => "", tail: async () => [] },
         clock,
-        nonces: {
-          nonce: () =>
-            random
-              .below(36 ** 6)
-              .toString(36)
-              .padStart(10, "0"),
-        },
+        nonces: { nonce: () => nonceOf(random) },
         logger: SILENT,
       }),
       {
@@ -332,18 +238,8 @@ class World {
   }
 
   async play(): Promise<SimulationResult> {
-    for (const spec of this.scenario.runs) {
-      const flow = this.registry.flows[spec.flow]!;
-      const due = this.start + spec.atMinute * MINUTE;
-      if (spec.kind === "schedule") {
-        const command = { kind: "schedule", flow: flow.name, scheduledTime: new Date(due).toISOString() };
-        for (let copy = 0; copy < spec.deliveries; copy += 1) {
-          this.enqueue("launcher", command, due + copy * 7_000, LAMBDA_ASYNC_TRIES);
-        }
-      } else {
-        this.enqueue("launcher", { kind: "manual", flow: flow.name, params: {} }, due, 1);
-      }
-    }
+    this.scenario.runs.forEach((spec, index) => this.fire(spec, index));
+    this.scenario.commands.forEach((command, index) => this.operate(command, index));
     for (let at = this.start + REAPER_PERIOD_MS; at < this.faultsEnd + 30 * 60 * MINUTE; at += REAPER_PERIOD_MS) {
       this.enqueue("reaper", undefined, at, 1);
     }
@@ -366,21 +262,166 @@ class World {
       }
       await Promise.all(batch.map((delivery) => this.deliver(delivery)));
       if (first.fn === "reaper" && this.now > this.faultsEnd) {
-        // Quiet: nothing but reaper passes left, and every run ended with nothing owed.
+        // Quiet: nothing but reaper passes left, and every run and backfill ended with nothing owed.
         const others = this.queue.some((delivery) => delivery.fn !== "reaper");
         idlePasses = others ? 0 : idlePasses + 1;
         if (!others && idlePasses >= 2 && (await this.settled())) break;
       }
     }
     const runs = await this.allRuns();
-    const violations = await this.check(runs);
+    const violations = violationsOf({
+      registry: this.registry,
+      runs,
+      tasks: [...this.tasks.values()],
+      published: this.published,
+      posts: this.posts,
+      backfills: await this.allBackfills(),
+      pauses: this.heldPauses(),
+      createdSeq: this.createdSeq,
+      namedRequests: this.namedRequests,
+      skipFlow: this.skipFlow,
+      skipFlowLockHolder: (await this.store.lockHolder(this.skipFlow))?.runId,
+      faultsEnd: this.faultsEnd,
+      reaperPeriodMs: REAPER_PERIOD_MS,
+    });
     return {
       runs,
       violations,
       deliveries: this.deliveries,
       faults: this.faults,
+      commands: this.commands,
       ...(this.trace && { trace: this.trace }),
     };
+  }
+
+  /** A run spec's fire: Scheduler's deliveries of a schedule, or an operator's manual request (resent, with its id). */
+  private fire(spec: RunSpec, index: number): void {
+    const flow = this.registry.flows[spec.flow]!;
+    const due = this.start + spec.atMinute * MINUTE;
+    if (spec.kind === "schedule") {
+      const command = { kind: "schedule", flow: flow.name, scheduledTime: new Date(due).toISOString() };
+      for (let copy = 0; copy < spec.deliveries; copy += 1) {
+        this.enqueue("launcher", command, due + copy * 7_000, LAMBDA_ASYNC_TRIES);
+      }
+      return;
+    }
+    if (!spec.requestId) {
+      this.send({ kind: "manual", flow: flow.name, params: {} }, due, (runId) => this.manualRuns.set(index, runId));
+      return;
+    }
+    const requestId = nonceOf(this.random);
+    this.manualRuns.set(index, requestedRunId(flow.name, requestId));
+    const named = this.nameRequest(`manual ${flow.name} with request id ${requestId}`);
+    for (let copy = 0; copy < spec.deliveries; copy += 1) {
+      const resentAfter = copy === 0 ? 0 : this.random.below(5 * MINUTE);
+      this.send({ kind: "manual", flow: flow.name, params: {}, requestId }, due + resentAfter, named);
+    }
+  }
+
+  /** An operator's command, sent at its moment. */
+  private operate(command: CommandSpec, index: number): void {
+    const at = (minute: number) => this.start + minute * MINUTE;
+    switch (command.kind) {
+      case "cancel": {
+        const due = (this.targetDue(command.run) ?? this.start) + command.offsetSeconds * 1000;
+        this.send(() => {
+          const target = this.targetRunId(command.run);
+          return target === undefined
+            ? undefined
+            : { kind: "cancel", flow: flowOf(target), runId: target, requestedBy: OPERATOR };
+        }, due);
+        return;
+      }
+      case "rerun": {
+        const requestId = nonceOf(this.random);
+        const named = this.nameRequest(`rerun #${index} with request id ${requestId}`);
+        // Every send asks again for what the first one asked: the same run, re-run, under the same request id.
+        let target: string | undefined;
+        const rerun = (): LaunchCommand | undefined => {
+          target ??= this.targetRunId(command.run);
+          return target === undefined
+            ? undefined
+            : { kind: "rerun", flow: flowOf(target), runId: target, requestedBy: OPERATOR, requestId };
+        };
+        for (let copy = 0; copy < command.sends; copy += 1) {
+          const due = at(command.atMinute) + (copy === 0 ? 0 : this.random.below(2 * MINUTE));
+          this.send(rerun, due, named);
+        }
+        return;
+      }
+      case "pause": {
+        const flow = this.registry.flows[command.flow]!.name;
+        this.send({ kind: "pause", flow, requestedBy: OPERATOR, reason: "sim" }, at(command.atMinute));
+        if (command.resumeAfterMinutes !== null) {
+          this.send({ kind: "resume", flow, requestedBy: OPERATOR }, at(command.atMinute + command.resumeAfterMinutes));
+        }
+        return;
+      }
+      case "backfill": {
+        const flow = this.registry.flows[SCHEDULED_FLOW]!.name;
+        const from = new Date(this.start - command.fromHoursAgo * 60 * MINUTE);
+        const to = new Date(from.getTime() + (command.slots - 1) * 60 * MINUTE);
+        const backfillId = backfillIdOf(flow, from, to);
+        this.backfillIds.add(backfillId);
+        const request = {
+          kind: "backfill" as const,
+          flow,
+          from: from.toISOString(),
+          to: to.toISOString(),
+          maxConcurrent: command.maxConcurrent,
+          params: {},
+          requestedBy: OPERATOR,
+        };
+        this.send(request, at(command.atMinute));
+        if (command.cancelAfterMinutes !== null) {
+          const cancel = { kind: "backfill-cancel" as const, backfillId, requestedBy: OPERATOR };
+          this.send(cancel, at(command.atMinute + command.cancelAfterMinutes));
+        }
+        return;
+      }
+    }
+  }
+
+  /** The due time of the run a command targets, when it is one of the scenario's own. */
+  private targetDue(index: number): number | undefined {
+    const spec = this.scenario.runs[index % (this.scenario.runs.length + 1)];
+    return spec && this.start + spec.atMinute * MINUTE;
+  }
+
+  /**
+   * The run a command targets, as known when it is sent: a scenario run (a schedule's id, a manual run's once the
+   * launcher said it), or, one index past them, any run the world knows of then (a backfill slot, a rerun, a
+   * downstream run).
+   */
+  private targetRunId(index: number): string | undefined {
+    const slot = index % (this.scenario.runs.length + 1);
+    const spec = this.scenario.runs[slot];
+    if (!spec) {
+      const known = [...this.runIds].sort();
+      return known.length ? known[index % known.length] : undefined;
+    }
+    const flow = this.registry.flows[spec.flow]!.name;
+    if (spec.kind === "schedule") return scheduledRunId(flow, new Date(this.start + spec.atMinute * MINUTE));
+    return this.manualRuns.get(slot);
+  }
+
+  /** A request that names itself: every answer its sends get is kept, and must name one run. */
+  private nameRequest(label: string): (runId: string) => void {
+    const request: NamedRequest = { label, answered: [] };
+    this.namedRequests.push(request);
+    return (runId) => request.answered.push(runId);
+  }
+
+  /** An operator's command, as the CLI sends it: one synchronous invocation of the launcher. */
+  private send(
+    command: LaunchCommand | (() => LaunchCommand | undefined),
+    dueAt: number,
+    onRun?: (runId: string) => void,
+  ): void {
+    const delivery = this.delivery("launcher", undefined, dueAt, OPERATOR_TRIES, this.random);
+    delivery.compose = typeof command === "function" ? command : () => command;
+    if (onRun) delivery.onRun = onRun;
+    this.queue.push(delivery);
   }
 
   private inFaults(): boolean {
@@ -410,22 +451,33 @@ class World {
 
   /** One invocation, as Lambda runs it: with its deadline; a failure is retried by the platform later. */
   private async deliver(delivery: Delivery): Promise<void> {
+    const event = delivery.compose ? delivery.compose() : delivery.event;
+    if (delivery.compose) {
+      if (event === undefined) return; // its target does not exist yet: the operator has nothing to send
+      const kind = (event as LaunchCommand).kind;
+      this.commands[kind] = (this.commands[kind] ?? 0) + 1;
+    }
     this.deliveries += 1;
     delivery.tries += 1;
     const deadline = new Date(this.now + FUNCTION_TIMEOUT_SECONDS[delivery.fn] * 1000);
     const random = new Random(delivery.seed + delivery.tries * 0x9e3779b1);
     const plane = this.compose(random, delivery.fn === "alerter" && this.fault("alerterKilled", random));
     try {
-      await plane[delivery.fn]()(delivery.event, { deadline });
-      this.trace?.push(`${new Date(this.now).toISOString()} ${describe(delivery)} → ok`);
+      const answer = (await plane[delivery.fn]()(event, { deadline })) as { runId?: string } | undefined;
+      if (answer?.runId) delivery.onRun?.(answer.runId);
+      this.trace?.push(`${new Date(this.now).toISOString()} ${describe(delivery, event)} → ok`);
     } catch (error) {
-      this.trace?.push(`${new Date(this.now).toISOString()} ${describe(delivery)} → ${(error as Error).message}`);
+      this.trace?.push(
+        `${new Date(this.now).toISOString()} ${describe(delivery, event)} → ${(error as Error).message}`,
+      );
       if (delivery.tries < delivery.maxTries) {
         // Lambda's async retries come after 1 and 2 minutes; EventBridge backs off up to minutes; a killed
         // invocation is retried after its timeout.
         const backoff =
           delivery.fn === "launcher" ? delivery.tries * MINUTE : Math.min(delivery.tries * 30_000, 10 * MINUTE);
         this.queue.push({ ...delivery, dueAt: Math.max(this.now, deadline.getTime()) + backoff });
+      } else if (delivery.compose) {
+        this.faults.operatorRefused = (this.faults.operatorRefused ?? 0) + 1;
       } else {
         this.faults.deadLettered = (this.faults.deadLettered ?? 0) + 1;
       }
@@ -441,6 +493,7 @@ class World {
     return {
       create: async (run) => {
         this.runIds.add(run.runId);
+        if (!this.createdSeq.has(run.runId)) this.createdSeq.set(run.runId, ++this.seq);
         const result = await store.create(run);
         crash();
         return result;
@@ -460,6 +513,35 @@ class World {
       releaseLock: (flow, runId) => store.releaseLock(flow, runId),
       lockHolder: (flow) => store.lockHolder(flow),
     };
+  }
+
+  /** Pauses and resumes as written, in the world's write order (a pause after its write, a resume before its own). */
+  private recordingFlowState(flowState: FlowStateStore): FlowStateStore {
+    return {
+      pause: async (flow, pause) => {
+        const kept = await flowState.pause(flow, pause);
+        if (!this.pauses.some((held) => held.flow === flow && held.pausedAt === kept.pausedAt)) {
+          this.pauses.push({ flow, pausedAt: kept.pausedAt, fromSeq: ++this.seq });
+        }
+        return kept;
+      },
+      resume: async (flow) => {
+        this.resumes.push({ flow, seq: ++this.seq });
+        return flowState.resume(flow);
+      },
+      pauseOf: (flow) => flowState.pauseOf(flow),
+      watermarkOf: (flow) => flowState.watermarkOf(flow),
+      commitWatermark: (flow, watermark) => flowState.commitWatermark(flow, watermark),
+    };
+  }
+
+  /** Each pause, held until the first resume sent after it (or for good). */
+  private heldPauses(): HeldPause[] {
+    return this.pauses.map((pause) => ({
+      ...pause,
+      untilSeq:
+        this.resumes.find((resume) => resume.flow === pause.flow && resume.seq > pause.fromSeq)?.seq ?? Infinity,
+    }));
   }
 
   /** EventBridge's PutEvents and the stack's rules: one delivery per rule that matches. */
@@ -524,8 +606,19 @@ class World {
         task.stopAt = this.now + 10_000;
         task.exitCode = 143;
         task.stopCode = "UserInitiated";
+        task.stopRequested = true;
         this.emit(task, "STOPPED", 6, task.stopAt, random);
       },
+      listRunning: async (options: { flow?: string; includeStopping?: boolean } = {}): Promise<RunningTask[]> =>
+        [...this.tasks.values()]
+          .filter((task) => task.stopAt === undefined || task.stopAt > this.now)
+          .filter((task) => options.includeStopping || !task.stopRequested)
+          .filter((task) => options.flow === undefined || task.flow === options.flow)
+          .map((task) => ({
+            taskArn: task.taskArn,
+            run: runReferenceOf([{ name: FLOW_CONTAINER_NAME, environment: task.environment }])!,
+            ...(task.stopRequested && { stopping: true }),
+          })),
       describeTasks: async (taskArns: readonly string[]): Promise<Map<string, TaskLookup>> => {
         const lookups = new Map<string, TaskLookup>();
         for (const taskArn of taskArns) {
@@ -629,121 +722,41 @@ class World {
     return runs.filter((run): run is Run => run !== undefined);
   }
 
-  /** Every run ended, nothing owed, no lock held. */
+  private async allBackfills(): Promise<Backfill[]> {
+    const { backfills } = this.stores();
+    const found = await Promise.all([...this.backfillIds].map((backfillId) => backfills.get(backfillId)));
+    return found.filter((backfill): backfill is Backfill => backfill !== undefined);
+  }
+
+  /** Every run and backfill ended, nothing owed, no lock held. */
   private async settled(): Promise<boolean> {
     const runs = await this.allRuns();
     if (runs.some((run) => !isTerminal(run.state) || run.settlement)) return false;
+    if ((await this.allBackfills()).some((backfill) => backfill.state === "ACTIVE")) return false;
     return (await this.store.lockHolder(this.skipFlow)) === undefined;
   }
 
   private get skipFlow(): string {
     return this.registry.flows[SKIP_FLOW]!.name;
   }
-
-  /** The oracle. */
-  private async check(runs: Run[]): Promise<string[]> {
-    const violations: string[] = [];
-    const tasksOf = (runId: string) => [...this.tasks.values()].filter((task) => task.runId === runId);
-    for (const run of runs) {
-      const flow = this.registry.require(run.flow);
-      const v = (message: string) => violations.push(`${run.runId} (${run.state}, attempt ${run.attempt}): ${message}`);
-      const tasks = tasksOf(run.runId);
-
-      // Every run ends, within its deadline plus a reaper period of the faults stopping.
-      if (!isTerminal(run.state)) v("never ended");
-      const endedAt = Date.parse(run.history.at(-1)!.at);
-      const allowance =
-        (1 + flow.retries + INFRASTRUCTURE_RETRIES + 1) * (flow.timeoutMinutes + 30) * MINUTE + 2 * REAPER_PERIOD_MS;
-      if (isTerminal(run.state) && endedAt > Math.max(this.faultsEnd, Date.parse(run.createdAt)) + allowance) {
-        v(`ended only at ${new Date(endedAt).toISOString()}, past its allowance`);
-      }
-      if (run.settlement) v("ended, but still owes its settlement");
-
-      // The history never leaves a terminal state and makes only allowed moves.
-      run.history.forEach((entry, i) => {
-        const previous = run.history[i - 1];
-        if (!previous) return;
-        if (isTerminal(previous.state)) v(`history continues after ${previous.state}: ${entry.state}`);
-        else if (!canTransition(previous.state, entry.state)) v(`history moves ${previous.state} -> ${entry.state}`);
-      });
-
-      // One task per attempt, never two tasks of a run at once, none beyond the current attempt.
-      const attempts = tasks.map((task) => task.attempt);
-      if (new Set(attempts).size !== attempts.length) v(`two tasks for one attempt: ${attempts.join(",")}`);
-      if (attempts.some((attempt) => attempt > run.attempt)) v(`a task for attempt ${Math.max(...attempts)}`);
-      for (const [a, b] of pairs(tasks))
-        if (overlap(a, b)) v(`tasks of attempts ${a.attempt} and ${b.attempt} ran at once`);
-
-      // The attempt budget is the flow's: its own failures retried at most `retries` times.
-      const failures = earlierFailures(run);
-      const flowFailures = failures.filter((f) => f === FailureClass.flowError || f === FailureClass.unknown).length;
-      if (flowFailures > flow.retries)
-        v(`${flowFailures} of its own failures retried; the flow allows ${flow.retries}`);
-      const platform: FailureClass[] = [FailureClass.capacity, FailureClass.spotInterruption, FailureClass.hostLost];
-      const infra = failures.filter((f) => platform.includes(f)).length;
-      if (infra > INFRASTRUCTURE_RETRIES) v(`${infra} infrastructure retries`);
-
-      // The ending agrees with what ECS saw.
-      const last = tasks.find((task) => task.attempt === run.attempt);
-      const cleanSuccess =
-        last?.exitCode === 0 &&
-        last.stopCode === "EssentialContainerExited" &&
-        !last.forgotten &&
-        last.stopAt !== undefined &&
-        last.stopAt < Date.parse(run.deadline);
-      if (run.state === RunState.SUCCEEDED && !(last?.exitCode === 0 && last.stopCode === "EssentialContainerExited")) {
-        v("SUCCEEDED without its task exiting 0");
-      }
-      if (cleanSuccess && run.state !== RunState.SUCCEEDED) v("its last task exited 0 in time, yet it did not succeed");
-
-      // Every ending and every failed attempt is announced at least once, and paged exactly once.
-      const announced = (to: RunState, attempt: number) =>
-        this.published.some((change) => change.runId === run.runId && change.to === to && change.attempt === attempt);
-      const paged = (to: RunState, attempt: number) =>
-        this.posts.filter((text) => alertKey(text) === `${run.runId}#${attempt}#${to}`).length;
-      if (isTerminal(run.state) && !announced(run.state, run.attempt)) v(`its ending ${run.state} was never announced`);
-      for (const entry of run.history.filter((e) => e.state === RunState.RETRYING)) {
-        if (!announced(RunState.RETRYING, entry.attempt)) v(`failed attempt ${entry.attempt} was never announced`);
-        const count = paged(RunState.RETRYING, entry.attempt);
-        if (count !== 1) v(`failed attempt ${entry.attempt} was paged ${count} times`);
-      }
-      if (([RunState.FAILED, RunState.TIMED_OUT, RunState.LOST, RunState.SKIPPED] as RunState[]).includes(run.state)) {
-        const count = paged(run.state, run.attempt);
-        if (count !== 1) v(`its ending ${run.state} was paged ${count} times`);
-      }
-    }
-
-    // A skip flow never runs two runs at once; nothing holds its lock once everything ended.
-    const skipTasks = [...this.tasks.values()].filter((task) => task.flow === this.skipFlow);
-    for (const [a, b] of pairs(skipTasks)) {
-      if (a.runId !== b.runId && overlap(a, b))
-        violations.push(`${this.skipFlow} ran ${a.runId} and ${b.runId} at once`);
-    }
-    const holder = await this.store.lockHolder(this.skipFlow);
-    if (holder) violations.push(`${this.skipFlow}'s lock is still held by ${holder.runId}`);
-    return violations;
-  }
 }
 
-/** `<runId>#<attempt>#<state>` of a run alert, read from its text ("… in sim, run <id>, attempt <n> of <m>…"). */
-function alertKey(text: string): string | undefined {
-  const match = / (failed|timed out|lost|attempt failed|skipped) in sim, run (\S+), attempt (\d+) of/.exec(text);
-  if (!match) return undefined;
-  const states: Record<string, string> = {
-    failed: "FAILED",
-    "timed out": "TIMED_OUT",
-    lost: "LOST",
-    "attempt failed": "RETRYING",
-    skipped: "SKIPPED",
-  };
-  const state = states[match[1]!];
-  return `${match[2]}#${match[3]}#${state}`;
+/** A 10-character [a-z0-9] id, as the CLI's and the page's request ids and the launcher's nonces are. */
+function nonceOf(random: Random): string {
+  return random
+    .below(36 ** 6)
+    .toString(36)
+    .padStart(10, "0");
+}
+
+function flowOf(runId: string): string {
+  return runId.slice(0, runId.indexOf("/"));
 }
 
 /** One line about an invocation's input, for traces. */
-function describe(delivery: Delivery): string {
-  const detail = (delivery.event as { detail?: Record<string, unknown> } | undefined)?.detail;
-  let summary = JSON.stringify(delivery.event ?? {});
+function describe(delivery: Delivery, event: unknown): string {
+  const detail = (event as { detail?: Record<string, unknown> } | undefined)?.detail;
+  let summary = JSON.stringify(event ?? {});
   if (delivery.fn === "recorder" && detail) {
     const overrides = detail.overrides as { containerOverrides?: Parameters<typeof runReferenceOf>[0] } | undefined;
     const run = runReferenceOf(overrides?.containerOverrides);
@@ -752,13 +765,4 @@ function describe(delivery: Delivery): string {
     summary = `${String(detail.runId)}#${String(detail.attempt)} ${String(detail.to)}`;
   }
   return `${delivery.fn} (try ${delivery.tries}) ${summary}`;
-}
-
-function* pairs<T>(items: readonly T[]): Generator<[T, T]> {
-  for (let i = 0; i < items.length; i += 1) for (let j = i + 1; j < items.length; j += 1) yield [items[i]!, items[j]!];
-}
-
-function overlap(a: SimTask, b: SimTask): boolean {
-  const end = (task: SimTask) => task.stopAt ?? Infinity;
-  return a.startAt < end(b) && b.startAt < end(a);
 }
