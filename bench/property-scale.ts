@@ -11,6 +11,7 @@ export interface PropertyScaleResult {
   /** Each history that broke the oracle, with the command that replays it. */
   counterexamples: { seed: number; index: number; violations: string[]; replay: string }[];
   faults: Record<string, number>;
+  commands: Record<string, number>;
 }
 
 /**
@@ -24,7 +25,7 @@ export async function benchPropertyScale(
   options: { histories: number; seeds: readonly number[]; log: (line: string) => void },
 ): Promise<PropertyScaleResult> {
   const workers = Math.max(1, availableParallelism());
-  const result: PropertyScaleResult = { histories: 0, counterexamples: [], faults: {} };
+  const result: PropertyScaleResult = { histories: 0, counterexamples: [], faults: {}, commands: {} };
   const rates: number[] = [];
   const perHistoryMs: number[] = [];
   let deliveries = 0;
@@ -40,6 +41,9 @@ export async function benchPropertyScale(
           perHistoryMs.push(report.ms);
           for (const [kind, count] of Object.entries(report.faults)) {
             result.faults[kind] = (result.faults[kind] ?? 0) + count;
+          }
+          for (const [kind, count] of Object.entries(report.commands)) {
+            result.commands[kind] = (result.commands[kind] ?? 0) + count;
           }
           if (report.violations.length > 0) {
             const replay = `npx tsx bench/property-replay.ts --seed ${seed} --histories ${options.histories} --index ${report.index}`;
@@ -62,6 +66,11 @@ export async function benchPropertyScale(
     note: `${workers} worker processes, each with its own dynalite; one value per seed`,
   });
   rows.add("property time per history", spread(perHistoryMs), "ms", { note: "one worker's wall time" });
+  for (const [kind, count] of Object.entries(result.commands).sort(([a], [b]) => a.localeCompare(b))) {
+    rows.add(`operator commands sent: ${kind}`, exact(count), "commands", {
+      note: `${(count / result.histories).toFixed(2)} per history (resends counted)`,
+    });
+  }
   for (const [kind, count] of Object.entries(result.faults).sort(([a], [b]) => a.localeCompare(b))) {
     rows.add(`faults injected: ${kind}`, exact(count), "faults", {
       note: `${(count / result.histories).toFixed(2)} per history`,

@@ -11,6 +11,8 @@ export interface HistoryReport {
   ms: number;
   deliveries: number;
   faults: Record<string, number>;
+  /** Operator commands the history sent, by kind (resends counted). */
+  commands: Record<string, number>;
   violations: string[];
 }
 
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
         ms: performance.now() - started,
         deliveries: result.deliveries,
         faults: result.faults,
+        commands: result.commands,
         violations: result.violations,
       };
       process.stdout.write(`${JSON.stringify(report)}\n`);
