@@ -6,7 +6,7 @@ const { builtinModules } = require("node:module");
 const { boundaries } = require("./eslint.boundaries");
 
 module.exports = tseslint.config(
-  { ignores: ["node_modules/", "cdktf.out/", "dist/", ".data/", "coverage/", "**/*.js"] },
+  { ignores: ["node_modules/", "cdktf.out/", "dist/", ".data/", "coverage/", ".scratch/", "**/*.js"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -11,6 +11,7 @@ import { EventRouting } from "./constructs/event-routing";
 import { FlowTasks } from "./constructs/flow-tasks";
 import { Network } from "./constructs/network";
 import { OnCall } from "./constructs/on-call";
+import { OperatorAccess } from "./constructs/operator-access";
 import { RunsTable } from "./constructs/runs-table";
 import { Scheduling } from "./constructs/scheduling";
 
@@ -133,6 +134,13 @@ export class DataFlowsStack extends TerraformStack {
     launcher.grantInvoke(reaper);
     tasks.grantReadLogs(alerter);
     onCall.bindAlerter(alerter);
+    const operators = new OperatorAccess(this, "operators", {
+      names,
+      region: config.region,
+      accountId: config.accountId,
+      launcher,
+      runsTableArn: runs.table.arn,
+    });
 
     new TerraformOutput(this, "cluster_name", { value: tasks.clusterName });
     new TerraformOutput(this, "runs_table_name", { value: runs.table.name });
@@ -143,6 +151,18 @@ export class DataFlowsStack extends TerraformStack {
       description: "The NAT gateway's public address: allow-list it in Snowflake (network policy) or Redshift",
     });
     new TerraformOutput(this, "launcher_function_name", { value: launcher.functionName });
+    new TerraformOutput(this, "launcher_url", {
+      value: operators.url.functionUrl,
+      description: "Where the CLI and the page send operators' commands, IAM-signed (the CLI finds it itself)",
+    });
+    new TerraformOutput(this, "viewer_policy_arn", {
+      value: operators.viewerPolicy.arn,
+      description: "Attach to who may read runs and logs",
+    });
+    new TerraformOutput(this, "operator_policy_arn", {
+      value: operators.operatorPolicy.arn,
+      description: "Attach to who may also run, cancel, pause and backfill flows",
+    });
     new TerraformOutput(this, "event_bus_name", { value: routing.bus.name });
   }
 }

@@ -2,7 +2,10 @@ import type { LaunchCommand } from "../contracts/launch-commands";
 import type { LauncherAnswers } from "../lambdas/handlers/launcher";
 import { CliError, oneLine } from "./errors";
 
-/** What an operator sends the launcher: every command but a run change, which only the bus delivers. */
+/**
+ * What the CLI sends the launcher: an operator's commands (`contracts/launch-commands.ts`), and locally, for tests and
+ * tools, any other command but a run change (which only the bus delivers).
+ */
 export type OperatorCommand = Exclude<LaunchCommand, { kind: "run-changed" }>;
 
 /** The launcher of an environment, invoked synchronously: each command answered as the handler types it. */
@@ -38,10 +41,12 @@ export function launcherClient(send: (command: OperatorCommand) => Promise<Launc
   };
 }
 
+/** The message of an error answer: the launcher's (`errorMessage`), or Lambda's own (`Message`, `message`). */
 function errorMessageOf(body: unknown): string | undefined {
   if (typeof body !== "object" || body === null) return undefined;
-  const { errorMessage } = body as { errorMessage?: unknown };
-  return typeof errorMessage === "string" && errorMessage ? errorMessage : undefined;
+  const { errorMessage, Message, message } = body as Record<string, unknown>;
+  const said = [errorMessage, Message, message].find((text) => typeof text === "string" && text);
+  return said as string | undefined;
 }
 
 function parseJson(text: string): unknown {

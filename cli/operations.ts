@@ -29,6 +29,7 @@ export async function startRun(
     kind: "manual",
     flow: flow.name,
     params,
+    requestedBy: operator.name,
     ...(requestId !== undefined && { requestId }),
   });
 }

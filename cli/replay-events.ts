@@ -51,6 +51,7 @@ export async function replayEvents(options: {
     environment: "replay",
     clusterArn: options.clusterArn,
     retryBaseDelaySeconds: 60,
+    operatorEntry: "invoke",
     reapLimits: { pageSize: 0, pendingGraceSeconds: 0, launchDeadlineSeconds: 0, silenceMinutes: 0, safetyMarginMs: 0 },
   }).recorder();
   const summary: ReplaySummary = { outcomes: [], counts: {} };

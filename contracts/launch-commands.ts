@@ -8,7 +8,15 @@ import type { RunStateChanged } from "./run-events";
  */
 export type LaunchCommand =
   | { kind: "schedule"; flow: string; scheduledTime: string }
-  | { kind: "manual"; flow: string; params: Record<string, string>; requestId?: string; at?: string }
+  | {
+      kind: "manual";
+      flow: string;
+      params: Record<string, string>;
+      requestId?: string;
+      at?: string;
+      /** Who asked (kept on the run); in AWS the IAM principal the launcher's URL authenticated. */
+      requestedBy?: string;
+    }
   | {
       kind: "backfill";
       flow: string;
@@ -29,6 +37,28 @@ export type LaunchCommand =
   | { kind: "run-changed"; change: RunStateChanged };
 
 export type LaunchCommandKind = LaunchCommand["kind"];
+
+/**
+ * The commands an operator sends (the CLI, the page). In AWS they reach the launcher only through its URL, which
+ * authenticates the caller with IAM: the launcher records that principal as `requestedBy`, whatever the body says.
+ */
+export const OPERATOR_COMMAND_KINDS = [
+  "manual",
+  "rerun",
+  "backfill",
+  "backfill-cancel",
+  "cancel",
+  "pause",
+  "resume",
+] as const satisfies readonly LaunchCommandKind[];
+export type OperatorCommand = Extract<LaunchCommand, { kind: (typeof OPERATOR_COMMAND_KINDS)[number] }>;
+
+export function isOperatorCommand(command: LaunchCommand): command is OperatorCommand {
+  return (OPERATOR_COMMAND_KINDS as readonly string[]).includes(command.kind);
+}
+
+/** The longest name an operator is recorded under: an IAM principal's `assumed-role/<role>/<session>` fits. */
+export const MAX_OPERATOR_CHARACTERS = 256;
 
 /** Start this attempt of a RETRYING run. */
 export interface RetryCommand {

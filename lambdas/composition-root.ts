@@ -23,6 +23,7 @@ import type { ReapLimits } from "./core/reap-policy";
 import { createReapRuns } from "./core/reap-runs";
 import { createRecordTaskState } from "./core/record-task-state";
 import { createAlerterHandler } from "./handlers/alerter";
+import type { OperatorEntry } from "./handlers/launcher";
 import { createLauncherHandler } from "./handlers/launcher";
 import { createReaperHandler } from "./handlers/reaper";
 import { createRecorderHandler } from "./handlers/recorder";
@@ -60,6 +61,8 @@ export interface ControlPlaneSettings {
   /** The first backoff step before a failed attempt is retried (60 s in AWS, a few seconds locally). */
   retryBaseDelaySeconds: number;
   reapLimits: ReapLimits;
+  /** Where operators' commands may come from (AWS: only the launcher's IAM-authenticated URL). */
+  operatorEntry: OperatorEntry;
 }
 
 /**
@@ -93,6 +96,7 @@ export function composeControlPlane(ports: ControlPlanePorts, settings: ControlP
     launcher: once(() =>
       createLauncherHandler({
         logger: ports.logger,
+        operatorEntry: settings.operatorEntry,
         launch: createLauncher({
           registry: ports.registry,
           runs: ports.runs,

@@ -161,6 +161,8 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions) 
       environment: names.environment,
       clusterArn: clusterArnOf(cluster),
       retryBaseDelaySeconds: LOCAL_RETRY_BASE_DELAY_SECONDS,
+      // The invoke API's per-start token stands for the operator here; the CLI names them.
+      operatorEntry: "invoke",
       reapLimits: {
         pageSize: 100,
         pendingGraceSeconds: 30,

@@ -41,7 +41,11 @@ export type ContextKind =
   | "flowRunKey"
   /** The attributes a watermark proposal names: `dynamodb:Attributes`. */
   | "watermarkAttributes"
-  | "noReturnValues";
+  | "noReturnValues"
+  /** A function URL request's auth type: `AWS_IAM`. */
+  | "iamAuthType"
+  /** An InvokeFunction that came through the function's URL: `true`. */
+  | "viaFunctionUrl";
 
 /** One IAM authorisation a call needs. */
 export interface IamRequirement {
@@ -246,6 +250,32 @@ export const WATERMARK_TASK_CALLS: readonly IamRequirement[] = [
       "dynamodb:Attributes": "watermarkAttributes",
       "dynamodb:ReturnValues": "noReturnValues",
     },
+  },
+];
+
+/** What the CLI and the page ask of AWS to look (`runs`, `show`, `logs`, `flows`, `backfill --status`, the page). */
+export const VIEWER_CALLS: readonly IamRequirement[] = [
+  { action: "dynamodb:GetItem", resource: "runsTable" },
+  { action: "dynamodb:Query", resource: "runsTableIndex" },
+  { action: "logs:GetLogEvents", resource: "flowLogStream" },
+];
+
+/**
+ * What they ask besides to act (`run`, `rerun`, `cancel`, `pause`, `resume`, `backfill`): find the launcher's URL and
+ * send it the command, IAM-signed (`cli/aws-target.ts`). A function URL authorises both actions (Lambda, since
+ * October 2025), the second only as invoked through the URL.
+ */
+export const OPERATOR_CALLS: readonly IamRequirement[] = [
+  { action: "lambda:GetFunctionUrlConfig", resource: "launcherFunction" },
+  {
+    action: "lambda:InvokeFunctionUrl",
+    resource: "launcherFunction",
+    context: { "lambda:FunctionUrlAuthType": "iamAuthType" },
+  },
+  {
+    action: "lambda:InvokeFunction",
+    resource: "launcherFunction",
+    context: { "lambda:InvokedViaFunctionUrl": "viaFunctionUrl" },
   },
 ];
 

@@ -195,6 +195,7 @@ const SETTINGS: { [K in keyof ControlPlaneSettings]: AwsFactory<ControlPlaneSett
     { [FunctionEnv.retryBaseDelaySeconds]: positiveInteger },
     (c) => c.RETRY_BASE_DELAY_SECONDS,
   ),
+  operatorEntry: factory({}, () => "url" as const),
   reapLimits: factory({}, () => ({
     pageSize: 100,
     pendingGraceSeconds: 120,

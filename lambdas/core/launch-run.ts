@@ -90,6 +90,7 @@ async function rerun(
     params: original.params,
     dataInterval: original.dataInterval,
     rerunOf: original.runId,
+    requestedBy: command.requestedBy,
     ...(command.requestId !== undefined && { requestId: command.requestId }),
   });
 }

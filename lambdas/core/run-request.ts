@@ -25,6 +25,7 @@ export type InternalRunCommand =
       dataInterval: DataInterval;
       rerunOf: string;
       requestId?: string;
+      requestedBy: string;
     };
 
 /** Every request for one new run. */
@@ -36,7 +37,7 @@ interface RequestKind<C extends RunRequest> {
   runId(flow: FlowDefinition, command: C, now: Date, nonces: NonceSource): string;
   interval(flow: FlowDefinition, command: C, now: Date): DataInterval;
   /** What the run remembers of where it came from. */
-  links?(command: C): Partial<Pick<NewRun, "backfillId" | "rerunOf">>;
+  links?(command: C): Partial<Pick<NewRun, "backfillId" | "rerunOf" | "requestedBy">>;
 }
 
 /** A run asked for by hand: its client's request id names it, or a fresh nonce does. */
@@ -64,12 +65,13 @@ const KINDS: { [K in RunRequest["kind"]]: RequestKind<Extract<RunRequest, { kind
     runId: byHand,
     // `at` asks for the interval of another moment than now (the latest complete one as of then).
     interval: (flow, command, now) => intervalAsOf(flow, command.at ? new Date(command.at) : now),
+    links: (command) => (command.requestedBy !== undefined ? { requestedBy: command.requestedBy } : {}),
   },
   "rerun-run": {
     trigger: Trigger.manual,
     runId: byHand,
     interval: (_, command) => command.dataInterval,
-    links: (command) => ({ rerunOf: command.rerunOf }),
+    links: (command) => ({ rerunOf: command.rerunOf, requestedBy: command.requestedBy }),
   },
   "upstream-run": {
     trigger: Trigger.upstream,

@@ -97,6 +97,8 @@ export interface Run extends AttemptFields {
    * task, releasing its lock. Until it is settled the run stays in the active index, where the reaper finds it.
    */
   settlement?: Settlement;
+  /** Who asked for the run by hand (a manual run, a rerun): in AWS, the IAM principal the launcher's URL authenticated. */
+  requestedBy?: string;
   /** The run this one re-runs (`data-flows rerun`): same flow, params and data interval. */
   rerunOf?: string;
   /** A fire SKIPPED because its flow was paused: when that pause began. */

@@ -1,8 +1,8 @@
 import * as z from "zod";
 import type { LaunchCommand } from "../../contracts/launch-commands";
+import { MAX_OPERATOR_CHARACTERS, MAX_REASON_CHARACTERS } from "../../contracts/launch-commands";
 import { BACKFILL_LIMITS } from "../core/backfill-plan";
 import { InvalidLaunchRequestError } from "../core/launch-command";
-import { MAX_REASON_CHARACTERS } from "../../contracts/launch-commands";
 import { parseInput } from "./parse-input";
 import { runStateChangedEventSchema } from "../../contracts/run-events";
 
@@ -38,7 +38,7 @@ const runId = z.string().regex(/^[a-z0-9-]{1,32}\/[A-Za-z0-9_.-]{1,40}$/, "not a
 /** A client's idempotency key for a manual run: the same key asks for the same run. */
 const requestId = z.string().regex(/^[a-z0-9]{10}$/, "requestId is 10 characters of [a-z0-9]");
 /** Who asked for an operator's command (recorded with it), and why. */
-const requestedBy = z.string().min(1).max(128);
+const requestedBy = z.string().min(1).max(MAX_OPERATOR_CHARACTERS);
 const reason = z.string().max(MAX_REASON_CHARACTERS);
 /** A backfill id as the launcher makes them: `<flow>/<from>-<to>`, compact UTC instants. */
 const backfillId = z.string().regex(/^[a-z0-9-]{1,32}\/\d{8}T\d{6}Z-\d{8}T\d{6}Z$/, "not a data-flows backfill id");
@@ -48,7 +48,14 @@ const belongsToFlow = { message: "runId must belong to the flow", path: ["runId"
 /** Every command the launcher takes from our own senders, told apart by `kind`; unknown fields are refused. */
 export const launchCommandSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("schedule"), flow, scheduledTime: slot }),
-  z.strictObject({ kind: z.literal("manual"), flow, params, requestId: requestId.optional(), at: slot.optional() }),
+  z.strictObject({
+    kind: z.literal("manual"),
+    flow,
+    params,
+    requestId: requestId.optional(),
+    at: slot.optional(),
+    requestedBy: requestedBy.optional(),
+  }),
   z.strictObject({
     kind: z.literal("backfill"),
     flow,

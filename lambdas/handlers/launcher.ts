@@ -4,7 +4,10 @@ import type { RunState } from "../../contracts/run-states";
 import type { createLauncher, FlowOutcome, LaunchOutcome } from "../core/launch-run";
 import type { Backfill, FlowPause } from "../core/ports";
 import type { BackfillOutcome } from "../core/run-backfill";
+import { isOperatorCommand } from "../../contracts/launch-commands";
+import { InvalidLaunchRequestError } from "../core/launch-command";
 import { parseLaunchCommand } from "./launch-command-schema";
+import { httpAnswer, isFunctionUrlRequest, operatorCommandOfRequest, RefusedRequestError } from "./operator-request";
 
 /** The answer to a command about one run: what became of it. */
 export interface RunAnswer {
@@ -55,15 +58,53 @@ export interface LauncherAnswers {
 export type LauncherAnswer = LauncherAnswers[LaunchCommandKind];
 
 /**
- * Starts runs. Input: a command (`schedule` from EventBridge Scheduler, `manual`, `cancel`, `pause`, `resume` from
- * the CLI, `retry`, `redrive` from retry schedules and the reaper) or a `Flow Run State Change` from the bus, which
- * starts the flows downstream and moves backfills on.
+ * Where operators' commands may come from: `url` (AWS) only through the launcher's IAM-authenticated URL, which names
+ * who sent them; `invoke` (locally, where the invoke API's token stands for it) by a plain invocation too.
  */
-export function createLauncherHandler(deps: { launch: ReturnType<typeof createLauncher>; logger: Logger }) {
-  return async (event: unknown): Promise<LauncherAnswer> => {
+export type OperatorEntry = "url" | "invoke";
+
+/** Errors that say the request was wrong, not the launcher: answered 400 over the URL. */
+const REFUSALS = new Set(["InvalidLaunchRequestError", "UnknownFlowError"]);
+
+/**
+ * Starts runs. Input: a command (`schedule` from EventBridge Scheduler, `retry`, `redrive` from retry schedules and the
+ * reaper, and operators' commands from the CLI and the page through the launcher's URL) or a `Flow Run State Change`
+ * from the bus, which starts the flows downstream and moves backfills on.
+ */
+export function createLauncherHandler(deps: {
+  launch: ReturnType<typeof createLauncher>;
+  logger: Logger;
+  operatorEntry: OperatorEntry;
+}) {
+  const handle = launchHandler(deps);
+  return async (event: unknown): Promise<LauncherAnswer | ReturnType<typeof httpAnswer>> => {
+    if (!isFunctionUrlRequest(event)) {
+      const command = parseLaunchCommand(event);
+      if (deps.operatorEntry === "url" && isOperatorCommand(command)) {
+        throw new InvalidLaunchRequestError(
+          `${command.kind}: an operator's command comes through the launcher's URL, which records who sent it`,
+        );
+      }
+      return handle(command);
+    }
+    try {
+      return httpAnswer(200, await handle(parseLaunchCommand(operatorCommandOfRequest(event))));
+    } catch (error) {
+      if (error instanceof RefusedRequestError) return httpAnswer(error.statusCode, refusal(error));
+      if (error instanceof Error && REFUSALS.has(error.name)) return httpAnswer(400, refusal(error));
+      throw error; // the launcher's own failure: logged, alarmed, and a 502 to the caller
+    }
+  };
+}
+
+function refusal(error: Error) {
+  return { errorType: error.name, errorMessage: error.message };
+}
+
+function launchHandler(deps: { launch: ReturnType<typeof createLauncher>; logger: Logger }) {
+  return async (command: LaunchCommand): Promise<LauncherAnswer> => {
     // One invocation, one command: keys appended for the last must not label this one.
     deps.logger.removeKeys(["command", "flow"]);
-    const command: LaunchCommand = parseLaunchCommand(event);
     const outcomes = await deps.launch(command);
     if (command.kind === "run-changed") {
       const runs = outcomes.filter(isRunOutcome).map((outcome) => outcome.run.runId);

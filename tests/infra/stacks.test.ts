@@ -556,7 +556,10 @@ describe.each(["dev", "prod"] as const)("the %s stack", (environment) => {
         "egress_ip",
         "event_bus_name",
         "launcher_function_name",
+        "launcher_url",
+        "operator_policy_arn",
         "runs_table_name",
+        "viewer_policy_arn",
       ]);
     });
   });

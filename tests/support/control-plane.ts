@@ -14,6 +14,7 @@ export const TEST_SETTINGS: ControlPlaneSettings = {
   environment: "dev",
   clusterArn: FIXTURE_CLUSTER_ARN,
   retryBaseDelaySeconds: 60,
+  operatorEntry: "invoke",
   reapLimits: {
     pageSize: 50,
     pendingGraceSeconds: 120,

@@ -40,6 +40,13 @@ export class AppliedStack {
       .map(([name, policy]) => ({ name, policy: JSON.parse(this.resolve(policy.policy as string)) }));
   }
 
+  /** A customer-managed policy of the stack (`aws_iam_policy`), by name, resolved. */
+  managedPolicy(policyName: string): { name: string; policy: unknown } {
+    const policy = Object.values(this.terraform.resource.aws_iam_policy ?? {}).find((p) => p.name === policyName);
+    if (!policy) throw new Error(`no policy named ${policyName}`);
+    return { name: policyName, policy: JSON.parse(this.resolve(policy.policy as string)) };
+  }
+
   /** A role's ARN, by name. */
   roleArn(roleName: string): string {
     return `arn:aws:iam::${this.config.accountId}:role/${roleName}`;
@@ -153,6 +160,8 @@ export function contextOf(stack: AppliedStack, kind: ContextKind, subject: { flo
     flowRunKey: () => [`RUN#${subject.flow}/m20260302T101201Z-3fa9c1d2e4`],
     watermarkAttributes: () => [...WATERMARK_WRITE_ATTRIBUTES],
     noReturnValues: () => "NONE",
+    iamAuthType: () => "AWS_IAM",
+    viaFunctionUrl: () => "true",
   };
   return kinds[kind]();
 }
@@ -176,16 +185,26 @@ export async function decide(
   roleName: string,
   request: { action: string; resource: string; context: Record<string, string | string[]> },
 ): Promise<Decision> {
+  return decideWith(stack, stack.roleArn(roleName), stack.policiesOf(roleName), request);
+}
+
+/** AWS's decision on one request by a principal whose identity policies are `policies`. */
+export async function decideWith(
+  stack: AppliedStack,
+  principal: string,
+  policies: { name: string; policy: unknown }[],
+  request: { action: string; resource: string; context: Record<string, string | string[]> },
+): Promise<Decision> {
   const { accountId } = stack.config;
   const result = await runSimulation(
     {
       request: {
-        principal: stack.roleArn(roleName),
+        principal,
         action: request.action,
         resource: { resource: request.resource, accountId },
         contextVariables: request.context,
       },
-      identityPolicies: stack.policiesOf(roleName),
+      identityPolicies: policies,
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       ...(request.action.startsWith("kms:") && { resourcePolicy: KEY_POLICY_DELEGATING_TO_IAM(accountId) }),

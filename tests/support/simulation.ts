@@ -33,6 +33,7 @@ import type { Run } from "../../lambdas/core/run";
 import { requestedRunId, scheduledRunId } from "../../lambdas/core/run-id";
 import type { LocalCluster } from "../../local/ecs-events";
 import { clusterArnOf, taskArnOf, taskStateChangeEvent } from "../../local/ecs-events";
+import { functionUrlRequest } from "./function-url";
 import { SeededRandom as Random } from "./seeded-random";
 import type { HeldPause, NamedRequest, SimTask } from "./simulation/oracle";
 import { violationsOf } from "./simulation/oracle";
@@ -70,7 +71,9 @@ const LAMBDA_ASYNC_TRIES = 3;
 const EVENTBRIDGE_TRIES = 60;
 /** An operator's command is one synchronous invocation: no platform retries it (the operator may send it again). */
 const OPERATOR_TRIES = 1;
+/** Who operators' commands say they are from; the launcher records the principal its URL authenticated instead. */
 const OPERATOR = "ana (sim)";
+const OPERATOR_ARN = "arn:aws:sts::111122223333:assumed-role/DataEngineer/ana";
 
 const SILENT = new Logger({ logLevel: "SILENT" });
 const CLUSTER: LocalCluster = { region: "eu-west-1", account: "111122223333", name: "data-flows-sim" };
@@ -226,6 +229,8 @@ class World {
         environment: "sim",
         clusterArn: SIMULATED_CLUSTER,
         retryBaseDelaySeconds: 60,
+        // As in AWS: operators' commands come through the launcher's URL, which names who sent them.
+        operatorEntry: "url",
         reapLimits: {
           pageSize: 7,
           pendingGraceSeconds: 120,
@@ -451,21 +456,27 @@ class World {
 
   /** One invocation, as Lambda runs it: with its deadline; a failure is retried by the platform later. */
   private async deliver(delivery: Delivery): Promise<void> {
-    const event = delivery.compose ? delivery.compose() : delivery.event;
+    const command = delivery.compose?.();
     if (delivery.compose) {
-      if (event === undefined) return; // its target does not exist yet: the operator has nothing to send
-      const kind = (event as LaunchCommand).kind;
-      this.commands[kind] = (this.commands[kind] ?? 0) + 1;
+      if (command === undefined) return; // its target does not exist yet: the operator has nothing to send
+      this.commands[command.kind] = (this.commands[command.kind] ?? 0) + 1;
     }
+    // An operator's command comes through the launcher's URL, IAM-signed: the launcher names its sender.
+    const event = command ? functionUrlRequest(command, OPERATOR_ARN) : delivery.event;
     this.deliveries += 1;
     delivery.tries += 1;
     const deadline = new Date(this.now + FUNCTION_TIMEOUT_SECONDS[delivery.fn] * 1000);
     const random = new Random(delivery.seed + delivery.tries * 0x9e3779b1);
     const plane = this.compose(random, delivery.fn === "alerter" && this.fault("alerterKilled", random));
     try {
-      const answer = (await plane[delivery.fn]()(event, { deadline })) as { runId?: string } | undefined;
-      if (answer?.runId) delivery.onRun?.(answer.runId);
-      this.trace?.push(`${new Date(this.now).toISOString()} ${describe(delivery, event)} → ok`);
+      const answer = await plane[delivery.fn]()(event, { deadline });
+      if (command) {
+        const { statusCode, body } = answer as { statusCode: number; body: string };
+        const said = JSON.parse(body) as { runId?: string; errorMessage?: string };
+        if (statusCode !== 200) throw new Error(`HTTP ${statusCode}: ${said.errorMessage}`);
+        if (said.runId) delivery.onRun?.(said.runId);
+      }
+      this.trace?.push(`${new Date(this.now).toISOString()} ${describe(delivery, command ?? event)} → ok`);
     } catch (error) {
       this.trace?.push(
         `${new Date(this.now).toISOString()} ${describe(delivery, event)} → ${(error as Error).message}`,

@@ -99,18 +99,28 @@ export function referencedResource(terraform: TerraformJson, reference: string):
 
 /** Every IAM policy document in the stack: inline role policies, parsed, with the role they belong to. */
 export function policyDocuments(terraform: TerraformJson) {
-  return Object.entries(terraform.resource.aws_iam_role_policy ?? {}).map(([name, policy]) => ({
-    name,
-    role: policy.role as string,
-    document: JSON.parse(policy.policy as string) as {
+  const parse = (policy: Record<string, unknown>) =>
+    JSON.parse(policy.policy as string) as {
       Statement: {
         Effect: string;
         Action: string[];
         Resource: string[];
         Condition?: Record<string, Record<string, unknown>>;
       }[];
-    },
-  }));
+    };
+  // Roles' inline policies, and the managed ones a team attaches to its own roles (the viewer and the operator).
+  return [
+    ...Object.entries(terraform.resource.aws_iam_role_policy ?? {}).map(([name, policy]) => ({
+      name,
+      role: policy.role as string,
+      document: parse(policy),
+    })),
+    ...Object.entries(terraform.resource.aws_iam_policy ?? {}).map(([name, policy]) => ({
+      name,
+      role: undefined,
+      document: parse(policy),
+    })),
+  ];
 }
 
 /** The inline policies of the role a Terraform reference (e.g. a task definition's execution role ARN) points at. */

@@ -1,4 +1,4 @@
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { GetFunctionUrlConfigCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { mkdtempSync } from "node:fs";
@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadRegistry } from "../../flows/index";
 import { runCliCapturing } from "../support/cli";
+import { startLauncherUrlServer } from "../support/launcher-url-server";
 
 const registry = loadRegistry();
 const NOW = new Date("2026-03-20T12:00:00Z");
@@ -22,18 +23,26 @@ const cli = (...argv: string[]) =>
 describe("operator commands against a deployed environment (--env dev)", () => {
   const lambda = mockClient(LambdaClient);
   const dynamo = mockClient(DynamoDBDocumentClient);
-  const answer = (body: unknown) =>
-    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: Buffer.from(JSON.stringify(body)) as never });
+  // dev's launcher URL, checking each request's SigV4 signature with the credentials the tests' environment sets.
+  let url: Awaited<ReturnType<typeof startLauncherUrlServer>>;
+  beforeAll(async () => {
+    url = await startLauncherUrlServer({ credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+  });
+  afterAll(() => url.close());
+  const answer = (body: unknown) => url.respond({ status: 200, body: JSON.stringify(body) });
   const sent = () => {
-    const calls = lambda.commandCalls(InvokeCommand);
-    expect(calls).toHaveLength(1);
-    const input = calls[0]!.args[0].input;
-    expect(input).toMatchObject({ FunctionName: "data-flows-dev-launcher", InvocationType: "RequestResponse" });
-    return JSON.parse(Buffer.from(input.Payload as Uint8Array).toString()) as Record<string, unknown>;
+    expect(lambda.commandCalls(GetFunctionUrlConfigCommand)[0]!.args[0].input).toEqual({
+      FunctionName: "data-flows-dev-launcher",
+    });
+    expect(url.received).toHaveLength(1);
+    expect(url.received[0]!.signatureValid).toBe(true);
+    return url.received[0]!.body as Record<string, unknown>;
   };
   beforeEach(() => {
     lambda.reset();
     dynamo.reset();
+    url.received.length = 0;
+    lambda.on(GetFunctionUrlConfigCommand).resolves({ FunctionUrl: url.url });
   });
 
   it("cancel invokes dev's launcher with the run, who and why", async () => {
@@ -53,7 +62,7 @@ describe("operator commands against a deployed environment (--env dev)", () => {
     answer({ status: "paused", flow: "orders-daily", pause: { pausedBy: "ana", pausedAt: NOW.toISOString() } });
     expect((await cli("pause", "orders-daily")).code).toBe(0);
     expect(sent()).toEqual({ kind: "pause", flow: "orders-daily", requestedBy: expect.any(String) });
-    lambda.reset();
+    url.received.length = 0;
     answer({ status: "not-paused", flow: "orders-daily" });
     expect(await cli("resume", "orders-daily")).toMatchObject({ code: 0, out: "orders-daily was not paused" });
     expect(sent()).toEqual({ kind: "resume", flow: "orders-daily", requestedBy: expect.any(String) });

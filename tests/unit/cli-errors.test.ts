@@ -1,4 +1,4 @@
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { GetFunctionUrlConfigCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { execFile } from "node:child_process";
@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { loadRegistry } from "../../flows/index";
 import { runCliCapturing } from "../support/cli";
+import { startLauncherUrlServer } from "../support/launcher-url-server";
 
 const registry = loadRegistry();
 const REPOSITORY_ROOT = resolve(__dirname, "..", "..");
@@ -105,17 +106,17 @@ describe("the CLI's foreseeable errors", () => {
         expect(result.err).toMatch(/^data-flows: access denied in prod: .*dynamodb:Query/);
       });
 
-      it("starting a run while a burst of fires fills the launcher", async () => {
+      /** dev's launcher URL, answering every command as Lambda answers a throttled or an unauthorised caller. */
+      async function launcherUrlAnswering(status: number, body: unknown) {
+        const url = await startLauncherUrlServer({ credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+        url.respond({ status, body: JSON.stringify(body) });
         const lambda = mockClient(LambdaClient);
-        mocks.push(lambda);
-        lambda.on(InvokeCommand).rejects(
-          Object.assign(new Error("Rate Exceeded."), {
-            name: "TooManyRequestsException",
-            Reason: "ReservedFunctionConcurrentInvocationLimitExceeded",
-            $fault: "client",
-            $metadata: { httpStatusCode: 429 },
-          }),
-        );
+        lambda.on(GetFunctionUrlConfigCommand).resolves({ FunctionUrl: url.url });
+        mocks.push(lambda, { restore: () => void url.close() });
+      }
+
+      it("starting a run while a burst of fires fills the launcher", async () => {
+        await launcherUrlAnswering(429, { Message: "Rate Exceeded." });
         const result = await runCliCapturing(["--env", "dev", "run", "hello-world"], { dataDir: dataDir(), registry });
         expect(result.code).toBe(2);
         expect(result.err).toMatch(ONE_LINE);
@@ -123,12 +124,19 @@ describe("the CLI's foreseeable errors", () => {
       });
 
       it("starting a run", async () => {
-        const lambda = mockClient(LambdaClient);
-        mocks.push(lambda);
-        lambda.on(InvokeCommand).rejects(denied("lambda:InvokeFunction"));
+        await launcherUrlAnswering(403, { Message: "Forbidden" });
         const result = await runCliCapturing(["--env", "dev", "run", "hello-world"], { dataDir: dataDir(), registry });
         expect(result.code).toBe(2);
-        expect(result.err).toMatch(/^data-flows: access denied in dev: .*lambda:InvokeFunction/);
+        expect(result.err).toMatch(/^data-flows: access denied in dev: .*needs the data-flows-dev-operator policy/);
+      });
+
+      it("finding where to send a command", async () => {
+        const lambda = mockClient(LambdaClient);
+        mocks.push(lambda);
+        lambda.on(GetFunctionUrlConfigCommand).rejects(denied("lambda:GetFunctionUrlConfig"));
+        const result = await runCliCapturing(["--env", "dev", "run", "hello-world"], { dataDir: dataDir(), registry });
+        expect(result.code).toBe(2);
+        expect(result.err).toMatch(/^data-flows: access denied in dev: .*lambda:GetFunctionUrlConfig/);
       });
     });
   });

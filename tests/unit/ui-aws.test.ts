@@ -1,14 +1,22 @@
 import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { GetFunctionUrlConfigCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { environments } from "../../.aws/config";
 import { connectAws } from "../../cli/aws-target";
 import { startUi } from "../../cli/ui/server";
 import { loadRegistry } from "../../flows/index";
+import { startLauncherUrlServer } from "../support/launcher-url-server";
 import { openPageSession } from "../support/page-session";
 
 const registry = loadRegistry();
+/** The environment's launcher URL: every command the page sends arrives here, IAM-signed. */
+let launcherUrl: Awaited<ReturnType<typeof startLauncherUrlServer>>;
+beforeAll(async () => {
+  launcherUrl = await startLauncherUrlServer({ credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+});
+afterAll(() => launcherUrl.close());
+beforeEach(() => void (launcherUrl.received.length = 0));
 const TASK = "arn:aws:ecs:eu-west-1:111122223333:task/data-flows-prod/5b1e0c7d9a8f4e2b8c6d4f1a2b3c4d5e";
 const FAILED_RUN = {
   runId: "orders-daily/20260302T0600Z",
@@ -121,7 +129,7 @@ describe("data-flows ui against a deployed environment (prod, mocked AWS clients
       body: new URLSearchParams({ csrf: token, runId: FAILED_RUN.runId, confirmed: "yes" }),
     });
     expect(response.status).toBe(403);
-    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
+    expect(launcherUrl.received).toHaveLength(0);
   });
 
   it("answers only for its own address (a page that rebinds a name to 127.0.0.1 gets nothing)", async () => {
@@ -159,9 +167,7 @@ describe("actions from the page, allowed (dev)", () => {
     lambda.reset();
     dynamo.on(QueryCommand).resolves({ Items: [] });
     dynamo.on(GetCommand).resolves({});
-    lambda
-      .on(InvokeCommand)
-      .resolves({ StatusCode: 200, Payload: Buffer.from(JSON.stringify({ runId: "hello-world/m1" })) as never });
+    lambda.on(GetFunctionUrlConfigCommand).resolves({ FunctionUrl: launcherUrl.url });
     target = connectAws(environments.dev, new LambdaClient({ region: "eu-west-1" }));
     ui = await startUi({ target, registry, env: "dev", allowActions: true, operator: "ana (page)", port: 0 });
   });
@@ -183,7 +189,7 @@ describe("actions from the page, allowed (dev)", () => {
     const response = await post("/actions/run", { csrf: await token(), flow: "hello-world", "param.steps": "5" });
     expect(response.status).toBe(200);
     expect(await response.text()).toContain("Confirm: run");
-    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
+    expect(launcherUrl.received).toHaveLength(0);
   });
 
   it("starts a run once confirmed, with the params as the CLI sends them, then shows it", async () => {
@@ -195,10 +201,12 @@ describe("actions from the page, allowed (dev)", () => {
     });
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/run?id=hello-world%2Fm1");
-    const payload = JSON.parse(
-      Buffer.from(lambda.commandCalls(InvokeCommand)[0]!.args[0].input.Payload as Uint8Array).toString(),
-    );
-    expect(payload).toMatchObject({ kind: "manual", flow: "hello-world", params: { steps: "5" } });
+    expect(launcherUrl.received).toEqual([
+      expect.objectContaining({
+        signatureValid: true,
+        body: expect.objectContaining({ kind: "manual", flow: "hello-world", params: { steps: "5" } }),
+      }),
+    ]);
   });
 
   it("refuses params as the CLI refuses them, naming the param", async () => {
@@ -210,7 +218,7 @@ describe("actions from the page, allowed (dev)", () => {
     });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain("param &quot;steps&quot;: Invalid input: expected number");
-    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
+    expect(launcherUrl.received).toHaveLength(0);
   });
 
   it("refuses a post from another origin, token or not", async () => {
@@ -222,6 +230,6 @@ describe("actions from the page, allowed (dev)", () => {
       body: new URLSearchParams({ csrf: await token(), flow: "hello-world", confirmed: "yes" }),
     });
     expect(response.status).toBe(403);
-    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
+    expect(launcherUrl.received).toHaveLength(0);
   });
 });
