@@ -5,10 +5,18 @@ import { RunState, Trigger } from "../../contracts/run-states";
 import type { ChangeDeps } from "./apply-transition";
 import { applyTransition, completeChange, previousState } from "./apply-transition";
 import { classifyFailure } from "./classify-failure";
-import type { Clock, FlowPause, FlowStateStore, RetryScheduler, TaskControl, TaskLauncher } from "./ports";
+import type {
+  Clock,
+  FlowPause,
+  FlowStateStore,
+  RetryScheduler,
+  TaskControl,
+  TaskLauncher,
+  TransitionRequest,
+} from "./ports";
 import type { RetryOptions } from "./retry-policy";
 import { attemptRecord, retryDecision } from "./retry-policy";
-import type { Run } from "./run";
+import type { Run, Settlement } from "./run";
 import { clientToken, startedBy } from "./run-id";
 import { attemptDeadline } from "./run-request";
 import { isStrayTask } from "./stray-task";
@@ -130,31 +138,48 @@ export async function startAttempt(deps: AttemptDeps, flow: FlowDefinition, run:
   const decision = launched.refused
     ? { retry: false as const }
     : retryDecision(classifyFailure({ reason }), attemptRecord(run), deps.retryOptions);
-  // Only while the attempt has no task: a concurrent launch of it may have started one, which this answer must not
-  // overwrite (its task would run on unsupervised, and the next attempt run the flow again).
   if (decision.retry) {
     const retryAt = new Date(now.getTime() + decision.delaySeconds * 1000);
-    const result = await applyTransition(deps, {
-      ...base,
-      to: RunState.RETRYING,
-      fields: { reason, retryAt: retryAt.toISOString(), maxAttempts: decision.maxAttempts },
-      settle: { retry: true },
-      withoutTask: true,
-    });
-    return result.applied
-      ? { status: "retry-scheduled", run: result.run, reason }
-      : { status: "duplicate", run: result.run ?? run };
+    const move = { to: RunState.RETRYING, settle: { retry: true } };
+    const fields = { reason, retryAt: retryAt.toISOString(), maxAttempts: decision.maxAttempts };
+    return endWithoutTask(deps, run, { ...move, at: base.at, fields }, (moved) => ({
+      status: "retry-scheduled",
+      run: moved,
+      reason,
+    }));
   }
+  return endWithoutTask(
+    deps,
+    run,
+    { to: RunState.FAILED, at: base.at, fields: { reason, endedAt: base.at } },
+    (moved) => ({
+      status: "launch-failed",
+      run: moved,
+      reason,
+    }),
+  );
+}
+
+/**
+ * Moves an attempt that got no task (its launch failed, or a pause held it), only while it still has none: a
+ * concurrent launch of it may have started one, which this must not overwrite (that task would run on unwatched, and
+ * the next attempt run the flow again). Another change got there first: a duplicate.
+ */
+async function endWithoutTask(
+  deps: AttemptDeps,
+  run: Run,
+  move: { to: RunState; at: string; fields: NonNullable<TransitionRequest["fields"]>; settle?: Settlement },
+  outcome: (moved: Run) => AttemptOutcome,
+): Promise<AttemptOutcome> {
   const result = await applyTransition(deps, {
-    ...base,
-    to: RunState.FAILED,
-    fields: { reason, endedAt: base.at },
+    runId: run.runId,
+    attempt: run.attempt,
+    source: "launcher",
     settle: {},
+    ...move,
     withoutTask: true,
   });
-  return result.applied
-    ? { status: "launch-failed", run: result.run, reason }
-    : { status: "duplicate", run: result.run ?? run };
+  return result.applied ? outcome(result.run) : { status: "duplicate", run: result.run ?? run };
 }
 
 /**
@@ -168,19 +193,12 @@ async function heldByPause(deps: AttemptDeps, run: Run): Promise<AttemptOutcome 
   if (!pause) return undefined;
   const at = deps.clock.now().toISOString();
   const reason = pausedReason(pause);
-  const result = await applyTransition(deps, {
-    runId: run.runId,
-    attempt: 1,
-    to: RunState.SKIPPED,
-    at,
-    source: "launcher",
-    fields: { reason, endedAt: at, pausedAt: pause.pausedAt },
-    settle: {},
-    withoutTask: true,
-  });
-  return result.applied
-    ? { status: "skipped", run: result.run, reason }
-    : { status: "duplicate", run: result.run ?? run };
+  const fields = { reason, endedAt: at, pausedAt: pause.pausedAt };
+  return endWithoutTask(deps, run, { to: RunState.SKIPPED, at, fields }, (moved) => ({
+    status: "skipped",
+    run: moved,
+    reason,
+  }));
 }
 
 /**

@@ -2,7 +2,6 @@ import { RunTaskCommand } from "@aws-sdk/client-ecs";
 import { defineRegistry } from "../../flows/registry/flow-registry";
 import { RunState } from "../../contracts/run-states";
 import { principalName } from "../../lambdas/handlers/operator-request";
-import { composeForTest, fixtureEcsPorts } from "../support/control-plane";
 import { ordersDaily } from "../support/flows";
 import { functionUrlRequest } from "../support/function-url";
 import { controlPlaneTestbed } from "../support/testbed";
@@ -15,21 +14,9 @@ const ANA = "arn:aws:sts::111122223333:assumed-role/DataEngineer/ana";
  * principal Lambda authenticated, whatever the command says, and refuses an operator's command invoked directly.
  */
 describe("the launcher's URL: operators who are who they say", () => {
-  const { ecs, bed } = controlPlaneTestbed(registry, "2026-03-02T10:05:00.000Z");
-  /** The launcher as AWS composes it: operators' commands through its URL only. */
-  const launcher = () =>
-    composeForTest(
-      {
-        registry,
-        runs: bed.runs,
-        events: bed.events,
-        retries: bed.retries,
-        ...fixtureEcsPorts(),
-        clock: { now: () => new Date(bed.now) },
-        nonces: { nonce: () => "abcdefghij" },
-      },
-      { operatorEntry: "url" },
-    ).launcher();
+  // The launcher as AWS composes it: operators' commands through its URL only.
+  const { ecs, bed } = controlPlaneTestbed(registry, "2026-03-02T10:05:00.000Z", { operatorEntry: "url" });
+  const launcher = () => bed.launcher;
   const send = async (body: unknown, userArn = ANA, options = {}) =>
     (await launcher()(functionUrlRequest(body, userArn, options))) as { statusCode: number; body: string };
   const answer = (response: { body: string }) => JSON.parse(response.body) as Record<string, unknown>;

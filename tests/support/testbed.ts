@@ -3,6 +3,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import type { FlowRegistry } from "../../flows/registry/flow-registry";
 import type { DynamoFlowState } from "../../lambdas/adapters/dynamo-flow-state";
 import type { DynamoRunStore } from "../../lambdas/adapters/dynamo-run-store";
+import type { ControlPlaneSettings } from "../../lambdas/composition-root";
 import { composeForTest, fixtureEcsPorts } from "./control-plane";
 import { startDynalite } from "./dynalite";
 import { RecordingPublisher, RecordingRetries } from "./recording-publisher";
@@ -28,7 +29,11 @@ export interface Testbed {
  * with ECS mocked (aws-sdk-client-mock: nothing local speaks its protocol) to start and stop the fixtures' task.
  * Call it at the top of a `describe`; read the bed inside each test.
  */
-export function controlPlaneTestbed(registry: FlowRegistry, start = "2026-03-02T10:00:05.000Z") {
+export function controlPlaneTestbed(
+  registry: FlowRegistry,
+  start = "2026-03-02T10:00:05.000Z",
+  settings: Partial<ControlPlaneSettings> = {},
+) {
   const ecs = mockClient(ECSClient);
   let dynamo: Awaited<ReturnType<typeof startDynalite>>;
   const bed = {} as Testbed;
@@ -48,16 +53,19 @@ export function controlPlaneTestbed(registry: FlowRegistry, start = "2026-03-02T
     ({ runs: bed.runs, flowState: bed.flowState } = await dynamo.freshStores());
     bed.events = new RecordingPublisher();
     bed.retries = new RecordingRetries();
-    const plane = composeForTest({
-      registry,
-      runs: bed.runs,
-      flowState: bed.flowState,
-      events: bed.events,
-      retries: bed.retries,
-      ...fixtureEcsPorts(),
-      clock: { now: () => new Date(bed.now) },
-      nonces: { nonce: () => "abcdefghij" },
-    });
+    const plane = composeForTest(
+      {
+        registry,
+        runs: bed.runs,
+        flowState: bed.flowState,
+        events: bed.events,
+        retries: bed.retries,
+        ...fixtureEcsPorts(),
+        clock: { now: () => new Date(bed.now) },
+        nonces: { nonce: () => "abcdefghij" },
+      },
+      settings,
+    );
     bed.launcher = plane.launcher() as TestHandler;
     bed.recorder = plane.recorder() as TestHandler;
   }
