@@ -45,6 +45,7 @@ export function memoryRunStore(): { store: RunStorePort; unmodelled: Set<string>
         predecessorsOf(request.to, { byTask: request.task !== undefined }).includes(run.state) &&
         run.attempt === request.attempt &&
         !(request.withoutTask && run.taskArn !== undefined) &&
+        !(request.withoutSettlement && run.settlement !== undefined) &&
         (!request.task ||
           ((run.taskArn === undefined || run.taskArn === request.task.taskArn) &&
             (run.taskVersion === undefined || run.taskVersion < request.task.version)));

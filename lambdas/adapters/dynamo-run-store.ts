@@ -124,6 +124,7 @@ export class DynamoRunStore implements RunStore {
         .remove("lastLaunchError");
     }
     if (request.withoutTask) update.when(expr`attribute_not_exists(${attr("taskArn")})`);
+    if (request.withoutSettlement) update.when(expr`attribute_not_exists(${attr("settlement")})`);
     for (const [field, value] of Object.entries(request.fields ?? {})) {
       if (value !== undefined) update.set(field, value);
     }

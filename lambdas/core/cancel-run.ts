@@ -1,4 +1,4 @@
-import { applyTransition } from "./apply-transition";
+import { applyTransition, completeChange, previousState } from "./apply-transition";
 import type { ChangeDeps } from "./apply-transition";
 import { InvalidLaunchRequestError } from "./launch-command";
 import type { Clock, RetryScheduler } from "./ports";
@@ -31,6 +31,12 @@ export async function cancelRun(
     const run = await deps.runs.get(request.runId);
     if (!run) throw new InvalidLaunchRequestError(`no run ${request.runId}`);
     if (isTerminal(run.state)) return { status: "already-ended", run };
+    if (run.settlement) {
+      // A failed attempt whose announcement is still owed: made before the cancel takes its place (its retry is owed
+      // no more). The write below then holds only while nothing new is owed, so it never drops work it did not do.
+      const { retry: _, ...owed } = run.settlement;
+      await completeChange(deps, { ...run, settlement: owed }, previousState(run));
+    }
     const at = deps.clock.now().toISOString();
     const reason = `cancelled by ${request.requestedBy}${request.reason ? `: ${request.reason}` : ""}`;
     const result = await applyTransition(deps, {
@@ -42,6 +48,7 @@ export async function cancelRun(
       fields: { reason, endedAt: at },
       // Whatever task the run has as this write lands, not as it was read: the launcher may record one in between.
       settle: { stopTask: true },
+      withoutSettlement: true,
     });
     if (result.applied) {
       if (run.state === RunState.RETRYING) {

@@ -23,5 +23,6 @@ export function explainRejection(run: Run | undefined, request: TransitionReques
   if (request.task && run.taskArn !== undefined && run.taskArn !== request.task.taskArn) return "other-task";
   if (request.task && run.taskVersion !== undefined && run.taskVersion > request.task.version) return "stale";
   if (request.withoutTask && run.taskArn !== undefined) return "has-task";
+  if (request.withoutSettlement && run.settlement !== undefined) return "owes-settlement";
   return "not-allowed";
 }

@@ -32,6 +32,8 @@ export interface TransitionRequest {
   fields?: Omit<RunOutcomeFields, "taskArn"> & { maxAttempts?: number; pausedAt?: string };
   /** Only while the attempt has no task: a launch's failure must not overwrite an attempt a concurrent launch started. */
   withoutTask?: boolean;
+  /** Only while the run owes nothing (its `settlement` paid): a change must not drop the work an earlier one owes. */
+  withoutSettlement?: boolean;
   /**
    * Moves the run to its next attempt (RETRYING → PENDING): `attempt` is the attempt it is leaving; the task and its
    * outcome are cleared and the new attempt gets its own deadline.
@@ -54,6 +56,7 @@ export type RejectionReason =
   | "attempt-over"
   | "other-task"
   | "has-task"
+  | "owes-settlement"
   | "duplicate"
   | "stale"
   | "not-allowed";

@@ -101,6 +101,17 @@ describe("operator commands racing the control plane", () => {
     ]);
   });
 
+  it("a cancel of a failed attempt whose announcement is still owed announces the failure first", async () => {
+    await bed.launcher(fire);
+    await bed.recorder(ecsEvent("task-running"));
+    jest.spyOn(bed.events, "publish").mockImplementationOnce(async () => {
+      throw new Error("PutEvents: InternalFailure");
+    });
+    await expect(bed.recorder(ecsEvent("task-stopped-exit-1"))).rejects.toThrow("InternalFailure");
+    await bed.launcher({ kind: "cancel", flow: "orders-daily", runId: RUN_ID, requestedBy: "ana" });
+    expect(bed.events.transitions.slice(-2)).toEqual(["RUNNING->RETRYING", "RETRYING->CANCELLED"]);
+  });
+
   it("a manual request resent with its request id a second later answers the run the first one started", async () => {
     const request = { kind: "manual", flow: "adhoc", params: {}, requestId: "k3y0f1rst0" };
     const first = await bed.launcher(request);
