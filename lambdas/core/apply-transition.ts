@@ -9,6 +9,7 @@ import type {
 } from "./ports";
 import type { RetryCommand } from "../../contracts/launch-commands";
 import type { Run } from "./run";
+import { lockWaitsForTask } from "./overlap-lock";
 import { failedRunBefore } from "./recovery";
 import { announce } from "./run-events";
 import { isTerminal, RunState } from "../../contracts/run-states";
@@ -64,7 +65,9 @@ export async function completeChange(deps: ChangeDeps, run: Run, from: RunState 
   }
   const recoversFrom = run.state === RunState.SUCCEEDED ? await failedRunBefore(deps.runs, run) : undefined;
   await deps.events.publish(announce(run, from, recoversFrom));
-  if (isTerminal(run.state) && run.holdsLock) await deps.runs.releaseLock(run.flow, run.runId);
+  // A task asked to stop may still be shutting down: its lock waits for it (see lockWaitsForTask).
+  if (isTerminal(run.state) && run.holdsLock && !lockWaitsForTask(run))
+    await deps.runs.releaseLock(run.flow, run.runId);
   if (run.settlement) await deps.runs.settle(run.runId, isTerminal(run.state));
 }
 

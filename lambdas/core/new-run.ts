@@ -9,6 +9,7 @@ import type { AttemptDeps, AttemptOutcome } from "./run-attempts";
 import { isStranded, pausedReason, startAttempt } from "./run-attempts";
 import type { RunRequest } from "./run-request";
 import { plannedRun, sameRequest } from "./run-request";
+import { lockWaitsForTask } from "./overlap-lock";
 import { runTaskProblems } from "./task-request";
 
 /** What a request for a new run became: its first attempt's launch, a duplicate of a run that exists, or a skip. */
@@ -138,13 +139,19 @@ async function overlap(
   let lock = await deps.runs.acquireLock(flow.name, runId, now.toISOString());
   if (lock.acquired) return { holdsLock: true };
   const holder = await deps.runs.get(lock.holder);
+  // A holder that ended is gone, unless its task, asked to stop, may still be running: the reaper releases that lock
+  // once ECS says the task has stopped.
   const gone = holder
-    ? isTerminal(holder.state)
+    ? isTerminal(holder.state) && !lockWaitsForTask(holder)
     : (now.getTime() - Date.parse(lock.acquiredAt)) / 1000 >= deps.lockTakeoverSeconds;
   if (gone) {
     lock = await deps.runs.acquireLock(flow.name, runId, now.toISOString(), lock.holder);
     if (lock.acquired) return { holdsLock: true };
   }
-  const state = holder?.state ?? "being recorded";
+  const state = !holder
+    ? "being recorded"
+    : isTerminal(holder.state)
+      ? `stopping its task (${holder.state})`
+      : holder.state;
   return { holdsLock: false, skipReason: `overlap: ${lock.holder} is still ${state}` };
 }

@@ -16,6 +16,7 @@ import type {
 import type { Run, Settlement } from "./run";
 import { isTerminal, RunState } from "../../contracts/run-states";
 import type { createRecordTaskState } from "./record-task-state";
+import { lockWaitsForTask } from "./overlap-lock";
 import { stopStrayTasks } from "./reap-strays";
 import type { ReapLimits } from "./reap-policy";
 import { ageSeconds, dueAction, mayBeDue } from "./reap-policy";
@@ -266,7 +267,10 @@ export function createReapRuns(deps: ReapRunsDeps) {
   }
 }
 
-/** Releases a lock whose holder has ended or never got recorded (a launcher that died before creating it). */
+/**
+ * Releases a lock whose holder has ended (its task, if it was asked to stop, seen stopped by ECS) or never got recorded
+ * (a launcher that died before creating it).
+ */
 async function releaseStaleLock(deps: ReapRunsDeps, flow: string): Promise<string | undefined> {
   const holder = await deps.runs.lockHolder(flow);
   if (!holder) return undefined;
@@ -274,6 +278,11 @@ async function releaseStaleLock(deps: ReapRunsDeps, flow: string): Promise<strin
   if (run && !isTerminal(run.state)) return undefined;
   // A lock just taken may belong to a run its launcher is about to record.
   if (!run && ageSeconds(holder.acquiredAt, deps.clock.now()) < deps.limits.pendingGraceSeconds) return undefined;
+  if (run && lockWaitsForTask(run)) {
+    const lookup = (await deps.tasks.describeTasks([run.taskArn!])).get(run.taskArn!);
+    const stopped = lookup !== undefined && (!lookup.found || lookup.task.lastStatus === "STOPPED");
+    if (!stopped) return undefined; // still shutting down (or ECS gave no answer): the next pass looks again
+  }
   await deps.runs.releaseLock(flow, holder.runId);
   return holder.runId;
 }

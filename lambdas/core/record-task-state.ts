@@ -12,6 +12,7 @@ import type {
 import type { RetryOptions } from "./retry-policy";
 import { attemptRecord, retryDecision } from "./retry-policy";
 import { RunState } from "../../contracts/run-states";
+import { lockWaitsForTask } from "./overlap-lock";
 import { isStrayTask } from "./stray-task";
 import type { TaskObservation, TaskOutcome } from "./task-observation";
 import { outcomeOf } from "./task-observation";
@@ -79,6 +80,10 @@ export function createRecordTaskState(deps: RecordTaskStateDeps) {
       // keeps one marker per alert, the lock release is conditional on the holder.
       if (result.reason === "duplicate" && result.run && result.run.taskVersion === task.version) {
         await completeChange(deps, result.run, previousState(result.run));
+      }
+      // The stop of a task an ending asked to stop (a cancel, a timeout): its flow's lock waited for this.
+      if (ended && result.run?.holdsLock && result.run.taskArn === task.taskArn && lockWaitsForTask(result.run)) {
+        await deps.runs.releaseLock(result.run.flow, result.run.runId);
       }
       if (!ended && result.run && isStrayTask(result.run, { taskArn: task.taskArn, ...reference })) {
         await deps.taskControl.stopTask(

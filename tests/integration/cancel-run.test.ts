@@ -49,9 +49,28 @@ describe("cancelling a run", () => {
       ]);
     });
 
-    it("frees its flow's overlap lock, so the next fire launches", async () => {
+    /** ECS's STOPPED event for the cancelled task, once it has shut down (exit 143, UserInitiated). */
+    const stoppedByCancel = () => {
+      const stopped = ecsEvent("task-stopped-exit-1");
+      stopped.detail.stopCode = "UserInitiated";
+      stopped.detail.containers[0].exitCode = 143;
+      return stopped;
+    };
+
+    it("holds its flow's overlap lock while its task shuts down, so the next fire does not start beside it", async () => {
       await runningRun();
       await launcher(cancel());
+      const next = await launcher({ ...fire, scheduledTime: "2026-03-03T10:00:00Z" });
+      expect(next).toMatchObject({ status: "skipped" });
+      expect((await bed.runs.get("orders-daily/20260303T1000Z"))!.reason).toBe(
+        `overlap: ${RUN_ID} is still stopping its task (CANCELLED)`,
+      );
+    });
+
+    it("frees its flow's overlap lock once its task has stopped, so the next fire launches", async () => {
+      await runningRun();
+      await launcher(cancel());
+      await recorder(stoppedByCancel());
       expect(await bed.runs.lockHolder("orders-daily")).toBeUndefined();
       const next = await launcher({ ...fire, scheduledTime: "2026-03-03T10:00:00Z" });
       expect(next).toMatchObject({ status: "launched" });

@@ -314,6 +314,44 @@ describe("reaper", () => {
     expect(await runs.lockHolder("idle")).toBeUndefined();
   });
 
+  describe("the lock of a run cancelled while its task ran", () => {
+    const RUN = "idle/20260302T1100Z";
+    const TASK = `${FIXTURE_TASK_ARN}-idle`;
+    beforeEach(async () => {
+      await runs.create(newRun({ runId: RUN, flow: "idle", createdAt: "2026-03-02T11:00:00.000Z", holdsLock: true }));
+      await runs.acquireLock("idle", RUN, "2026-03-02T11:00:00.000Z");
+      await runs.transition({
+        runId: RUN,
+        attempt: 1,
+        to: RunState.RUNNING,
+        at: NOW,
+        source: "recorder",
+        task: { taskArn: TASK, version: 3 },
+      });
+      await runs.transition({
+        runId: RUN,
+        attempt: 1,
+        to: RunState.CANCELLED,
+        at: NOW,
+        source: "cli",
+        fields: { endedAt: NOW },
+      });
+    });
+
+    it("is kept while ECS says its task is still shutting down", async () => {
+      ecs
+        .on(DescribeTasksCommand)
+        .resolves({ tasks: [{ taskArn: TASK, lastStatus: "DEACTIVATING", desiredStatus: "STOPPED" }] });
+      expect((await reap()).locksReleased).toEqual([]);
+      expect((await runs.lockHolder("idle"))?.runId).toBe(RUN);
+    });
+
+    it("is released once ECS says the task has stopped (its STOPPED event lost)", async () => {
+      ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: TASK, lastStatus: "STOPPED" }] });
+      expect((await reap()).locksReleased).toEqual([RUN]);
+    });
+  });
+
   it("keeps a lock just taken for a run its launcher has not recorded yet", async () => {
     await runs.acquireLock("idle", "idle/20260302T1159Z", "2026-03-02T11:59:30.000Z");
     expect((await reap()).locksReleased).toEqual([]);
