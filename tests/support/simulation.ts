@@ -149,7 +149,9 @@ class World {
   private seq = 0;
   private readonly createdSeq = new Map<string, number>();
   private readonly pauses: { flow: string; pausedAt: string; fromSeq: number }[] = [];
-  private readonly resumes: { flow: string; seq: number }[] = [];
+  private readonly resumes: { flow: string; seq: number; lifted?: string }[] = [];
+  /** When each run's first task was asked of ECS, in the world's write order. */
+  private readonly launchedSeq = new Map<string, number>();
   private readonly namedRequests: NamedRequest[] = [];
   /** The run each manual run spec started, once the launcher has said. */
   private readonly manualRuns = new Map<number, string>();
@@ -283,6 +285,7 @@ class World {
       backfills: await this.allBackfills(),
       pauses: this.heldPauses(),
       createdSeq: this.createdSeq,
+      launchedSeq: this.launchedSeq,
       namedRequests: this.namedRequests,
       skipFlow: this.skipFlow,
       skipFlowLockHolder: (await this.store.lockHolder(this.skipFlow))?.runId,
@@ -537,8 +540,11 @@ class World {
         return kept;
       },
       resume: async (flow) => {
-        this.resumes.push({ flow, seq: ++this.seq });
-        return flowState.resume(flow);
+        const resume: { flow: string; seq: number; lifted?: string } = { flow, seq: ++this.seq };
+        this.resumes.push(resume);
+        const lifted = await flowState.resume(flow);
+        if (lifted) resume.lifted = lifted.pausedAt;
+        return lifted;
       },
       pauseOf: (flow) => flowState.pauseOf(flow),
       watermarkOf: (flow) => flowState.watermarkOf(flow),
@@ -546,12 +552,15 @@ class World {
     };
   }
 
-  /** Each pause, held until the first resume sent after it (or for good). */
+  /**
+   * Each pause, certainly held from its write to the start of the resume that lifted it (for good if none did): a
+   * resume sent while the pause was being written may have lifted it before the pause's own write was seen.
+   */
   private heldPauses(): HeldPause[] {
     return this.pauses.map((pause) => ({
       ...pause,
       untilSeq:
-        this.resumes.find((resume) => resume.flow === pause.flow && resume.seq > pause.fromSeq)?.seq ?? Infinity,
+        this.resumes.find((resume) => resume.flow === pause.flow && resume.lifted === pause.pausedAt)?.seq ?? Infinity,
     }));
   }
 
@@ -659,6 +668,7 @@ class World {
 
   /** A new task: how it ends is the world's choice (0 most often; 1; 78; 137; or running past its timeout). */
   private startTask(flow: FlowDefinition, request: TaskRequest, random: Random): string {
+    if (request.attempt === 1 && !this.launchedSeq.has(request.runId)) this.launchedSeq.set(request.runId, ++this.seq);
     const taskId = `${this.prefix}-${this.tasks.size}-${request.attempt}`;
     const taskArn = taskArnOf(CLUSTER, taskId);
     this.tokens.set(request.clientToken, taskArn);

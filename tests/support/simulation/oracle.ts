@@ -53,8 +53,10 @@ export interface WorldFacts {
   posts: readonly string[];
   backfills: readonly Backfill[];
   pauses: readonly HeldPause[];
-  /** When each run's record was first written, in the world's write order. */
+  /** When each run's record was first written (the write's start), in the world's write order. */
   createdSeq: ReadonlyMap<string, number>;
+  /** When each run's first task was asked of ECS: its launcher's second look at the pause came before. */
+  launchedSeq: ReadonlyMap<string, number>;
   namedRequests: readonly NamedRequest[];
   skipFlow: string;
   skipFlowLockHolder: string | undefined;
@@ -237,18 +239,19 @@ function backfillViolations(world: WorldFacts): string[] {
 }
 
 /**
- * A paused flow's own fires (schedule, upstream) recorded while it was paused never launch, and each pause that held a
- * fire is told to on-call once.
+ * A paused flow's own fires (schedule, upstream) never launch while it is paused: a fire launches only if its look at
+ * the pause after its run was written (and before RunTask) found none, so a fire whose whole window from that write to
+ * its RunTask lay inside a pause is a violation. Each pause that held a fire is told to on-call once.
  */
 function pauseViolations(world: WorldFacts): string[] {
   const violations: string[] = [];
   for (const run of world.runs) {
     if (run.trigger !== Trigger.schedule && run.trigger !== Trigger.upstream) continue;
-    if (!world.tasks.some((task) => task.runId === run.runId && task.attempt === 1)) continue;
     const created = world.createdSeq.get(run.runId);
+    const launched = world.launchedSeq.get(run.runId);
+    if (created === undefined || launched === undefined) continue;
     const holding = world.pauses.find(
-      (pause) =>
-        pause.flow === run.flow && created !== undefined && pause.fromSeq < created && created < pause.untilSeq,
+      (pause) => pause.flow === run.flow && pause.fromSeq < created && launched < pause.untilSeq,
     );
     if (holding) violations.push(`${run.runId}: launched although ${run.flow} was paused (at ${holding.pausedAt})`);
   }
